@@ -1,0 +1,20 @@
+"""Run configuration: YAML with line marks, typed dataclasses, CLI overrides."""
+
+from fth.config.loader import load_run_config, parse_run_config
+from fth.config.model import (
+    DbConfig,
+    HttpJobConfig,
+    JobConfig,
+    Ramp,
+    RampStage,
+    RunConfig,
+    SftpJobConfig,
+    SourceConfig,
+    StopCondition,
+    TrackingConfig,
+)
+
+__all__ = [
+    "DbConfig", "HttpJobConfig", "JobConfig", "Ramp", "RampStage", "RunConfig", "SftpJobConfig",
+    "SourceConfig", "StopCondition", "TrackingConfig", "load_run_config", "parse_run_config",
+]

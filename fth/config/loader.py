@@ -1,0 +1,437 @@
+"""Build a :class:`RunConfig` from a YAML file, rejecting anything invalid up front."""
+
+import os
+import re
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+
+from fth.config.model import (
+    DEFAULT_COLUMNS,
+    DbConfig,
+    HttpJobConfig,
+    JobConfig,
+    Ramp,
+    RampStage,
+    RunConfig,
+    SftpJobConfig,
+    SourceConfig,
+    StopCondition,
+    TrackingConfig,
+)
+from fth.config.reader import (
+    MarkedDict,
+    Section,
+    as_bool,
+    as_path,
+    as_port,
+    as_positive_int,
+    as_text,
+    load_yaml,
+)
+from fth.errors import ConfigError
+from fth.templates import check_template
+from fth.units import DURATION_EXAMPLES, RATE_EXAMPLES, parse_duration, parse_rate
+
+PROTOCOLS = ("http", "sftp")
+MODES = ("wait", "fire")
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+_SQL_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_$]*$")
+
+
+def load_run_config(path: str, overrides: Sequence[str] = (), *, check_paths: bool = True) -> RunConfig:
+    """Read and validate the run described by the YAML file at ``path``.
+
+    ``overrides`` are ``KEY=VALUE`` strings from ``--set``: ``duration=5m`` for a
+    run-level key, ``JOB.KEY=VALUE`` for one job, ``*.KEY=VALUE`` for every job.
+    ``check_paths=False`` skips checks of local files (source directories, keys),
+    for tools such as fth-report that read the jobs but send nothing.
+    """
+    data = load_yaml(path)
+    _apply_overrides(data, overrides, path)
+    return parse_run_config(data, path, check_paths=check_paths)
+
+
+def parse_run_config(data: MarkedDict, path: Optional[str], *, check_paths: bool = True) -> RunConfig:
+    top = Section(data, file=path)
+    jobs_raw = top.items("jobs")
+    if not jobs_raw:
+        raise top.error("jobs", "at least one job is required",
+                        expected="a list of jobs, each with name, protocol, username, source and rate")
+    job_lines = getattr(data.get("jobs"), "item_lines", [top.line_of("jobs")] * len(jobs_raw))
+    jobs = [_parse_job(raw, path, index, job_lines[index], check_paths) for index, raw in enumerate(jobs_raw)]
+    seen: Dict[str, int] = {}
+    for job in jobs:
+        if job.name in seen:
+            raise ConfigError("job names must be unique", file=path, line=job.line,
+                              key=f"jobs[{len(seen)}].name", value=job.name,
+                              hint=f"the first job named {job.name!r} is at line {seen[job.name]}")
+        seen[job.name] = job.line or 0
+    config = RunConfig(
+        path=path,
+        jobs=jobs,
+        duration=top.get("duration", parse_duration, default=None, expected=DURATION_EXAMPLES),
+        stop_timeout=top.get("stop_timeout", parse_duration, default=30.0, expected=DURATION_EXAMPLES),
+        interval=top.get("interval", _positive_duration, default=10.0, expected=DURATION_EXAMPLES),
+        summary_json=top.get("summary_json", as_path, default=None),
+        transfer_log=top.get("transfer_log", as_path, default=None),
+        log_file=top.get("log_file", as_path, default=None),
+        tracking=_parse_tracking(top.section("tracking")) if top.has("tracking") else None,
+        web=data.get("web"),
+    )
+    top.get("web", default=None)
+    top.done()
+    return config
+
+
+def _positive_duration(value: Any) -> float:
+    seconds = parse_duration(value)
+    if seconds <= 0:
+        raise ValueError("must be longer than zero")
+    return seconds
+
+
+def _rate(value: Any) -> float:
+    per_second = parse_rate(value)
+    if per_second <= 0:
+        raise ValueError("must be more than zero files per period")
+    return per_second
+
+
+def _name(value: Any) -> str:
+    text = as_text(value)
+    if not _NAME.match(text):
+        raise ValueError("may hold only letters, digits, '.', '_' and '-'")
+    return text
+
+
+def _template(value: Any) -> str:
+    text = as_text(value) if not isinstance(value, (int, float)) else str(value)
+    check_template(text)
+    return text
+
+
+def _string_map(section: Section, key: str) -> Dict[str, str]:
+    sub = section.section(key)
+    result = {}
+    for name in list(sub.data):
+        result[str(name)] = sub.get(name, _template, expected="text, optionally with {uuid}, {filename}, ...")
+    return result
+
+
+def _parse_source(job: Section, check_paths: bool) -> SourceConfig:
+    if not job.has("source"):
+        raise job.error("source", "is required", expected="a directory of files to send")
+    raw = job.data.get("source")
+    if not isinstance(raw, dict):
+        source = SourceConfig(path=job.get("source", as_path))
+        return _check_source(source, job, "source") if check_paths else source
+    sub = job.section("source")
+    source = SourceConfig(
+        path=sub.get("path", as_path, expected="a directory of files to send"),
+        pattern=sub.get("pattern", as_text, default="*"),
+        recursive=sub.get("recursive", as_bool, default=False),
+        order=sub.get("order", choices=("sequential", "random"), default="sequential"),
+        loop=sub.get("loop", as_bool, default=True),
+    )
+    sub.done()
+    return _check_source(source, sub, "path") if check_paths else source
+
+
+def _check_source(source: SourceConfig, where: Section, key: str) -> SourceConfig:
+    if not os.path.isdir(source.path):
+        problem = "is not a directory" if os.path.exists(source.path) else "directory does not exist"
+        raise where.error(key, problem, value=source.path, expected="a directory of files to send")
+    return source
+
+
+def _parse_ramp(job: Section, start: Optional[float]) -> Optional[Ramp]:
+    if not job.has("ramp"):
+        return None
+    raw = job.data.get("ramp")
+    if isinstance(raw, list):
+        return _ramp_stages(job, "ramp", raw, start)
+    sub = job.section("ramp")
+    if sub.has("stages"):
+        ramp = _ramp_stages(sub, "stages", sub.items("stages"), start)
+        sub.done()
+        return ramp
+    first = sub.get("start", _rate, expected=RATE_EXAMPLES)
+    step = sub.get("step", _rate, expected=RATE_EXAMPLES)
+    every = sub.get("every", _positive_duration, expected=DURATION_EXAMPLES)
+    until = sub.get("until", _rate, expected=RATE_EXAMPLES)
+    sub.done()
+    if until < first:
+        raise sub.error("until", "must not be below start", value=sub.data.get("until"))
+    stages: List[RampStage] = [RampStage(first, every)]
+    rate = first
+    while rate + step <= until * (1 + 1e-9):
+        rate += step
+        stages += [RampStage(rate, 0.0), RampStage(rate, every)]
+    return Ramp(start=first, stages=tuple(stages))
+
+
+def _ramp_stages(parent: Section, key: str, raw_stages: List[Any], start: Optional[float]) -> Ramp:
+    if not raw_stages:
+        raise parent.error(key, "needs at least one stage", expected="- {to: 10/s, over: 1m} or - {hold: 2m}")
+    lines = getattr(parent.data.get(key), "item_lines", [])
+    stages: List[RampStage] = []
+    rate = start if start is not None else 0.0
+    for index, raw in enumerate(raw_stages):
+        stage = Section(raw, file=parent.file, prefix=f"{parent.key_path(key)}[{index}]",
+                        line=lines[index] if index < len(lines) else parent.line)
+        if stage.has("hold"):
+            stages.append(RampStage(rate, stage.get("hold", _positive_duration, expected=DURATION_EXAMPLES)))
+        else:
+            rate = stage.get("to", _rate_or_zero, expected=RATE_EXAMPLES)
+            stages.append(RampStage(rate, stage.get("over", parse_duration, expected=DURATION_EXAMPLES)))
+        stage.done()
+    return Ramp(start=start if start is not None else 0.0, stages=tuple(stages))
+
+
+def _rate_or_zero(value: Any) -> float:
+    return 0.0 if str(value).strip() in ("0", "0/s") else _rate(value)
+
+
+def _percent(value: Any) -> float:
+    text = str(value).strip()
+    number = float(text[:-1]) / 100 if text.endswith("%") else float(text)
+    if not 0 <= number <= 1:
+        raise ValueError("must be between 0% and 100%")
+    return number
+
+
+def _parse_stop_on(job: Section) -> List[StopCondition]:
+    conditions = []
+    raw_list = job.items("stop_on")
+    lines = getattr(job.data.get("stop_on"), "item_lines", [])
+    for index, raw in enumerate(raw_list):
+        sub = Section(raw, file=job.file, prefix=f"{job.key_path('stop_on')}[{index}]",
+                      line=lines[index] if index < len(lines) else job.line)
+        window = sub.get("window", _positive_duration, default=60.0, expected=DURATION_EXAMPLES)
+        min_count = sub.get("min_count", as_positive_int, default=10)
+        if sub.has("failure_rate"):
+            metric, threshold = "failure_rate", sub.get("failure_rate", _percent, expected="a percentage such as 5%")
+        elif sub.has("p95_latency"):
+            metric, threshold = "p95_latency", sub.get("p95_latency", _positive_duration,
+                                                       expected="a duration such as 2s or 500ms")
+        else:
+            raise sub.error("failure_rate", "a stop condition needs failure_rate or p95_latency",
+                            expected="e.g. {failure_rate: 5%, window: 1m}")
+        sub.done()
+        conditions.append(StopCondition(metric, threshold, window, min_count))
+    return conditions
+
+
+def _parse_job(raw: Any, path: Optional[str], index: int, line: Optional[int], check_paths: bool) -> JobConfig:
+    job = Section(raw, file=path, prefix=f"jobs[{index}]", line=line)
+    protocol = job.get("protocol", choices=PROTOCOLS)
+    name = job.get("name", _name, expected="a unique name such as orders-http")
+    job.prefix = f"jobs[{index}] ({name})"
+    mode = job.get("mode", choices=MODES, default="wait")
+    if job.has("ramp"):
+        rate = job.get("rate", _rate, default=None, expected=RATE_EXAMPLES)
+    else:
+        rate = job.get("rate", _rate, expected=RATE_EXAMPLES + " (or a ramp:)")
+    common: Dict[str, Any] = dict(
+        name=name,
+        protocol=protocol,
+        username=job.get("username", as_text, expected="the identity of this data source"),
+        source=_parse_source(job, check_paths),
+        mode=mode,
+        workers=job.get("workers", as_positive_int, default=1),
+        max_in_flight=job.get("max_in_flight", as_positive_int, default=100),
+        spacing=job.get("spacing", choices=("even", "poisson"), default="even"),
+        ramp=_parse_ramp(job, rate),
+        count=job.get("count", as_positive_int, default=None),
+        stop_on=_parse_stop_on(job),
+        remote_name=job.get("remote_name", _template, default="{filename}"),
+        connect_timeout=job.get("connect_timeout", _positive_duration, default=10.0, expected=DURATION_EXAMPLES),
+        timeout=job.get("timeout", _positive_duration, default=60.0, expected=DURATION_EXAMPLES),
+        line=job.line,
+    )
+    common["rate"] = rate if rate is not None else common["ramp"].start
+    local_file = _existing_file if check_paths else as_path
+    if protocol == "http":
+        parsed: JobConfig = _parse_http(job, common, local_file)
+    else:
+        parsed = _parse_sftp(job, common, local_file, check_paths)
+    job.done()
+    return parsed
+
+
+def _status_codes(value: Any) -> Tuple[int, ...]:
+    items = value if isinstance(value, list) else str(value).replace(",", " ").split()
+    codes = []
+    for item in items:
+        code = int(str(item).strip())
+        if not 100 <= code <= 599:
+            raise ValueError(f"{item} is not an HTTP status code")
+        codes.append(code)
+    return tuple(codes)
+
+
+def _url(value: Any) -> str:
+    text = as_text(value)
+    check_template(text)
+    if not re.match(r"^https?://[^/\s]+", text, re.IGNORECASE):
+        raise ValueError("is not an http:// or https:// URL")
+    return text
+
+
+def _existing_file(value: Any) -> str:
+    path = as_path(value)
+    if not os.path.isfile(path):
+        raise ValueError("file does not exist" if not os.path.exists(path) else "is not a file")
+    if not os.access(path, os.R_OK):
+        raise ValueError("file is not readable")
+    return path
+
+
+def _parse_http(job: Section, common: Dict[str, Any], local_file: Callable[[Any], str]) -> HttpJobConfig:
+    config = HttpJobConfig(
+        **common,
+        url=job.get("url", _url, expected="an http:// or https:// URL"),
+        method=job.get("method", lambda v: as_text(v).upper(), default="POST"),
+        headers=_string_map(job, "headers"),
+        body=job.get("body", choices=("raw", "multipart"), default="raw"),
+        field_name=job.get("field", as_text, default="file"),
+        form=_string_map(job, "form"),
+        password=job.secret("password"),
+        cert_file=job.get("cert_file", local_file, default=None, expected="a PEM client certificate"),
+        key_file=job.get("key_file", local_file, default=None, expected="a PEM private key"),
+        ca_file=job.get("ca_file", local_file, default=None, expected="a PEM CA bundle"),
+        verify=job.get("verify", as_bool, default=True),
+        expect_status=job.get("expect_status", _status_codes, default=(), expected="status codes such as [200, 201]"),
+    )
+    if config.key_file and not config.cert_file:
+        raise job.error("key_file", "a client key needs its certificate", expected="cert_file: as well")
+    if config.form and config.body != "multipart":
+        raise job.error("form", "form fields need body: multipart", value=config.body)
+    return config
+
+
+def _parse_sftp(job: Section, common: Dict[str, Any], local_file: Callable[[Any], str],
+                check_paths: bool) -> SftpJobConfig:
+    config = SftpJobConfig(
+        **common,
+        host=job.get("host", as_text, expected="the SFTP server's host name or address"),
+        port=job.get("port", as_port, default=22),
+        password=job.secret("password"),
+        key_file=job.get("key_file", local_file, default=None, expected="a private key file"),
+        key_passphrase=job.secret("key_passphrase"),
+        use_agent=job.get("use_agent", as_bool, default=False),
+        host_key_policy=job.get("host_key_policy", choices=("strict", "accept-new", "ignore"), default="strict"),
+        known_hosts=job.get("known_hosts", as_path, default=os.path.expanduser("~/.ssh/known_hosts")),
+        remote_dir=job.get("remote_dir", as_text, default="."),
+        temp_name=job.get("temp_name", _template, default=None),
+        connection=job.get("connection", choices=("reuse", "per-file"), default="reuse"),
+        keepalive=job.get("keepalive", parse_duration, default=30.0, expected=DURATION_EXAMPLES),
+        verify_size=job.get("verify_size", as_bool, default=True),
+    )
+    if not (config.password or config.key_file or config.use_agent):
+        raise job.error("password", "an SFTP job needs a way to log in",
+                        expected="password:, password_env:, key_file: or use_agent: true")
+    if config.key_file and check_paths:
+        _check_private_key(job, config.key_file, config.key_passphrase)
+    return config
+
+
+def _check_private_key(job: Section, path: str, passphrase: Optional[str]) -> None:
+    """Load the key now so a wrong passphrase or unreadable key is a config error."""
+    from fth.protocols.sshkeys import KeyLoadError, load_private_key
+
+    try:
+        load_private_key(path, passphrase)
+    except KeyLoadError as exc:
+        raise job.error("key_file", str(exc), value=path) from None
+
+
+def _parse_db(section: Section, role: str) -> DbConfig:
+    driver = section.get("driver", choices=("mysql", "sqlite"), default="mysql")
+    columns = dict(DEFAULT_COLUMNS)
+    col_section = section.section("columns")
+    for logical in DEFAULT_COLUMNS:
+        columns[logical] = col_section.get(logical, _sql_name, default=DEFAULT_COLUMNS[logical])
+    col_section.done()
+    config = DbConfig(
+        role=role,
+        driver=driver,
+        host=section.get("host", as_text, default="127.0.0.1"),
+        port=section.get("port", as_port, default=3306),
+        user=section.get("user", as_text, default=""),
+        password=section.secret("password"),
+        database=section.get("database", _sql_name, default=""),
+        table=section.get("table", _sql_name, default="transfers"),
+        columns=columns,
+        path=section.get("path", as_path, default=None),
+        ssl_ca=section.get("ssl_ca", _existing_file, default=None),
+        ssl_cert=section.get("ssl_cert", _existing_file, default=None),
+        ssl_key=section.get("ssl_key", _existing_file, default=None),
+        ssl_verify=section.get("ssl_verify", as_bool, default=True),
+        connect_timeout=section.get("connect_timeout", _positive_duration, default=10.0),
+        read_timeout=section.get("read_timeout", _positive_duration, default=300.0),
+        timezone=section.get("timezone", as_text, default=None),
+    )
+    section.done()
+    if driver == "mysql" and not config.database:
+        raise section.error("database", "is required", expected="the database holding the tracking table")
+    if driver == "sqlite" and not config.path:
+        raise section.error("path", "is required for driver: sqlite", expected="the SQLite file")
+    return config
+
+
+def _sql_name(value: Any) -> str:
+    text = as_text(value)
+    if not _SQL_NAME.match(text):
+        raise ValueError("is not a plain SQL name (letters, digits, _ and $)")
+    return text
+
+
+def _parse_tracking(section: Section) -> TrackingConfig:
+    """``tracking:`` holds ``ingress:`` and ``egress:``; ``defaults:`` and ``timezone:`` apply to both."""
+    timezone = section.get("timezone", as_text, default=None)
+    shared = section.section("defaults").data
+    dbs = {}
+    for role in ("ingress", "egress"):
+        own = section.section(role, required=True)
+        merged = MarkedDict({**shared, **own.data})
+        merged.line = own.line
+        merged.key_lines = {**getattr(shared, "key_lines", {}), **getattr(own.data, "key_lines", {})}
+        if timezone and "timezone" not in merged:
+            merged["timezone"] = timezone
+        dbs[role] = _parse_db(Section(merged, file=section.file, prefix=own.prefix), role)
+    section.done()
+    return TrackingConfig(**dbs)
+
+
+def _apply_overrides(data: MarkedDict, overrides: Sequence[str], path: str) -> None:
+    for override in overrides:
+        key, sep, value = override.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise ConfigError("an override must look like KEY=VALUE", key="--set", value=override,
+                              expected="e.g. duration=5m or orders-http.rate=50/s")
+        if "." not in key:
+            data[key] = value
+            continue
+        job_name, _, job_key = key.partition(".")
+        jobs = [job for job in data.get("jobs") or [] if isinstance(job, dict)
+                and (job_name == "*" or str(job.get("name", "")).strip() == job_name)]
+        if not jobs:
+            if job_name in ("tracking", "web"):
+                _set_nested(data, key.split("."), value)
+                continue
+            raise ConfigError(f"--set names no job called {job_name!r}", file=path, key=key,
+                              expected="JOB.KEY=VALUE with a job name from the file, or *.KEY=VALUE")
+        for job in jobs:
+            job[job_key] = value
+
+
+def _set_nested(data: dict, keys: List[str], value: str) -> None:
+    for key in keys[:-1]:
+        child = data.get(key)
+        if not isinstance(child, dict):
+            child = MarkedDict()
+            child.line, child.key_lines = getattr(data, "line", None), {}
+            data[key] = child
+        data = child
+    data[keys[-1]] = value

@@ -1,0 +1,1 @@
+"""Transports: each sends one file and reports a :class:`~fth.protocols.base.TransferResult`."""
