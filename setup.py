@@ -39,9 +39,9 @@ setup(
     },
     entry_points={
         "console_scripts": [
-            "fth = fth.main:fth_main",
-            "fth-report = fth.main:report_main",
-            "fth-web = fth.main:web_main",
+            "fth = fth.main:fth_console",
+            "fth-report = fth.main:report_console",
+            "fth-web = fth.main:web_console",
         ],
     },
     classifiers=[

@@ -1,0 +1,68 @@
+"""Logging for the console scripts: colour on a TTY, full detail in --log-file."""
+
+import logging
+import os
+import sys
+from typing import Optional, TextIO
+
+import colorlog
+
+CONSOLE_FORMAT = "%(log_color)s%(levelname)-7s%(reset)s %(message)s"
+PLAIN_FORMAT = "%(asctime)s %(levelname)-7s %(message)s"
+FILE_FORMAT = "%(asctime)s.%(msecs)03d %(levelname)-7s %(name)s: %(message)s"
+LEVEL_COLORS = {"DEBUG": "cyan", "INFO": "green", "WARNING": "yellow", "ERROR": "red", "CRITICAL": "bold_red"}
+
+
+def colour_wanted(stream: TextIO, no_color: bool = False) -> bool:
+    """Colour only on a terminal, never with NO_COLOR set, --no-color or TERM=dumb."""
+    if no_color or os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    return hasattr(stream, "isatty") and stream.isatty()
+
+
+def verbosity_level(verbose: int, quiet: bool) -> int:
+    if quiet:
+        return logging.WARNING
+    return logging.DEBUG if verbose >= 1 else logging.INFO
+
+
+def setup_logging(
+    verbose: int = 0,
+    quiet: bool = False,
+    log_file: Optional[str] = None,
+    no_color: bool = False,
+    stream: Optional[TextIO] = None,
+) -> None:
+    """Configure the root logger once per process (tests call it repeatedly: handlers are replaced)."""
+    stream = stream or sys.stderr
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        if getattr(handler, "_fth", False):
+            root.removeHandler(handler)
+            handler.close()
+    console = logging.StreamHandler(stream)
+    if colour_wanted(stream, no_color):
+        console.setFormatter(colorlog.ColoredFormatter(CONSOLE_FORMAT, log_colors=LEVEL_COLORS))
+    else:
+        console.setFormatter(logging.Formatter(PLAIN_FORMAT, datefmt="%H:%M:%S"))
+    console.setLevel(verbosity_level(verbose, quiet))
+    console._fth = True  # type: ignore[attr-defined]
+    root.addHandler(console)
+    level = console.level
+    if log_file:
+        try:
+            file_handler = logging.FileHandler(log_file, encoding="utf-8")
+        except OSError as exc:
+            from fth.errors import UsageError
+
+            raise UsageError(f"cannot open log file {log_file}: {exc.strerror}") from None
+        file_handler.setFormatter(logging.Formatter(FILE_FORMAT, datefmt="%Y-%m-%dT%H:%M:%S"))
+        file_handler.setLevel(logging.DEBUG)
+        file_handler._fth = True  # type: ignore[attr-defined]
+        root.addHandler(file_handler)
+        level = logging.DEBUG
+    root.setLevel(level)
+    for noisy in ("paramiko", "urllib3", "werkzeug", "geventwebsocket"):
+        logging.getLogger(noisy).setLevel(logging.WARNING if verbose < 2 else logging.DEBUG)
