@@ -1,4 +1,10 @@
-"""Fixtures shared by the whole suite; real-server fixtures live in tests/fixtures/."""
+"""Fixtures shared by the whole suite; real-server fixtures live in tests/fixtures/.
+
+``fth`` is imported first so gevent monkey-patches the standard library before
+anything else imports ssl or socket.
+"""
+
+import fth  # noqa: F401  (monkey-patches for gevent)
 
 pytest_plugins = [
     "tests.fixtures.files",
