@@ -1,0 +1,158 @@
+"""Forgiving time windows for ``fth-report`` and ``fth-web``: ``30m``, ``yesterday 14:00 .. 15:30``, ...
+
+:func:`parse_timespan` turns the ``--since``/``--from``/``--to``/``--span`` values into
+``(start, end)``: timezone-aware datetimes in this machine's local zone (unless the input
+carried its own offset), with ``start < end``. Accepted points in time:
+
+- ``now``, ``today``, ``yesterday`` (midnight), ``today 10:00``, ``yesterday 14:00``;
+- ISO ``2026-11-22T10:00:00``, ``2026-11-22 10:00``, ``2026-11-22``, ``2026/11/22 10:00``,
+  optionally with ``Z`` or ``+02:00``;
+- a bare time ``10:00`` / ``10:00:30``: today, or, as the end of a span, the start's date
+  (the next day if that would end before the start);
+- a duration ``2h`` / ``2h ago`` / ``-2h``: that long before now.
+
+Spans: ``A .. B``, ``A to B``, ``A until B``. A lone duration (``--since 30m``) means the last
+30 minutes. Bad input raises :class:`fth.errors.UsageError` with an example of valid input.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Optional, Tuple
+
+from fth.errors import UsageError
+from fth.units import parse_duration
+
+EXAMPLES = ('--since 30m, --since 2d, --from "2026-11-22 09:00" --to 11:30, '
+            '--span "yesterday 14:00 .. 15:30" or --span "2026-11-22T09:00 to 2026-11-22T12:00"')
+POINT_EXAMPLES = "now, 10:00, yesterday 14:00, 2026-11-22 10:00, 2026-11-22T10:00:00+01:00 or 2h ago"
+_SPAN_SEPARATOR = re.compile(r"\s*(?:\.\.|\s+to\s+|\s+until\s+|–|—)\s*", re.IGNORECASE)
+_TIME = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?$")
+_DAY_WORD = re.compile(r"^(today|yesterday|tomorrow)(?:\s+(?:at\s+)?(.+))?$", re.IGNORECASE)
+_AGO = re.compile(r"^(?:-\s*(.+)|(.+?)\s+ago)$", re.IGNORECASE)
+
+Window = Tuple[dt.datetime, dt.datetime]
+
+
+def local_now() -> dt.datetime:
+    return dt.datetime.now().astimezone()
+
+
+def _aware(value: dt.datetime, now: dt.datetime) -> dt.datetime:
+    if value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=now.tzinfo).astimezone() if now.tzinfo else value.astimezone()
+
+
+def _parse_time(text: str) -> Optional[dt.time]:
+    match = _TIME.match(text.strip())
+    if not match:
+        return None
+    hour, minute, second, fraction = match.groups()
+    try:
+        return dt.time(int(hour), int(minute), int(second or 0), int((fraction or "0").ljust(6, "0")))
+    except ValueError:
+        return None
+
+
+def _point_error(text: str, what: str) -> UsageError:
+    return UsageError(f"cannot read {what} {text!r} as a point in time", f"examples: {POINT_EXAMPLES}")
+
+
+def parse_point(text: str, now: Optional[dt.datetime] = None, *, base: Optional[dt.datetime] = None,
+                what: str = "time") -> dt.datetime:
+    """One point in time (see the module docstring); ``base`` dates a bare time (the start of a span)."""
+    now = _aware(now, local_now()) if now is not None else local_now()
+    source = " ".join(str(text).split())
+    if not source:
+        raise UsageError(f"{what} is empty", f"examples: {POINT_EXAMPLES}")
+    lowered = source.lower()
+    if lowered == "now":
+        return now
+    day_match = _DAY_WORD.match(source)
+    if day_match:
+        word, clock = day_match.groups()
+        day = now.date() + dt.timedelta(days={"today": 0, "yesterday": -1, "tomorrow": 1}[word.lower()])
+        time_of_day = _parse_time(clock) if clock else dt.time(0, 0)
+        if time_of_day is None:
+            raise _point_error(source, what)
+        return _aware(dt.datetime.combine(day, time_of_day), now)
+    time_of_day = _parse_time(source)
+    if time_of_day is not None:
+        anchor = base.astimezone(now.tzinfo) if base is not None else now
+        value = dt.datetime.combine(anchor.date(), time_of_day).replace(tzinfo=anchor.tzinfo)
+        if base is not None and value <= base:
+            value += dt.timedelta(days=1)
+        return value
+    ago = _AGO.match(source)
+    duration_text = (ago.group(1) or ago.group(2)) if ago else source
+    try:
+        return now - dt.timedelta(seconds=parse_duration(duration_text))
+    except ValueError:
+        pass
+    iso = source.replace("/", "-")
+    if iso.endswith(("Z", "z")):
+        iso = iso[:-1] + "+00:00"
+    iso = re.sub(r"^(\d{4}-\d{1,2}-\d{1,2})[ T](\d{1,2}:\d{2})", r"\1T\2", iso)
+    iso = re.sub(r"^(\d{4})-(\d{1,2})-(\d{1,2})", lambda m: f"{m[1]}-{int(m[2]):02d}-{int(m[3]):02d}", iso)
+    iso = re.sub(r"T(\d):", r"T0\1:", iso)
+    iso = re.sub(r"\s+([+-]\d{2}:?\d{2})$", r"\1", iso)
+    try:
+        value = dt.datetime.fromisoformat(iso)
+    except ValueError:
+        raise _point_error(source, what) from None
+    return _aware(value, now)
+
+
+def _check(start: dt.datetime, end: dt.datetime, source: str) -> Window:
+    if start >= end:
+        raise UsageError(f"the timespan {source} ends before it starts "
+                         f"({start.isoformat(timespec='seconds')} .. {end.isoformat(timespec='seconds')})",
+                         f"examples: {EXAMPLES}")
+    return start, end
+
+
+def parse_span(text: str, now: Optional[dt.datetime] = None) -> Window:
+    """``A .. B`` / ``A to B``, or a lone duration meaning the last X."""
+    now = _aware(now, local_now()) if now is not None else local_now()
+    source = " ".join(str(text).split())
+    parts = _SPAN_SEPARATOR.split(source, maxsplit=1)
+    if len(parts) == 1:
+        try:
+            seconds = parse_duration(source)
+        except ValueError:
+            raise UsageError(f"cannot read the timespan {source!r}: expected 'A .. B' or a duration such as 30m",
+                             f"examples: {EXAMPLES}") from None
+        return _check(now - dt.timedelta(seconds=seconds), now, repr(source))
+    start = parse_point(parts[0], now, what="span start")
+    end = parse_point(parts[1], now, base=start, what="span end")
+    return _check(start, end, repr(source))
+
+
+def parse_timespan(since: Optional[str] = None, from_: Optional[str] = None, to: Optional[str] = None,
+                   span: Optional[str] = None, now: Optional[dt.datetime] = None) -> Window:
+    """The window selected by ``--since``, ``--from``/``--to`` or ``--span`` (exactly one form)."""
+    now = _aware(now, local_now()) if now is not None else local_now()
+    forms = [name for name, value in (("--since", since), ("--span", span), ("--from/--to", from_ or to))
+             if value]
+    if not forms:
+        raise UsageError("no timespan given", f"give one of: {EXAMPLES}")
+    if len(forms) > 1:
+        raise UsageError(f"give only one timespan form, not {' and '.join(forms)}", f"examples: {EXAMPLES}")
+    if since:
+        try:
+            seconds = parse_duration(since)
+        except ValueError as exc:
+            raise UsageError(f"--since {since!r} {exc}: expected how far back, such as 30m, 1h or 2d",
+                             f"examples: {EXAMPLES}") from None
+        if seconds <= 0:
+            raise UsageError(f"--since {since!r} must be longer than zero", f"examples: {EXAMPLES}")
+        return now - dt.timedelta(seconds=seconds), now
+    if span:
+        return parse_span(span, now)
+    if not from_:
+        raise UsageError("--to needs --from", f"examples: {EXAMPLES}")
+    start = parse_point(from_, now, what="--from")
+    end = parse_point(to, now, base=start, what="--to") if to else now
+    return _check(start, end, f"--from {from_!r} --to {to or 'now'!r}")

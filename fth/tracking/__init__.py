@@ -1,0 +1,40 @@
+"""Read-only access to a tracking table (the ingress or egress database of the system under test).
+
+Used by ``fth-report`` and by ``fth-web``'s pair layout. The API is stable::
+
+    from fth.tracking import open_store, TrackingRow, TrackingError
+
+    with open_store(db_config) as store:          # db_config: fth.config.model.DbConfig
+        store.ping()                               # -> round-trip seconds; raises TrackingError
+        store.check()                              # table and mapped columns exist and are readable
+        for row in store.rows_in_window(start, end):   # streamed, start <= startTime < end
+            ...
+        partners = store.rows_by_uuid(uuids)       # -> Dict[str, List[TrackingRow]], batched IN (...)
+        latest = store.recent(100, username=None, status=None)   # newest first
+        names = store.usernames()                  # distinct usernames, sorted
+        n = store.count_in_window(start, end)
+
+Drivers: ``mysql`` (pymysql; MySQL or MariaDB) and ``sqlite`` (the built-in target's embedded
+store, opened with ``mode=ro``).
+
+Read-only: every operation runs in its own ``START TRANSACTION READ ONLY`` (a fresh snapshot
+each time, so polling sees new rows); the session is also set ``TRANSACTION READ ONLY``. Only
+SELECT statements are sent, so an account with only the SELECT privilege is enough. Table and
+column names come from ``DbConfig.table``/``DbConfig.columns`` (validated identifiers, quoted
+with backticks); values are always passed as parameters.
+
+Time: every datetime in a :class:`TrackingRow` is *timezone-aware*. The stored DATETIME values
+are read as wall-clock times in ``DbConfig.timezone`` (``UTC``, ``+02:00`` or an IANA name such
+as ``Europe/Berlin``); when it is None, in the MySQL server's session time zone (its UTC offset
+read at connect time), or the local zone of this machine for SQLite. For MySQL the session
+``time_zone`` is also set to that zone when the server knows it, so TIMESTAMP columns agree.
+Window bounds may be aware or naive; naive means the local time of this machine.
+
+Errors: any database failure raises :class:`TrackingError` (an ``fth.errors.FthError``) whose
+message names the database (``DbConfig.describe()``, never the password) and the server's
+error text, with a hint (wrong table? column mapping? grants? host/port?).
+"""
+
+from fth.tracking.base import TrackingError, TrackingRow, TrackingStore, open_store, resolve_zone
+
+__all__ = ["TrackingError", "TrackingRow", "TrackingStore", "open_store", "resolve_zone"]

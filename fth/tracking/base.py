@@ -1,0 +1,292 @@
+"""The store contract, the row type, time-zone handling and error wrapping shared by the drivers."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+import uuid as uuidlib
+from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
+
+from fth.config.model import DbConfig
+from fth.errors import FthError, UsageError
+
+log = logging.getLogger(__name__)
+
+LOGICAL_COLUMNS = ("uuid", "username", "filename", "start", "end", "status")
+UUID_BATCH = 1000  # UUIDs per IN (...) query
+_OFFSET = re.compile(r"^([+-])(\d{1,2}):?(\d{2})$")
+
+
+class TrackingError(FthError):
+    """A tracking database could not be read; the message names the database, never the password."""
+
+
+class TrackingRow:
+    """One row of a tracking table.
+
+    ``uuid`` is a string; ``start``/``end`` are timezone-aware datetimes (``end`` may be None
+    while the transfer is in progress, ``start`` None only in broken data); ``status`` is the
+    stored text, stripped and upper-cased (``SUCCESS``, ``FAILED``, ``TIMEOUT``, ...) or None.
+    """
+
+    __slots__ = ("end", "filename", "start", "status", "username", "uuid")
+
+    def __init__(self, uuid: str, username: Optional[str], filename: Optional[str],
+                 start: Optional[dt.datetime], end: Optional[dt.datetime], status: Optional[str]) -> None:
+        self.uuid = uuid
+        self.username = username
+        self.filename = filename
+        self.start = start
+        self.end = end
+        self.status = status
+
+    def as_tuple(self) -> Tuple[Any, ...]:
+        return (self.uuid, self.username, self.filename, self.start, self.end, self.status)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, TrackingRow) and self.as_tuple() == other.as_tuple()
+
+    def __hash__(self) -> int:
+        return hash(self.uuid)
+
+    def __repr__(self) -> str:
+        return (f"TrackingRow(uuid={self.uuid!r}, username={self.username!r}, filename={self.filename!r}, "
+                f"start={self.start!r}, end={self.end!r}, status={self.status!r})")
+
+
+def resolve_zone(name: Optional[str]) -> Optional[dt.tzinfo]:
+    """``UTC``/``Z``, ``+02:00``/``-0530`` or an IANA name → tzinfo; None → None."""
+    if name is None or not str(name).strip():
+        return None
+    text = str(name).strip()
+    if text.upper() in ("UTC", "Z", "GMT"):
+        return dt.timezone.utc
+    match = _OFFSET.match(text)
+    if match:
+        sign, hours, minutes = match.groups()
+        delta = dt.timedelta(hours=int(hours), minutes=int(minutes))
+        return dt.timezone(-delta if sign == "-" else delta)
+    try:
+        from zoneinfo import ZoneInfo
+
+        return ZoneInfo(text)
+    except Exception:
+        raise UsageError(f"unknown time zone {text!r}",
+                         "use UTC, an offset such as +02:00, or an IANA name such as Europe/Berlin") from None
+
+
+def offset_text(zone: dt.tzinfo, when: Optional[dt.datetime] = None) -> str:
+    """``+HH:MM`` of ``zone`` at ``when`` (default now)."""
+    offset = (when or dt.datetime.now(dt.timezone.utc)).astimezone(zone).utcoffset() or dt.timedelta(0)
+    minutes = int(offset.total_seconds() // 60)
+    sign = "-" if minutes < 0 else "+"
+    return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+
+def to_db_naive(value: dt.datetime, zone: dt.tzinfo) -> dt.datetime:
+    """A window bound as the naive wall-clock time stored in the database's zone."""
+    aware = value if value.tzinfo is not None else value.astimezone()
+    return aware.astimezone(zone).replace(tzinfo=None)
+
+
+def as_uuid_text(value: Any) -> str:
+    if isinstance(value, (bytes, bytearray)):
+        if len(value) == 16:
+            return str(uuidlib.UUID(bytes=bytes(value)))
+        return bytes(value).decode("utf-8", "replace")
+    return str(value)
+
+
+def as_datetime(value: Any, zone: dt.tzinfo) -> Optional[dt.datetime]:
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.replace(tzinfo=zone) if value.tzinfo is None else value
+    if isinstance(value, (int, float)):
+        return dt.datetime.fromtimestamp(value, dt.timezone.utc)
+    if isinstance(value, dt.date):
+        return dt.datetime(value.year, value.month, value.day, tzinfo=zone)
+    text = value.decode() if isinstance(value, bytes) else str(value)
+    parsed = dt.datetime.fromisoformat(text.strip().replace("T", " ").replace("Z", "+00:00"))
+    return parsed.replace(tzinfo=zone) if parsed.tzinfo is None else parsed
+
+
+def make_row(raw: Sequence[Any], zone: dt.tzinfo) -> TrackingRow:
+    uuid, username, filename, start, end, status = raw
+    if status is not None:
+        status = (status.decode() if isinstance(status, bytes) else str(status)).strip().upper()
+    return TrackingRow(as_uuid_text(uuid), username, filename,
+                       as_datetime(start, zone), as_datetime(end, zone), status)
+
+
+def error_hint(code: Optional[int], text: str, db: DbConfig) -> str:
+    """What to check for a server error code (MySQL numbering; SQLite errors map by text)."""
+    lowered = text.lower()
+    if code == 1146 or "no such table" in lowered:
+        return (f"wrong table? check 'table:' ({db.table}) and 'database:' of tracking.{db.role} "
+                "in the config")
+    if code == 1054 or "no such column" in lowered:
+        mapping = ", ".join(f"{k}={v}" for k, v in db.columns.items())
+        return f"wrong column mapping? tracking.{db.role}.columns maps {mapping}"
+    if code in (1142, 1143, 1044, 1227):
+        return f"grants? the account needs SELECT on {db.database}.{db.table} (see contrib/sql/readonly_grant.sql)"
+    if code == 1045:
+        return f"check user and password of tracking.{db.role} (password_env names an environment variable)"
+    if code == 1049:
+        return f"unknown database: check 'database:' of tracking.{db.role}"
+    if code in (2003, 2005, 2006, 2013):
+        return f"is the server up and reachable? check host/port of tracking.{db.role}, firewalls and TLS settings"
+    if code == 1792 or "read-only" in lowered or "readonly" in lowered:
+        return "a write was attempted in a read-only transaction; this is a bug, please report it"
+    return f"check the tracking.{db.role} settings; run with -vv for details"
+
+
+def wrap_error(db: DbConfig, exc: BaseException, action: str) -> TrackingError:
+    code: Optional[int] = None
+    text = str(exc)
+    args = getattr(exc, "args", ())
+    if len(args) >= 2 and isinstance(args[0], int):
+        code, text = args[0], str(args[1])
+    label = f"({code}) {text}" if code is not None else text
+    return TrackingError(f"{db.describe()}: {action} failed: {label}", error_hint(code, text, db))
+
+
+class TrackingStore:
+    """Read-only view of one tracking table; use as a context manager (see the package docstring)."""
+
+    placeholder = "%s"
+
+    def __init__(self, db: DbConfig) -> None:
+        self.db = db
+        self.zone: dt.tzinfo = resolve_zone(db.timezone) or dt.timezone.utc
+
+    # -- lifecycle, implemented by drivers --------------------------------
+
+    def open(self) -> TrackingStore:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> TrackingStore:
+        return self.open()
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.close()
+
+    def _query(self, sql: str, params: Sequence[Any] = (), action: str = "query") -> Iterator[Tuple[Any, ...]]:
+        """Stream result tuples of one SELECT in a read-only transaction."""
+        raise NotImplementedError
+
+    def ping(self) -> float:
+        """Round trip of ``SELECT 1`` in seconds; raises TrackingError."""
+        raise NotImplementedError
+
+    # -- SQL building ------------------------------------------------------
+
+    def quote(self, name: str) -> str:
+        return "`" + name.replace("`", "``") + "`"
+
+    def col(self, logical: str) -> str:
+        return self.quote(self.db.columns[logical])
+
+    @property
+    def table(self) -> str:
+        return self.quote(self.db.table)
+
+    @property
+    def select_list(self) -> str:
+        return ", ".join(self.col(name) for name in LOGICAL_COLUMNS)
+
+    def bound(self, value: dt.datetime) -> Any:
+        return to_db_naive(value, self.zone)
+
+    # -- queries -------------------------------------------------------------
+    # Identifiers come from validated config (plain SQL names) and are backtick-quoted;
+    # every value is a bound parameter.
+
+    def _select(self, what: str, where: str = "", tail: str = "") -> str:
+        sql = f"SELECT {what} FROM {self.table}"  # noqa: S608  (quoted identifiers only)
+        if where:
+            sql += f" WHERE {where}"
+        return sql + (f" {tail}" if tail else "")
+
+    def _window_where(self) -> str:
+        p, start = self.placeholder, self.col("start")
+        return f"{start} >= {p} AND {start} < {p}"
+
+    def check(self) -> None:
+        """Fail with TrackingError unless the table and every mapped column can be selected."""
+        list(self._query(self._select(self.select_list, "1 = 0"), (), "schema check"))
+
+    def rows_in_window(self, start: dt.datetime, end: dt.datetime) -> Iterator[TrackingRow]:
+        """Rows with ``start <= startTime < end``, ordered by startTime, streamed."""
+        sql = self._select(self.select_list, self._window_where(), f"ORDER BY {self.col('start')}")
+        zone = self.zone
+        for raw in self._query(sql, (self.bound(start), self.bound(end)), "reading rows in the window"):
+            yield make_row(raw, zone)
+
+    def count_in_window(self, start: dt.datetime, end: dt.datetime) -> int:
+        """Number of rows with ``start <= startTime < end``."""
+        sql = self._select("COUNT(*)", self._window_where())
+        for (count,) in self._query(sql, (self.bound(start), self.bound(end)), "counting rows"):
+            return int(count)
+        return 0
+
+    def rows_by_uuid(self, uuids: Iterable[str], batch: int = UUID_BATCH) -> Dict[str, List[TrackingRow]]:
+        """Rows whose UUID is in ``uuids`` (any time), grouped by UUID; batched IN queries."""
+        found: Dict[str, List[TrackingRow]] = {}
+        for raw in self.iter_by_uuid(uuids, batch):
+            row = make_row(raw, self.zone)
+            found.setdefault(row.uuid, []).append(row)
+        return found
+
+    def iter_by_uuid(self, uuids: Iterable[str], batch: int = UUID_BATCH) -> Iterator[Tuple[Any, ...]]:
+        """Raw result tuples for ``uuids``, ``batch`` UUIDs per query."""
+        pending: List[str] = []
+        for value in uuids:
+            pending.append(value)
+            if len(pending) >= batch:
+                yield from self._uuid_batch(pending)
+                pending = []
+        if pending:
+            yield from self._uuid_batch(pending)
+
+    def _uuid_batch(self, uuids: List[str]) -> Iterator[Tuple[Any, ...]]:
+        marks = ", ".join([self.placeholder] * len(uuids))
+        sql = self._select(self.select_list, f"{self.col('uuid')} IN ({marks})")
+        return self._query(sql, uuids, "looking up rows by UUID")
+
+    def recent(self, limit: int = 100, username: Optional[str] = None,
+               status: Optional[str] = None) -> List[TrackingRow]:
+        """The ``limit`` newest rows by startTime, optionally for one username and/or status."""
+        p = self.placeholder
+        where: List[str] = []
+        params: List[Any] = []
+        if username:
+            where.append(f"{self.col('username')} = {p}")
+            params.append(username)
+        if status:
+            where.append(f"{self.col('status')} = {p}")
+            params.append(status)
+        sql = self._select(self.select_list, " AND ".join(where),
+                           f"ORDER BY {self.col('start')} DESC LIMIT {int(max(0, limit))}")
+        return [make_row(raw, self.zone) for raw in self._query(sql, params, "reading recent rows")]
+
+    def usernames(self) -> List[str]:
+        """Distinct non-NULL usernames, sorted."""
+        user = self.col("username")
+        sql = self._select(f"DISTINCT {user}", f"{user} IS NOT NULL", "ORDER BY 1")
+        return [str(name) for (name,) in self._query(sql, (), "listing usernames")]
+
+
+def open_store(db: DbConfig) -> TrackingStore:
+    """A store for ``db`` (not yet connected: use it as a context manager or call ``open()``)."""
+    if db.driver == "sqlite":
+        from fth.tracking.sqlite import SQLiteStore
+
+        return SQLiteStore(db)
+    from fth.tracking.mysql import MySQLStore
+
+    return MySQLStore(db)

@@ -1,0 +1,121 @@
+"""MySQL/MariaDB driver of the tracking store (pymysql, server-side cursors, read-only transactions)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from typing import Any, Dict, Iterator, Optional, Sequence, Tuple
+
+from fth.config.model import DbConfig
+from fth.tracking.base import TrackingStore, offset_text, wrap_error
+
+log = logging.getLogger(__name__)
+
+FETCH_BATCH = 2000
+UNKNOWN_TIME_ZONE = 1298
+
+
+class MySQLStore(TrackingStore):
+    """See :mod:`fth.tracking`. One connection, opened by ``open()``/``with``."""
+
+    def __init__(self, db: DbConfig) -> None:
+        super().__init__(db)
+        self.conn: Any = None
+
+    def connect_kwargs(self) -> Dict[str, Any]:
+        db = self.db
+        kwargs: Dict[str, Any] = {
+            "host": db.host, "port": db.port, "user": db.user, "password": db.password or "",
+            "database": db.database, "charset": "utf8mb4", "autocommit": True,
+            "connect_timeout": max(1, round(db.connect_timeout)),
+            "read_timeout": max(1, round(db.read_timeout)),
+            "write_timeout": max(1, round(db.connect_timeout)),
+        }
+        if db.ssl_ca or db.ssl_cert or db.ssl_key:
+            kwargs.update(ssl_ca=db.ssl_ca, ssl_cert=db.ssl_cert, ssl_key=db.ssl_key,
+                          ssl_verify_cert=db.ssl_verify, ssl_verify_identity=db.ssl_verify)
+        return kwargs
+
+    def open(self) -> MySQLStore:
+        import pymysql
+
+        if self.conn is not None:
+            return self
+        log.debug("connecting to %s", self.db.describe())
+        try:
+            self.conn = pymysql.connect(**self.connect_kwargs())
+            with self.conn.cursor() as cur:
+                cur.execute("SET SESSION TRANSACTION READ ONLY")
+                self._set_zone(cur)
+        except (pymysql.MySQLError, OSError) as exc:
+            self.close()
+            raise wrap_error(self.db, exc, "connecting") from None
+        return self
+
+    def _set_zone(self, cur: Any) -> None:
+        import pymysql
+
+        if self.db.timezone is None:
+            cur.execute("SELECT TIMESTAMPDIFF(MINUTE, UTC_TIMESTAMP(), NOW())")
+            (minutes,) = cur.fetchone()
+            self.zone = dt.timezone(dt.timedelta(minutes=int(minutes)))
+            log.debug("%s: server session time zone is UTC%s", self.db.role, offset_text(self.zone))
+            return
+        try:
+            cur.execute("SET time_zone = %s", (self.db.timezone,))
+        except pymysql.MySQLError as exc:
+            if exc.args and exc.args[0] == UNKNOWN_TIME_ZONE:  # named zones need the server's tz tables
+                cur.execute("SET time_zone = %s", (offset_text(self.zone),))
+            else:
+                raise
+
+    def close(self) -> None:
+        conn, self.conn = self.conn, None
+        if conn is not None:
+            try:
+                conn.close()
+            except Exception:  # already broken; nothing to release
+                log.debug("closing %s failed", self.db.role, exc_info=True)
+
+    def _require(self) -> Any:
+        if self.conn is None:
+            self.open()
+        return self.conn
+
+    def _query(self, sql: str, params: Sequence[Any] = (), action: str = "query") -> Iterator[Tuple[Any, ...]]:
+        import pymysql
+
+        conn = self._require()
+        log.debug("%s: %s (%d parameters)", self.db.role, sql, len(params))
+        try:
+            with conn.cursor(pymysql.cursors.SSCursor) as cur:
+                cur.execute("START TRANSACTION READ ONLY")
+                cur.execute(sql, tuple(params))
+                while True:
+                    rows = cur.fetchmany(FETCH_BATCH)
+                    if not rows:
+                        break
+                    yield from rows
+            conn.commit()
+        except (pymysql.MySQLError, OSError) as exc:
+            self.close()  # a failed streaming cursor leaves the connection unusable
+            raise wrap_error(self.db, exc, action) from None
+
+    def ping(self) -> float:
+        import pymysql
+
+        began = time.monotonic()
+        conn = self._require()
+        try:
+            with conn.cursor() as cur:
+                cur.execute("SELECT 1")
+                cur.fetchall()
+        except (pymysql.MySQLError, OSError) as exc:
+            self.close()
+            raise wrap_error(self.db, exc, "ping") from None
+        return time.monotonic() - began
+
+    def server_version(self) -> Optional[str]:
+        conn = self._require()
+        return getattr(conn, "server_version", None)

@@ -1,0 +1,83 @@
+"""SQLite driver of the tracking store: the built-in target's embedded file, opened read-only."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import sqlite3
+import time
+from pathlib import Path
+from typing import Any, Iterator, Optional, Sequence, Tuple
+from urllib.parse import quote
+
+from fth.config.model import DbConfig
+from fth.tracking.base import TrackingStore, resolve_zone, wrap_error
+
+log = logging.getLogger(__name__)
+
+
+def _local_zone() -> dt.tzinfo:
+    return dt.datetime.now().astimezone().tzinfo or dt.timezone.utc
+
+
+class SQLiteStore(TrackingStore):
+    """See :mod:`fth.tracking`. Times are stored as ``YYYY-MM-DD HH:MM:SS[.ffffff]`` text (or epoch
+    seconds); naive values are in ``DbConfig.timezone``, by default this machine's local zone."""
+
+    placeholder = "?"
+
+    def __init__(self, db: DbConfig) -> None:
+        super().__init__(db)
+        self.zone = resolve_zone(db.timezone) or _local_zone()
+        self.conn: Optional[sqlite3.Connection] = None
+
+    def open(self) -> SQLiteStore:
+        if self.conn is not None:
+            return self
+        path = Path(str(self.db.path)).expanduser()
+        try:
+            if not path.is_file():
+                raise sqlite3.OperationalError(f"no such file: {path}")
+            uri = f"file:{quote(str(path.resolve()))}?mode=ro"
+            self.conn = sqlite3.connect(uri, uri=True, timeout=self.db.connect_timeout,
+                                        check_same_thread=False, isolation_level=None)
+            self.conn.execute("PRAGMA query_only = ON")
+        except sqlite3.Error as exc:
+            self.close()
+            raise wrap_error(self.db, exc, "opening") from None
+        return self
+
+    def close(self) -> None:
+        conn, self.conn = self.conn, None
+        if conn is not None:
+            conn.close()
+
+    def bound(self, value: dt.datetime) -> Any:
+        naive = super().bound(value)
+        text = naive.strftime("%Y-%m-%d %H:%M:%S")
+        return text + (f".{naive.microsecond:06d}" if naive.microsecond else "")
+
+    def _query(self, sql: str, params: Sequence[Any] = (), action: str = "query") -> Iterator[Tuple[Any, ...]]:
+        if self.conn is None:
+            self.open()
+        assert self.conn is not None
+        sql = sql.replace("`", '"')  # identifiers are validated; SQLite quotes them with "
+        try:
+            cur = self.conn.execute("BEGIN")
+            try:
+                cur = self.conn.execute(sql, tuple(params))
+                while True:
+                    rows = cur.fetchmany(2000)
+                    if not rows:
+                        break
+                    yield from rows
+            finally:
+                if self.conn is not None and self.conn.in_transaction:
+                    self.conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            raise wrap_error(self.db, exc, action) from None
+
+    def ping(self) -> float:
+        began = time.monotonic()
+        list(self._query("SELECT 1", (), "ping"))
+        return time.monotonic() - began
