@@ -29,6 +29,7 @@ CHANNEL_CLOSED = "channel_closed"
 SIZE_MISMATCH = "size_mismatch"
 NOT_SENT = "not_sent"  # fire mode: dropped at the in-flight cap
 UNEXPECTED = "unexpected"
+REMOTE_FAILURE = "remote_failure"  # SFTP: the server refused an operation without a specific reason
 
 HINTS = {
     REFUSED: "nothing listens there: check the host and port, and that the service is up",
@@ -50,6 +51,7 @@ HINTS = {
     SIZE_MISMATCH: "the remote file's size differs from the local file after the upload",
     NOT_SENT: "fire mode reached max_in_flight: raise it or lower the rate",
     UNEXPECTED: "an unexpected error: run with -vv and report it",
+    REMOTE_FAILURE: "the SFTP server refused the operation without a specific reason: check its logs",
 }
 
 
