@@ -9,4 +9,5 @@ import fth  # noqa: F401  (monkey-patches for gevent)
 pytest_plugins = [
     "tests.fixtures.files",
     "tests.fixtures.mariadb",
+    "tests.fixtures.sshd",
 ]
