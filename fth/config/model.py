@@ -40,6 +40,20 @@ class Ramp:
             rate = stage.target
         return rate
 
+    def sends_until(self, elapsed: float) -> float:
+        """Files the ramp calls for in its first ``elapsed`` seconds (area under the rate)."""
+        total, rate = 0.0, self.start
+        for stage in self.stages:
+            span = min(stage.duration, elapsed)
+            if span > 0:
+                end_rate = rate + (stage.target - rate) * (span / stage.duration)
+                total += (rate + end_rate) / 2 * span
+            elapsed -= stage.duration
+            rate = stage.target
+            if elapsed <= 0:
+                return total
+        return total + rate * elapsed
+
     @property
     def peak(self) -> float:
         return max([self.start] + [stage.target for stage in self.stages])

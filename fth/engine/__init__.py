@@ -1,0 +1,1 @@
+"""The load engine: jobs as greenlets, schedules, and the one recording hook."""

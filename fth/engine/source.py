@@ -1,0 +1,64 @@
+"""Files to send, read from a job's source directory."""
+
+import fnmatch
+import logging
+import os
+import random
+from typing import Iterator, List, Optional
+
+from fth.config.model import SourceConfig
+from fth.errors import UsageError
+
+log = logging.getLogger(__name__)
+
+
+def list_files(config: SourceConfig) -> List[str]:
+    """Paths matching the pattern, sorted (by relative path) for a stable order."""
+    found: List[str] = []
+    if config.recursive:
+        for root, dirs, files in os.walk(config.path):
+            dirs.sort()
+            found.extend(os.path.join(root, name) for name in sorted(files)
+                         if fnmatch.fnmatch(name, config.pattern))
+    else:
+        with os.scandir(config.path) as entries:
+            found = sorted(entry.path for entry in entries
+                           if entry.is_file() and fnmatch.fnmatch(entry.name, config.pattern))
+    return found
+
+
+class FileSource:
+    """Yields paths in sequential or random order, looping when asked.
+
+    The directory is listed again at the start of every pass, so files added or
+    removed during a long run are noticed.
+    """
+
+    def __init__(self, config: SourceConfig, job_name: str):
+        self.config = config
+        self.job_name = job_name
+        self._files = list_files(config)
+        if not self._files:
+            raise UsageError(
+                f"job {job_name}: no files matching {config.pattern!r} in {config.path}",
+                hint="put files in the source directory or change source.pattern / recursive",
+            )
+        self.passes = 0
+
+    def __iter__(self) -> Iterator[str]:
+        files: Optional[List[str]] = self._files
+        while True:
+            if files is None:
+                files = list_files(self.config)
+                if not files:
+                    log.warning("job %s: source %s has no files left; stopping this job", self.job_name,
+                                self.config.path)
+                    return
+            if self.config.order == "random":
+                files = list(files)
+                random.shuffle(files)
+            yield from files
+            self.passes += 1
+            if not self.config.loop:
+                return
+            files = None

@@ -1,0 +1,140 @@
+"""The ``fth`` program: load the config, run the jobs, show and write the results."""
+
+import argparse
+import json
+import logging
+import signal
+import sys
+from typing import List, Optional
+
+import gevent
+
+from fth.config import RunConfig, load_run_config
+from fth.console import LiveView, Style, render_summary, report_command, write_lines
+from fth.engine.recorder import Recorder
+from fth.engine.runner import Runner
+from fth.engine.transferlog import TransferLog
+from fth.errors import UsageError
+from fth.log import colour_wanted, setup_logging
+from fth.status import ExitStatus
+from fth.summary import build_summary
+from fth.units import format_duration, format_rate
+
+log = logging.getLogger(__name__)
+
+
+def resolve_config(args: argparse.Namespace) -> RunConfig:
+    """The file's settings with flags and FTH_* variables on top."""
+    if not args.config:
+        raise UsageError("no configuration given", hint="fth -c job.yml (see example-config.yml), or set FTH_CONFIG")
+    config = load_run_config(args.config, args.overrides)
+    for name in ("duration", "stop_timeout", "summary_json", "transfer_log", "log_file"):
+        value = getattr(args, name, None)
+        if value is not None:
+            setattr(config, name, value)
+    if args.jobs:
+        known = [job.name for job in config.jobs]
+        unknown = [name for name in args.jobs if name not in known]
+        if unknown:
+            raise UsageError(f"--job {unknown[0]}: no such job in {args.config}", hint="jobs: " + ", ".join(known))
+        config.jobs = [job for job in config.jobs if job.name in args.jobs]
+    return config
+
+
+def describe_plan(config: RunConfig) -> List[str]:
+    lines = [f"{len(config.jobs)} job(s), duration {format_duration(config.duration) if config.duration else 'open'}"]
+    for job in config.jobs:
+        rate = f"ramp {format_rate(job.ramp.start)} → {format_rate(job.ramp.peak)} over " \
+               f"{format_duration(job.ramp.total_duration)}" if job.ramp else format_rate(job.rate)
+        target = getattr(job, "url", "") or f"{getattr(job, 'host', '')}:{getattr(job, 'port', '')}"
+        lines.append(f"  {job.name}: {job.protocol} {job.mode} {rate} as {job.username} → {target}")
+    return lines
+
+
+def run_fth(args: argparse.Namespace) -> int:
+    setup_logging(args.verbose, args.quiet, args.log_file, args.no_color)
+    config = resolve_config(args)
+    if config.log_file and config.log_file != args.log_file:
+        setup_logging(args.verbose, args.quiet, config.log_file, args.no_color)
+    tty = sys.stdout.isatty()
+    style = Style(colour_wanted(sys.stdout, args.no_color))
+    if args.check:
+        write_lines(["configuration OK: " + (config.path or ""), *describe_plan(config)])
+        return ExitStatus.SUCCESS
+    transfer_log = TransferLog(config.transfer_log) if config.transfer_log else None
+    runner = Runner(config, config.jobs, recorder=Recorder(transfer_log))
+    for line in describe_plan(config):
+        log.info("%s", line)
+    web = _start_web(args, config, runner)
+    view = LiveView(runner, sys.stdout, style, tty and not args.quiet, config.interval)
+    interrupts = _install_signal_handlers(runner)
+    try:
+        view.start()
+        runner.run(config.duration)
+    finally:
+        view.stop()
+        for handler in interrupts:
+            handler.cancel()
+        if transfer_log:
+            transfer_log.close()
+        if web is not None:
+            web.stop()
+    summary = build_summary(runner)
+    if not args.quiet:
+        write_lines(render_summary(summary, style))
+    if config.summary_json:
+        _write_json(config.summary_json, summary)
+    if runner.started_at and runner.ended_at and not args.quiet:
+        write_lines(["", "Report on this run's transfers with:",
+                     "  " + report_command(config.path, runner.started_at, runner.ended_at)])
+    if runner.breakpoint:
+        return ExitStatus.STOP_CONDITION
+    if runner.stop_reason == "internal error":
+        return ExitStatus.ERROR
+    return ExitStatus.SUCCESS
+
+
+def _install_signal_handlers(runner: Runner) -> list:
+    """First SIGINT/SIGTERM: stop gracefully; a second one: stop now."""
+    count = {"n": 0}
+
+    def on_signal(name: str) -> None:
+        count["n"] += 1
+        if count["n"] == 1:
+            runner.stop(f"{name} received")
+        else:
+            runner.abort()
+
+    handlers = []
+    for signum, name in ((signal.SIGINT, "SIGINT"), (signal.SIGTERM, "SIGTERM")):
+        try:
+            handlers.append(gevent.signal_handler(signum, on_signal, name))
+        except ValueError:  # not the main thread (embedded use): no handlers
+            break
+    return handlers
+
+
+def _write_json(path: str, summary: dict) -> None:
+    try:
+        with open(path, "w", encoding="utf-8") as out:
+            json.dump(summary, out, indent=2)
+            out.write("\n")
+    except OSError as exc:
+        raise UsageError(f"cannot write summary JSON {path}: {exc.strerror}") from None
+    log.info("summary written to %s", path)
+
+
+def _start_web(args: argparse.Namespace, config: RunConfig, runner: Runner) -> Optional[object]:
+    if not args.web:
+        return None
+    from fth.live import live_figures
+    from fth_web import create_app
+    from fth_web.server import start_in_background
+    from fth_web.settings import load_settings
+
+    host, port = args.web
+    settings = load_settings(config=config, host=host, port=port)
+    app = create_app(settings, live_provider=lambda: live_figures(runner))
+    server = start_in_background(app, host, port)
+    log.info("live monitor on http://%s:%d/", host, server.port)
+    return server
