@@ -46,7 +46,7 @@ class ConfigError(UsageError):
         if self.file:
             where = self.file + (f":{self.line}" if self.line else "")
         parts = [p for p in (where, self.key) if p]
-        text = ": ".join(parts + [self.problem]) if parts else self.problem
+        text = ": ".join([*parts, self.problem]) if parts else self.problem
         if self.value is not None:
             text += f" (found {self.value!r})"
         if self.expected:

@@ -37,12 +37,12 @@ def _parse(text: str) -> List[Tuple[str, str, str]]:
         parts = list(_FORMATTER.parse(text))
     except ValueError as exc:
         raise ValueError(f"is not a valid template ({exc}); write {{{{ and }}}} for literal braces") from None
-    for _, field, spec, conversion in parts:
+    for _, field, _spec, conversion in parts:
         if field is None:
             continue
         if field not in FIELDS:
             raise ValueError(f"unknown template field {{{field}}}; known fields: "
-                             + ", ".join("{%s}" % name for name in FIELDS))
+                             + ", ".join(f"{{{name}}}" for name in FIELDS))
         if conversion:
             raise ValueError(f"conversions such as !{conversion} are not supported in templates")
     return [(literal, field or "", spec or "") for literal, field, spec, _ in parts]

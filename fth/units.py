@@ -100,7 +100,7 @@ def format_duration(seconds: float) -> str:
     """``5400`` → ``1h30m``; sub-minute values keep one decimal."""
     if seconds < 60:
         return f"{seconds:.1f}s".replace(".0s", "s")
-    whole = int(round(seconds))
+    whole = round(seconds)
     days, rest = divmod(whole, 86400)
     hours, rest = divmod(rest, 3600)
     minutes, secs = divmod(rest, 60)

@@ -231,23 +231,23 @@ def _parse_job(raw: Any, path: Optional[str], index: int, line: Optional[int], c
         rate = job.get("rate", _rate, default=None, expected=RATE_EXAMPLES)
     else:
         rate = job.get("rate", _rate, expected=RATE_EXAMPLES + " (or a ramp:)")
-    common: Dict[str, Any] = dict(
-        name=name,
-        protocol=protocol,
-        username=job.get("username", as_text, expected="the identity of this data source"),
-        source=_parse_source(job, check_paths),
-        mode=mode,
-        workers=job.get("workers", as_positive_int, default=1),
-        max_in_flight=job.get("max_in_flight", as_positive_int, default=100),
-        spacing=job.get("spacing", choices=("even", "poisson"), default="even"),
-        ramp=_parse_ramp(job, rate),
-        count=job.get("count", as_positive_int, default=None),
-        stop_on=_parse_stop_on(job),
-        remote_name=job.get("remote_name", _template, default="{filename}"),
-        connect_timeout=job.get("connect_timeout", _positive_duration, default=10.0, expected=DURATION_EXAMPLES),
-        timeout=job.get("timeout", _positive_duration, default=60.0, expected=DURATION_EXAMPLES),
-        line=job.line,
-    )
+    common: Dict[str, Any] = {
+        "name": name,
+        "protocol": protocol,
+        "username": job.get("username", as_text, expected="the identity of this data source"),
+        "source": _parse_source(job, check_paths),
+        "mode": mode,
+        "workers": job.get("workers", as_positive_int, default=1),
+        "max_in_flight": job.get("max_in_flight", as_positive_int, default=100),
+        "spacing": job.get("spacing", choices=("even", "poisson"), default="even"),
+        "ramp": _parse_ramp(job, rate),
+        "count": job.get("count", as_positive_int, default=None),
+        "stop_on": _parse_stop_on(job),
+        "remote_name": job.get("remote_name", _template, default="{filename}"),
+        "connect_timeout": job.get("connect_timeout", _positive_duration, default=10.0, expected=DURATION_EXAMPLES),
+        "timeout": job.get("timeout", _positive_duration, default=60.0, expected=DURATION_EXAMPLES),
+        "line": job.line,
+    }
     common["rate"] = rate if rate is not None else common["ramp"].start
     local_file = _existing_file if check_paths else as_path
     if protocol == "http":

@@ -33,7 +33,7 @@ class MarkedList(list):
 
 
 class _MarkedLoader(yaml.SafeLoader):
-    def construct_mapping(self, node, deep=False):  # noqa: D102 - yaml hook
+    def construct_mapping(self, node, deep=False):
         mapping = MarkedDict(super().construct_mapping(node, deep=True))
         mapping.line = node.start_mark.line + 1
         mapping.key_lines = {}
@@ -43,7 +43,7 @@ class _MarkedLoader(yaml.SafeLoader):
                 mapping.key_lines[key] = key_node.start_mark.line + 1
         return mapping
 
-    def construct_sequence(self, node, deep=False):  # noqa: D102 - yaml hook
+    def construct_sequence(self, node, deep=False):
         items = MarkedList(super().construct_sequence(node, deep=True))
         items.line = node.start_mark.line + 1
         items.item_lines = [child.start_mark.line + 1 for child in node.value]
