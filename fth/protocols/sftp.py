@@ -19,6 +19,7 @@ import time
 from typing import Any, BinaryIO, Dict, Optional, Tuple
 
 import paramiko
+from paramiko.sftp import CMD_ATTRS, CMD_FSTAT
 
 from fth import faults
 from fth.config.model import SftpJobConfig
@@ -150,10 +151,9 @@ class SftpTransport:
                     break
                 handle.write(chunk)
                 sent += len(chunk)
-            if self.job.verify_size:
-                remote_size = handle.stat().st_size  # also collects every write's acknowledgement
-                if remote_size != sent:
-                    raise SshFault(faults.SIZE_MISMATCH, f"remote size {remote_size} bytes after sending {sent}")
+            remote_size = _finish_writes(handle, self.job.verify_size)
+            if remote_size is not None and remote_size != sent:
+                raise SshFault(faults.SIZE_MISMATCH, f"remote size {remote_size} bytes after sending {sent}")
             if sent != size:
                 log.debug("job %s: %s changed size while sending (%d → %d bytes)", self.job.name, local.name,
                           size, sent)
@@ -243,6 +243,29 @@ class SftpTransport:
             # OpenSSH reports ENOSPC/EDQUOT on WRITE as the generic SSH_FX_FAILURE.
             return faults.DISK_FULL, "the server failed the write (SSH_FX_FAILURE: usually disk full or quota)"
         return faults.REMOTE_FAILURE, f"the server reported: {text}"
+
+
+def _finish_writes(handle: paramiko.SFTPFile, want_size: bool) -> Optional[int]:
+    """Collect every WRITE acknowledgement, raising the first failure, and the remote size.
+
+    paramiko's pipelined writes only check acknowledgements when more than 100
+    are outstanding; otherwise a later request (stat, close) reads and drops
+    them, so a failed write (disk full) would go unnoticed. This reads each one,
+    as paramiko's own ``_write`` does, with an FSTAT sent ahead so that the size
+    check rides on the same round trip. It uses paramiko's request internals
+    (stable since 1.x), because no public API reports pipelined write errors.
+    """
+    sftp = handle.sftp
+    stat_request = sftp._async_request(type(None), CMD_FSTAT, handle.handle) if want_size else None
+    pending = handle._reqs
+    while pending:
+        sftp._read_response(pending.popleft())  # raises IOError for a failed WRITE
+    if stat_request is None:
+        return None
+    kind, message = sftp._read_response(stat_request)
+    if kind != CMD_ATTRS:
+        raise paramiko.SFTPError("expected attributes in answer to FSTAT")
+    return int(paramiko.SFTPAttributes._from_msg(message).st_size)
 
 
 def describe(job: SftpJobConfig) -> Dict[str, Any]:
