@@ -1,0 +1,315 @@
+"""Records in, statistics out: the generic core shared by ``fth-report`` and ``fth-web``'s report form.
+
+A :class:`Record` is one transfer as seen end to end, whatever table it came from. Callers decide
+``passed`` (``fth-report``: egress status SUCCESS; ``fth-web`` dashboard: status COMPLETE).
+:func:`summarize` groups records (by job via a username→job mapping, else by username) and
+computes a :class:`GroupStats` for the total and for each group. All times are epoch seconds
+(floats); percentiles interpolate linearly between ranks; the standard deviation is the
+population one (n in the denominator).
+"""
+
+from __future__ import annotations
+
+import math
+from array import array
+from dataclasses import dataclass, field
+from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
+
+PASS, FAIL, TIMEOUT, PENDING = "pass", "fail", "timeout", "pending"
+OUTCOMES = (PASS, FAIL, TIMEOUT, PENDING)
+PAIR, INGRESS_ONLY, EGRESS_ONLY = "pair", "ingress_only", "egress_only"
+MAX_BUCKETS = 60
+HISTOGRAM_BINS = 20
+
+
+class Record:
+    """One transfer. ``start``/``end`` are epoch seconds (None when unknown).
+
+    ``status`` is the deciding status (egress); ``ingress_status`` the other stage's, if any.
+    ``passed`` says whether the transfer counts as a pass; ``outcome`` refines a non-pass into
+    ``timeout`` (status contains TIMEOUT), ``pending`` (no status yet) or ``fail``.
+    ``kind`` is ``pair``, ``ingress_only`` or ``egress_only``; ``job`` is filled by :func:`summarize`.
+    """
+
+    __slots__ = ("end", "filename", "ingress_status", "job", "kind", "outcome", "passed", "size", "start",
+                 "status", "username", "uuid")
+
+    def __init__(self, username: Optional[str], filename: Optional[str], start: Optional[float],
+                 end: Optional[float], status: Optional[str], passed: bool, *, size: Optional[int] = None,
+                 uuid: Optional[str] = None, ingress_status: Optional[str] = None, kind: str = PAIR,
+                 job: Optional[str] = None) -> None:
+        self.username = username
+        self.filename = filename
+        self.start = start
+        self.end = end
+        self.status = status
+        self.passed = passed
+        self.size = size
+        self.uuid = uuid
+        self.ingress_status = ingress_status
+        self.kind = kind
+        self.job = job
+        self.outcome = outcome_of(status, passed)
+
+    @property
+    def transit(self) -> Optional[float]:
+        """``end - start`` in seconds, or None when either is unknown."""
+        if self.start is None or self.end is None:
+            return None
+        return self.end - self.start
+
+    def __repr__(self) -> str:
+        return (f"Record(uuid={self.uuid!r}, username={self.username!r}, status={self.status!r}, "
+                f"outcome={self.outcome!r}, kind={self.kind!r}, transit={self.transit!r})")
+
+
+def outcome_of(status: Optional[str], passed: bool) -> str:
+    if passed:
+        return PASS
+    if not status:
+        return PENDING
+    return TIMEOUT if "TIMEOUT" in status.upper() else FAIL
+
+
+@dataclass
+class Distribution:
+    """Summary of a sample of floats; every figure is None for an empty sample."""
+
+    count: int = 0
+    min: Optional[float] = None
+    max: Optional[float] = None
+    avg: Optional[float] = None
+    median: Optional[float] = None
+    p95: Optional[float] = None
+    p99: Optional[float] = None
+    stddev: Optional[float] = None
+
+    @classmethod
+    def of(cls, values: Sequence[float]) -> Distribution:
+        count = len(values)
+        if not count:
+            return cls()
+        ordered = sorted(values)
+        mean = math.fsum(ordered) / count
+        variance = math.fsum((value - mean) ** 2 for value in ordered) / count
+        return cls(count, ordered[0], ordered[-1], mean, percentile(ordered, 50), percentile(ordered, 95),
+                   percentile(ordered, 99), math.sqrt(variance))
+
+    def as_dict(self, digits: int = 3, keys: Sequence[str] = ("min", "avg", "median", "p95", "p99", "max",
+                                                               "stddev")) -> Dict[str, Optional[float]]:
+        return {key: _round(getattr(self, key), digits) for key in keys}
+
+
+def percentile(ordered: Sequence[float], pct: float) -> Optional[float]:
+    """Linear interpolation between closest ranks of an ascending sequence."""
+    if not ordered:
+        return None
+    rank = (len(ordered) - 1) * pct / 100.0
+    low = math.floor(rank)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
+
+
+def _round(value: Optional[float], digits: int) -> Optional[float]:
+    return None if value is None else round(value, digits)
+
+
+@dataclass
+class Bucket:
+    """One interval of the throughput timeline (by start time)."""
+
+    start: float
+    files: int = 0
+    passed: int = 0
+    failed: int = 0
+    bytes: int = 0
+
+
+@dataclass
+class GroupStats:
+    """Statistics of a set of records (the whole run, one job or one username)."""
+
+    name: str
+    username: Optional[str] = None
+    files: int = 0
+    outcomes: Dict[str, int] = field(default_factory=lambda: dict.fromkeys(OUTCOMES, 0))
+    by_status: Dict[str, int] = field(default_factory=dict)
+    by_pair_status: Dict[Tuple[str, str], int] = field(default_factory=dict)
+    bytes: int = 0
+    sized_files: int = 0
+    transit: Distribution = field(default_factory=Distribution)
+    rate: Distribution = field(default_factory=Distribution)  # bytes/s of each file with size and transit
+    first_start: Optional[float] = None
+    last_end: Optional[float] = None
+
+    @property
+    def passed(self) -> int:
+        return self.outcomes[PASS]
+
+    @property
+    def failed(self) -> int:
+        return self.outcomes[FAIL]
+
+    @property
+    def timeout(self) -> int:
+        return self.outcomes[TIMEOUT]
+
+    @property
+    def pending(self) -> int:
+        return self.outcomes[PENDING]
+
+    @property
+    def pass_rate(self) -> Optional[float]:
+        """Percent of files that passed, None when there are none."""
+        return 100.0 * self.passed / self.files if self.files else None
+
+    @property
+    def files_per_s(self) -> Optional[float]:
+        if self.first_start is None or self.last_end is None or self.last_end <= self.first_start:
+            return None
+        return self.files / (self.last_end - self.first_start)
+
+    @property
+    def bytes_per_s(self) -> Optional[float]:
+        if self.first_start is None or self.last_end is None or self.last_end <= self.first_start:
+            return None
+        return self.bytes / (self.last_end - self.first_start)
+
+
+def group_stats(name: str, records: Iterable[Record], username: Optional[str] = None) -> GroupStats:
+    """Counts, status breakdowns, transit and data-rate distributions of ``records``."""
+    stats = GroupStats(name=name, username=username)
+    transits = array("d")
+    rates = array("d")
+    first, last = math.inf, -math.inf
+    for record in records:
+        stats.files += 1
+        stats.outcomes[record.outcome] += 1
+        status = record.status or "—"
+        stats.by_status[status] = stats.by_status.get(status, 0) + 1
+        pair_key = (record.ingress_status or "—", status)
+        stats.by_pair_status[pair_key] = stats.by_pair_status.get(pair_key, 0) + 1
+        transit = record.transit
+        if transit is not None and transit >= 0:
+            transits.append(transit)
+        if record.size is not None:
+            stats.bytes += record.size
+            stats.sized_files += 1
+            if transit is not None and transit > 0:
+                rates.append(record.size / transit)
+        if record.start is not None and record.start < first:
+            first = record.start
+        if record.end is not None and record.end > last:
+            last = record.end
+    stats.transit = Distribution.of(transits)
+    stats.rate = Distribution.of(rates)
+    stats.first_start = first if first != math.inf else None
+    stats.last_end = last if last != -math.inf else None
+    return stats
+
+
+def nice_step(span: float, target: int) -> float:
+    """A round interval (1, 2, 5 × 10^n seconds, or whole minutes/hours) giving at most ~target steps."""
+    raw = max(span / max(target, 1), 1e-3)
+    for step in (1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400):
+        if step >= raw:
+            return float(step)
+    return math.ceil(raw / 86400) * 86400.0
+
+
+def timeline(records: Iterable[Record], start: float, end: float, max_buckets: int = MAX_BUCKETS) -> List[Bucket]:
+    """Files, passes, failures and bytes per interval of start time, ``start <= t < end``."""
+    step = nice_step(max(end - start, 1.0), max_buckets)
+    origin = math.floor(start / step) * step
+    count = max(1, math.ceil((end - origin) / step))
+    buckets = [Bucket(origin + index * step) for index in range(count)]
+    for record in records:
+        if record.start is None:
+            continue
+        index = int((record.start - origin) // step)
+        if 0 <= index < count:
+            bucket = buckets[index]
+            bucket.files += 1
+            if record.outcome == PASS:
+                bucket.passed += 1
+            elif record.outcome in (FAIL, TIMEOUT):
+                bucket.failed += 1
+            bucket.bytes += record.size or 0
+    return buckets
+
+
+def histogram(values: Sequence[float], bins: int = HISTOGRAM_BINS) -> List[Tuple[float, float, int]]:
+    """``(low, high, count)`` bins of equal width covering ``values`` (empty for no values)."""
+    if not values:
+        return []
+    low, high = min(values), max(values)
+    if high <= low:
+        return [(low, low, len(values))]
+    width = (high - low) / bins
+    counts = [0] * bins
+    for value in values:
+        counts[min(int((value - low) / width), bins - 1)] += 1
+    return [(low + index * width, low + (index + 1) * width, counts[index]) for index in range(bins)]
+
+
+@dataclass
+class Summary:
+    """Everything a report shows, computed by :func:`summarize`."""
+
+    total: GroupStats
+    groups: List[GroupStats]
+    records: List[Record]
+    window_start: Optional[float] = None
+    window_end: Optional[float] = None
+    timeline: List[Bucket] = field(default_factory=list)
+    transit_histogram: List[Tuple[float, float, int]] = field(default_factory=list)
+    unknown_users: List[Tuple[str, int]] = field(default_factory=list)  # (username, rows), most rows first
+    group_timelines: Dict[str, List[Bucket]] = field(default_factory=dict)
+
+
+def summarize(records: Sequence[Record], *, jobs: Optional[Mapping[str, str]] = None,
+              window: Optional[Tuple[float, float]] = None, max_buckets: int = MAX_BUCKETS,
+              total_name: str = "All transfers") -> Summary:
+    """Statistics of ``records`` overall and per group.
+
+    ``jobs`` maps username → job name: records get ``job`` set, groups are the jobs (in mapping
+    order; jobs with no records get empty stats), and usernames not in the mapping are listed in
+    ``unknown_users`` (rows of every kind counted). Without ``jobs``, groups are the usernames.
+    Only ``kind == "pair"`` records (the default kind) count in the statistics; unpaired ones are
+    carried in ``records`` for the transaction list and count towards ``unknown_users``.
+    """
+    unknown: Dict[str, int] = {}
+    grouped: Dict[str, List[Record]] = {}
+    group_users: Dict[str, Optional[str]] = {}
+    if jobs is not None:
+        for username, job in jobs.items():
+            grouped.setdefault(job, [])
+            group_users.setdefault(job, username)
+    paired: List[Record] = []
+    for record in records:
+        if jobs is not None:
+            record.job = jobs.get(record.username or "")
+            if record.job is None:
+                key = record.username if record.username is not None else "(NULL)"
+                unknown[key] = unknown.get(key, 0) + 1
+        if record.kind != PAIR:
+            continue
+        paired.append(record)
+        group = record.job if jobs is not None else (record.username or "(NULL)")
+        if group is None:
+            continue
+        grouped.setdefault(group, []).append(record)
+        group_users.setdefault(group, record.username)
+    total = group_stats(total_name, paired)
+    names = list(grouped) if jobs is not None else sorted(grouped)
+    groups = [group_stats(name, grouped[name], group_users.get(name)) for name in names]
+    if window is None:
+        window = (total.first_start or 0.0, (total.last_end or total.first_start or 0.0) + 1.0)
+    transits = [t for t in (r.transit for r in paired) if t is not None and t >= 0]
+    summary = Summary(total=total, groups=groups, records=list(records), window_start=window[0],
+                      window_end=window[1], timeline=timeline(paired, window[0], window[1], max_buckets),
+                      transit_histogram=histogram(transits),
+                      unknown_users=sorted(unknown.items(), key=lambda item: (-item[1], item[0])))
+    for name in names:
+        summary.group_timelines[name] = timeline(grouped[name], window[0], window[1], max_buckets)
+    return summary

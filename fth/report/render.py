@@ -1,0 +1,220 @@
+"""Statistics → one self-contained HTML file (Jinja2, autoescape on; inline CSS, JS and SVG).
+
+Entry point: :func:`render_report`. Nothing in the output is fetched at view time. The full
+transaction list is embedded once as JSON in a ``<script type="application/json">`` block
+(escaped by :func:`script_json`) and drawn by a small inline table script with paging, filter
+and sort.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
+
+import jinja2
+from markupsafe import Markup
+
+import fth
+from fth.report.compute import EGRESS_ONLY, INGRESS_ONLY, Bucket, GroupStats, Record, Summary
+from fth.units import format_bytes
+
+TEMPLATES = Path(__file__).parent / "templates"
+EXCEPTION_LIST_LIMIT = 500  # rows per exception list drawn as markup; all rows stay in the transaction list
+_SCRIPT_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+
+
+@dataclass
+class ReportContext:
+    """What surrounds the statistics: header facts and exception lists (all optional)."""
+
+    title: str = "File transfer test report"
+    window_label: Optional[str] = None
+    generated_at: Optional[dt.datetime] = None
+    meta: Mapping[str, str] = field(default_factory=dict)  # extra header facts, label → value
+    jobs: Sequence[Tuple[str, str, str]] = ()  # (name, username, protocol)
+    ingress_only: Sequence[Record] = ()
+    egress_only: Sequence[Record] = ()
+    issues: Sequence[Any] = ()  # objects with .kind, .uuid, .detail
+    not_ingested: Sequence[Mapping[str, Any]] = ()  # transfer-log lines that never reached ingress
+    group_label: str = "Job"
+    stage_labels: Tuple[str, str] = ("Ingress", "Egress")
+    notes: Sequence[str] = ()
+
+
+def script_json(value: Any) -> Markup:
+    """JSON safe inside ``<script>``: ``<``, ``>``, ``&``, U+2028 and U+2029 are \\u-escaped."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    for char, escaped in _SCRIPT_ESCAPES.items():
+        text = text.replace(char, escaped)
+    return Markup(text)  # noqa: S704  (every markup-significant character is escaped above)
+
+
+def fmt_time(epoch: Optional[float], millis: bool = True) -> str:
+    if epoch is None:
+        return "—"
+    value = dt.datetime.fromtimestamp(epoch)
+    text = value.strftime("%Y-%m-%d %H:%M:%S")
+    return text + f".{value.microsecond // 1000:03d}" if millis else text
+
+
+def fmt_seconds(value: Optional[float]) -> str:
+    if value is None:
+        return "—"
+    if abs(value) < 1:
+        return f"{value * 1000:.0f} ms"
+    if abs(value) < 120:
+        return f"{value:.3f} s"
+    minutes, seconds = divmod(value, 60)
+    if minutes < 120:
+        return f"{int(minutes)} min {seconds:.0f} s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{int(hours)} h {int(minutes)} min"
+
+
+def fmt_pct(value: Optional[float]) -> str:
+    return "—" if value is None else f"{value:.1f} %"
+
+
+def fmt_rate(value: Optional[float]) -> str:
+    return "—" if value is None else f"{format_bytes(value)}/s"
+
+
+def _nice_max(value: float) -> float:
+    if value <= 0:
+        return 1.0
+    magnitude = 10 ** len(str(int(value))) / 10
+    for factor in (1, 2, 2.5, 5, 10):
+        if magnitude * factor >= value:
+            return magnitude * factor
+    return value
+
+
+def bar_chart(values: Sequence[Tuple[str, Sequence[float]]], width: int = 760, height: int = 200,
+              x_labels: int = 6) -> Dict[str, Any]:
+    """Geometry of a stacked bar chart: ``values`` are (label, [stack values...]) per bar."""
+    left, bottom, top = 48, 24, 8
+    plot_w, plot_h = width - left - 8, height - bottom - top
+    peak = _nice_max(max((sum(stack) for _, stack in values), default=0))
+    count = max(len(values), 1)
+    slot = plot_w / count
+    bars = []
+    for index, (label, stack) in enumerate(values):
+        y = top + plot_h
+        for layer, amount in enumerate(stack):
+            h = plot_h * amount / peak
+            y -= h
+            if h > 0:
+                bars.append({"x": round(left + index * slot + slot * 0.1, 2), "y": round(y, 2),
+                             "w": round(max(slot * 0.8, 0.5), 2), "h": round(h, 2), "layer": layer,
+                             "title": f"{label}: {', '.join(_num(v) for v in stack)}"})
+    every = max(1, round(count / x_labels))
+    labels = [{"x": round(left + i * slot + slot / 2, 2), "text": values[i][0]} for i in range(0, len(values), every)]
+    ticks = [{"y": round(top + plot_h - plot_h * f, 2), "text": _num(peak * f)} for f in (0, 0.25, 0.5, 0.75, 1)]
+    return {"width": width, "height": height, "left": left, "top": top, "plot_w": plot_w, "plot_h": plot_h,
+            "bars": bars, "labels": labels, "ticks": ticks, "base": top + plot_h}
+
+
+def _num(value: float) -> str:
+    return f"{value:,.0f}" if abs(value) >= 10 or value == int(value) else f"{value:.2f}"
+
+
+def throughput_chart(buckets: Sequence[Bucket]) -> Dict[str, Any]:
+    span = buckets[-1].start - buckets[0].start if len(buckets) > 1 else 0
+    fmt = "%H:%M" if span < 86400 else "%m-%d %H:%M"
+    rows = [(dt.datetime.fromtimestamp(b.start).strftime(fmt), [b.passed, b.failed, b.files - b.passed - b.failed])
+            for b in buckets]
+    return bar_chart(rows)
+
+
+def bytes_chart(buckets: Sequence[Bucket]) -> Optional[Dict[str, Any]]:
+    if not any(b.bytes for b in buckets):
+        return None
+    span = buckets[-1].start - buckets[0].start if len(buckets) > 1 else 0
+    fmt = "%H:%M" if span < 86400 else "%m-%d %H:%M"
+    chart = bar_chart([(dt.datetime.fromtimestamp(b.start).strftime(fmt), [b.bytes / 1e6]) for b in buckets])
+    return chart
+
+
+def histogram_chart(bins: Sequence[Tuple[float, float, int]]) -> Optional[Dict[str, Any]]:
+    if not bins:
+        return None
+    return bar_chart([(fmt_seconds(low), [count]) for low, _high, count in bins], x_labels=5)
+
+
+def transaction_rows(records: Sequence[Record], known_jobs: bool) -> List[List[Any]]:
+    """Compact rows for the embedded list: see the column list in the template's script."""
+    rows = []
+    for r in records:
+        transit = r.transit
+        rows.append([
+            r.uuid or "", r.username or "", r.job or "", r.filename or "", fmt_time(r.start),
+            None if transit is None else round(transit, 3), r.ingress_status or "",
+            (r.status or "") if r.kind != INGRESS_ONLY else "", r.outcome if r.kind == "pair" else "unpaired",
+            r.kind, 1 if known_jobs and r.job is None else 0, r.size,
+        ])
+    return rows
+
+
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True,
+                             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    env.filters.update(time=fmt_time, seconds=fmt_seconds, pct=fmt_pct, bytes=format_bytes, rate=fmt_rate,
+                       num=lambda v: "—" if v is None else f"{v:,}")
+    return env
+
+
+def render_report(summary: Summary, context: Optional[ReportContext] = None, **overrides: Any) -> str:
+    """The complete HTML document for ``summary``.
+
+    ``context`` (or keyword overrides of its fields, e.g. ``title=...``) supplies the header and
+    the exception lists. ``fth-web`` calls ``render_report(summary, title=..., window_label=...,
+    group_label="Username")``.
+    """
+    ctx = context or ReportContext()
+    for key, value in overrides.items():
+        setattr(ctx, key, value)
+    generated = ctx.generated_at or dt.datetime.now().astimezone()
+    known_jobs = bool(ctx.jobs)
+    has_sizes = summary.total.sized_files > 0
+    template = _environment().get_template("report.html.j2")
+    return template.render(
+        s=summary, ctx=ctx, version=fth.__version__, generated=generated.strftime("%Y-%m-%d %H:%M:%S %Z").strip(),
+        window_label=ctx.window_label or f"{fmt_time(summary.window_start, False)} – "
+                                         f"{fmt_time(summary.window_end, False)}",
+        throughput=throughput_chart(summary.timeline) if summary.timeline else None,
+        data_chart=bytes_chart(summary.timeline) if (summary.timeline and has_sizes) else None,
+        transit_chart=histogram_chart(summary.transit_histogram),
+        has_sizes=has_sizes, groups=summary.groups, limit=EXCEPTION_LIST_LIMIT,
+        ingress_only=list(ctx.ingress_only)[:EXCEPTION_LIST_LIMIT],
+        egress_only=list(ctx.egress_only)[:EXCEPTION_LIST_LIMIT],
+        issues=list(ctx.issues)[:EXCEPTION_LIST_LIMIT], issue_total=len(ctx.issues),
+        not_ingested=list(ctx.not_ingested)[:EXCEPTION_LIST_LIMIT],
+        tx_json=script_json(transaction_rows(summary.records, known_jobs)),
+        kinds={INGRESS_ONLY: "ingress only", EGRESS_ONLY: "egress only"},
+    )
+
+
+def group_rows(groups: Sequence[GroupStats]) -> List[GroupStats]:
+    return list(groups)
+
+
+def write_atomic(path: str, text: str) -> None:
+    """Write ``text`` to ``path`` through a temp file in the same directory and a rename."""
+    target = Path(path)
+    directory = target.parent if str(target.parent) else Path(".")
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=str(directory))
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, target)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
