@@ -11,7 +11,7 @@ import os
 import socket
 import threading
 import time
-from typing import Callable, Dict, List, Optional, Set, Tuple
+from typing import Any, Callable, Dict, List, Optional, Set, Tuple
 
 import paramiko
 
@@ -123,15 +123,51 @@ def _ends_with_newline(path: str) -> bool:
         return handle.read(1) == b"\n"
 
 
+_QUICKACK = getattr(socket, "TCP_QUICKACK", None)  # Linux only
+
+
+class _QuickAckSocket(socket.socket):
+    """A socket that acknowledges received data at once (TCP_QUICKACK after every recv).
+
+    After login, sshd sends two small unsolicited packets (a hostkeys-00 global
+    request and a debug message) and, as it does not set TCP_NODELAY for
+    non-interactive sessions, holds its answer to our channel open until they are
+    acknowledged: with delayed ACKs that costs ~40 ms on every connection.
+    Linux forgets TCP_QUICKACK after a while, hence the re-arm on each recv.
+    """
+
+    def recv(self, *args: Any) -> bytes:
+        data = super().recv(*args)
+        try:
+            self.setsockopt(socket.IPPROTO_TCP, _QUICKACK, 1)
+        except OSError:
+            pass
+        return data
+
+
 def open_socket(host: str, port: int, timeout: float) -> socket.socket:
-    """A connected TCP socket with TCP_NODELAY; raises SshFault with a classified kind."""
+    """A connected TCP socket with TCP_NODELAY (and quick ACKs); raises SshFault with a classified kind."""
+    socket_class = _QuickAckSocket if _QUICKACK is not None else socket.socket
     try:
-        sock = socket.create_connection((host, port), timeout=timeout)
+        addresses = socket.getaddrinfo(host, port, 0, socket.SOCK_STREAM)
     except OSError as exc:
-        kind, cause = faults.classify_os_error(exc) or (faults.UNEXPECTED, str(exc))
+        kind, cause = faults.classify_os_error(exc) or (faults.DNS, str(exc))
         raise SshFault(kind, cause) from None
-    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    return sock
+    last_error: Optional[OSError] = None
+    for family, kind_, proto, _, address in addresses:
+        sock = socket_class(family, kind_, proto)
+        try:
+            sock.settimeout(timeout)
+            sock.connect(address)
+        except OSError as exc:
+            sock.close()
+            last_error = exc
+            continue
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return sock
+    assert last_error is not None
+    kind, cause = faults.classify_os_error(last_error) or (faults.UNEXPECTED, str(last_error))
+    raise SshFault(kind, cause)
 
 
 class Authenticator:
