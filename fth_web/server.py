@@ -1,0 +1,84 @@
+"""Serve the app with gevent's WSGI server: standalone (``serve_forever``) or inside an fth run.
+
+The access log is off (a wall screen polling every second would flood it); server
+errors go to this module's logger. ``start_in_background`` runs the server in a
+greenlet and returns a handle with the bound ``port`` (ask for port 0 to get a free
+one) and ``stop()``.
+"""
+
+import logging
+from typing import Any, Optional
+
+from gevent import pywsgi
+
+log = logging.getLogger(__name__)
+
+
+class _ErrorLog:
+    """A file-like object pywsgi writes its error lines to; they go to the logger instead."""
+
+    def write(self, text: str) -> None:
+        text = text.rstrip()
+        if text:
+            log.error("%s", text)
+
+    def writelines(self, lines: Any) -> None:
+        for line in lines:
+            self.write(line)
+
+    def flush(self) -> None:
+        pass
+
+
+def make_server(app: Any, host: str, port: int) -> pywsgi.WSGIServer:
+    return pywsgi.WSGIServer((host, port), app, log=None, error_log=_ErrorLog())
+
+
+class ServerHandle:
+    """A server running in a greenlet; ``url`` and ``port`` are where it listens."""
+
+    def __init__(self, server: pywsgi.WSGIServer) -> None:
+        self.server = server
+
+    @property
+    def host(self) -> str:
+        return str(self.server.address[0])
+
+    @property
+    def port(self) -> int:
+        return int(self.server.address[1])
+
+    @property
+    def url(self) -> str:
+        host = self.host
+        if ":" in host:
+            host = f"[{host}]"
+        return f"http://{host}:{self.port}"
+
+    def stop(self, timeout: Optional[float] = 5.0) -> None:
+        self.server.stop(timeout=timeout)
+        log.debug("fth-web stopped")
+
+
+def start_in_background(app: Any, host: str = "127.0.0.1", port: int = 0) -> ServerHandle:
+    """Start serving in a greenlet (bind errors raise here, not later); returns the handle."""
+    server = make_server(app, host, port)
+    try:
+        server.start()
+    except OSError as exc:
+        from fth.errors import UsageError
+
+        raise UsageError(f"fth-web cannot listen on {host}:{port}: {exc.strerror or exc}",
+                         hint="choose another --port or stop whatever is using it") from None
+    handle = ServerHandle(server)
+    log.info("fth-web listening on %s", handle.url)
+    return handle
+
+
+def serve_forever(app: Any, host: str = "127.0.0.1", port: int = 8080) -> None:
+    """Serve until interrupted (Ctrl-C raises KeyboardInterrupt to the caller)."""
+    handle = start_in_background(app, host, port)
+    try:
+        handle.server.serve_forever()
+    finally:
+        handle.stop()

@@ -1,0 +1,115 @@
+"""Data sources behind one interface (:class:`~fth_web.sources.base.Source`).
+
+:func:`make_source` picks one from the settings: mock data when asked, the
+dashboard table or the two tracking databases when configured, otherwise the
+hard-coded example rows. :class:`CachedSource` memoises the polled answers for a
+short time so any number of open pages cost the database one query per interval.
+"""
+
+import threading
+import time
+from typing import Any, Callable, Dict, Hashable, List, Optional, Tuple
+
+from fth_web.settings import WebSettings
+from fth_web.sources.base import Panels, ReadOnlySource, Recent, Source
+from fth_web.sources.memory import ExampleSource
+from fth_web.sources.mock import MockSource
+
+__all__ = ["CachedSource", "ExampleSource", "MockSource", "Panels", "ReadOnlySource", "Recent", "Source",
+           "make_source"]
+
+
+def make_source(settings: WebSettings) -> Source:
+    if settings.mock:
+        return MockSource(settings.layout, settings.mock_rate)
+    if settings.layout == "dashboard":
+        if settings.database.configured:
+            from fth_web.sources.dashboard import DashboardSource
+
+            return DashboardSource(settings.database, settings.retry, settings.pool_size)
+        return ExampleSource("dashboard", "No database configured and mock mode off: showing example rows",
+                             [_not_configured("dashboard", "set web.database or FTH_WEB_DB_* (see .env)")])
+    if settings.tracking is not None:
+        from fth_web.sources.pair import PairSource
+
+        return PairSource(settings.tracking, settings.retry, settings.pool_size)
+    return ExampleSource("pair", "No tracking databases configured and mock mode off: showing example rows",
+                         [_not_configured("ingress", "add tracking: to the job YAML"),
+                          _not_configured("egress", "add tracking: to the job YAML")])
+
+
+def _not_configured(name: str, hint: str) -> Dict[str, Any]:
+    return {"name": name, "target": "not configured", "state": "unconfigured", "last_success": None,
+            "last_error": hint, "last_error_at": None, "retry_in_s": None, "failures": 0}
+
+
+class _Entry:
+    __slots__ = ("at", "lock", "value")
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.at = -1e18
+        self.value: Any = None
+
+
+class CachedSource(Source):
+    """Wraps a source; ``recent`` and ``panels`` are computed once per ``ttl`` seconds per argument set.
+
+    Concurrent callers of the same key wait for the one computation in progress
+    (single flight) instead of each querying the database.
+    """
+
+    def __init__(self, inner: Source, ttl: float) -> None:
+        self.inner = inner
+        self.layout = inner.layout
+        self.kind = inner.kind
+        self.ttl = ttl
+        self._entries: Dict[Hashable, _Entry] = {}
+        self._guard = threading.Lock()
+
+    def _cached(self, key: Tuple[Hashable, ...], compute: Callable[[], Any]) -> Any:
+        with self._guard:
+            entry = self._entries.get(key)
+            if entry is None:
+                if len(self._entries) > 256:
+                    self._entries.clear()
+                entry = self._entries[key] = _Entry()
+        with entry.lock:
+            if time.monotonic() - entry.at >= self.ttl:
+                entry.value = compute()
+                entry.at = time.monotonic()
+            return entry.value
+
+    def invalidate(self) -> None:
+        with self._guard:
+            self._entries.clear()
+
+    def recent(self, limit: int, username: Optional[str] = None, status: Optional[str] = None) -> Recent:
+        return self._cached(("recent", limit, username, status), lambda: self.inner.recent(limit, username, status))
+
+    def panels(self, window_min: int) -> Panels:
+        return self._cached(("panels", window_min), lambda: self.inner.panels(window_min))
+
+    def connections(self) -> List[Dict[str, Any]]:
+        return self.inner.connections()
+
+    def usernames(self) -> List[str]:
+        return self._cached(("usernames",), self.inner.usernames) if self.ttl > 0 else self.inner.usernames()
+
+    def report_rows(self, start, end, username):  # type: ignore[no-untyped-def]
+        return self.inner.report_rows(start, end, username)
+
+    def fields(self) -> Tuple[str, ...]:
+        return self.inner.fields()
+
+    @property
+    def writable(self) -> bool:
+        return self.inner.writable
+
+    def clear(self) -> int:
+        removed = self.inner.clear()
+        self.invalidate()
+        return removed
+
+    def close(self) -> None:
+        self.inner.close()

@@ -1,0 +1,1 @@
+"""One blueprint per area: monitor (the page), api (its JSON), reports, admin."""
