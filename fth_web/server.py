@@ -7,6 +7,7 @@ one) and ``stop()``.
 """
 
 import logging
+import socket
 from typing import Any, Optional
 
 from gevent import pywsgi
@@ -30,8 +31,29 @@ class _ErrorLog:
         pass
 
 
+def listen(host: str, port: int, backlog: int = 256) -> socket.socket:
+    """A listening TCP socket (closed again if binding fails, unlike gevent's own helper)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(backlog)
+    except BaseException:
+        sock.close()
+        raise
+    return sock
+
+
 def make_server(app: Any, host: str, port: int) -> pywsgi.WSGIServer:
-    return pywsgi.WSGIServer((host, port), app, log=None, error_log=_ErrorLog())
+    from fth.errors import UsageError
+
+    try:
+        sock = listen(host, port)
+    except OSError as exc:
+        raise UsageError(f"fth-web cannot listen on {host}:{port}: {exc.strerror or exc}",
+                         hint="choose another --port or stop whatever is using it") from None
+    return pywsgi.WSGIServer(sock, app, log=None, error_log=_ErrorLog())
 
 
 class ServerHandle:
@@ -67,6 +89,11 @@ def start_in_background(app: Any, host: str = "127.0.0.1", port: int = 0) -> Ser
         server.start()
     except OSError as exc:
         from fth.errors import UsageError
+
+        sock = getattr(server, "socket", None)
+        if sock is not None:
+            sock.close()
+        server.close()
 
         raise UsageError(f"fth-web cannot listen on {host}:{port}: {exc.strerror or exc}",
                          hint="choose another --port or stop whatever is using it") from None

@@ -95,7 +95,7 @@ class WebSettings:
     secret_key: Optional[str] = None
     database: DashboardDb = field(default_factory=DashboardDb)
     tracking: Optional[TrackingConfig] = None
-    limits: LayoutLimits = field(default_factory=lambda: DEFAULT_LIMITS["dashboard"])
+    limits: LayoutLimits = None  # type: ignore[assignment]  # None: the layout's defaults
     features: Features = field(default_factory=Features)
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     pool_size: int = 4
@@ -105,6 +105,8 @@ class WebSettings:
     def __post_init__(self) -> None:
         if self.layout not in LAYOUTS:
             raise UsageError(f"unknown layout {self.layout!r}; expected pair or dashboard")
+        if self.limits is None:
+            self.limits = DEFAULT_LIMITS[self.layout]
 
 
 # -- converters shared by YAML, environment and flags ------------------------------------

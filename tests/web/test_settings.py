@@ -1,0 +1,140 @@
+"""Settings: YAML web: section < .env < FTH_WEB_* < flags, with located errors; the CLI."""
+# ruff: noqa: S104, S105, S106  (test credentials and addresses)
+
+import pytest
+
+from fth.errors import ConfigError, UsageError
+from fth.main import web_main
+from fth_web import create_app
+from fth_web.cli import build_parser, flags_from
+from fth_web.settings import load_env_file, load_settings
+
+WEB_ONLY = """\
+web:
+  host: 0.0.0.0
+  port: 9090
+  layout: dashboard
+  mock: {enabled: true, rate: 120/min}
+  database: {host: db.example, user: monitor, password_env: FTH_TEST_DB_PW, database: dashboard}
+  features: {admin: yes, copy: off}
+  retry: {initial: 2s, max: 1m}
+  rows: {choices: [50, 100, 200, 400], default: 100, max: 400}
+"""
+
+
+def write(tmp_path, text, name="job.yml"):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+def test_defaults():
+    settings = load_settings(environ={})
+    assert (settings.host, settings.port, settings.layout, settings.mock) == ("127.0.0.1", 8080, "dashboard", False)
+    assert settings.limits.refresh_choices == (1, 3, 5, 10) and settings.limits.refresh_default == 3
+    assert settings.limits.row_choices == (50, 100, 200) and settings.limits.row_default == 50
+    assert settings.features.admin is False
+
+
+def test_pair_layout_defaults():
+    settings = load_settings(environ={}, flags={"layout": "pair"})
+    assert settings.limits.refresh_min == 5 and settings.limits.refresh_max == 60
+    assert settings.limits.row_default == 100 and settings.limits.row_max == 1000
+
+
+def test_yaml_section(tmp_path, monkeypatch):
+    monkeypatch.setenv("FTH_TEST_DB_PW", "s3cret")
+    settings = load_settings(write(tmp_path, WEB_ONLY), environ={})
+    assert (settings.host, settings.port, settings.mock, settings.mock_rate) == ("0.0.0.0", 9090, True, 2.0)
+    assert settings.database.password == "s3cret" and settings.database.host == "db.example"
+    assert "s3cret" not in settings.database.describe()
+    assert settings.features.admin is True and settings.features.copy is False
+    assert (settings.retry.initial, settings.retry.max) == (2.0, 60.0)
+    assert settings.limits.row_choices == (50, 100, 200, 400) and settings.limits.row_default == 100
+
+
+def test_precedence_env_over_yaml_and_flags_over_env(tmp_path, monkeypatch):
+    monkeypatch.setenv("FTH_TEST_DB_PW", "x")
+    path = write(tmp_path, WEB_ONLY)
+    env = {"FTH_WEB_PORT": "7070", "FTH_WEB_HOST": "10.0.0.1", "FTH_WEB_DB_USER": "envuser"}
+    settings = load_settings(path, environ=env)
+    assert (settings.port, settings.host, settings.database.user) == (7070, "10.0.0.1", "envuser")
+    settings = load_settings(path, environ=env, flags={"port": 6060, "host": None})
+    assert (settings.port, settings.host) == (6060, "10.0.0.1")
+
+
+def test_env_file_does_not_override_environment(tmp_path, monkeypatch):
+    env_file = write(tmp_path, "FTH_WEB_PORT=5151\nFTH_WEB_DB_USER=fromfile\n", ".env")
+    monkeypatch.setenv("FTH_WEB_DB_USER", "fromenv")
+    monkeypatch.delenv("FTH_WEB_PORT", raising=False)
+    load_env_file(env_file)
+    try:
+        settings = load_settings()
+        assert settings.port == 5151 and settings.database.user == "fromenv"
+    finally:
+        monkeypatch.delenv("FTH_WEB_PORT", raising=False)
+
+
+def test_missing_env_file_is_a_usage_error(tmp_path):
+    with pytest.raises(UsageError, match="env file not found"):
+        load_env_file(str(tmp_path / "nope.env"))
+
+
+@pytest.mark.parametrize("text, line, needle", [
+    ("web:\n  port: eighty\n", 2, "web.port"),
+    ("web:\n  layout: grid\n", 2, "web.layout"),
+    ("web:\n  refersh: {default: 3}\n", 2, "did you mean"),
+    ("web:\n  refresh: {default: 7}\n", 2, "web.refresh.default"),
+    ("web:\n  rows:\n    choices: [50, 5000]\n", 3, "web.rows.choices"),
+    ("web:\n  mock: {rate: fast}\n", 2, "web.mock.rate"),
+])
+def test_bad_yaml_is_located(tmp_path, text, line, needle):
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError) as info:
+        load_settings(path, environ={})
+    message = str(info.value) + " " + (info.value.hint or "")
+    assert f"{path}:{line}" in message and needle in message
+
+
+def test_bad_environment_value_names_the_variable():
+    with pytest.raises(UsageError, match="FTH_WEB_PORT"):
+        load_settings(environ={"FTH_WEB_PORT": "http"})
+
+
+def test_secret_key_is_random_per_app_unless_configured():
+    from fth_web.settings import WebSettings
+
+    first, second = create_app(WebSettings(mock=True)), create_app(WebSettings(mock=True))
+    assert first.secret_key != second.secret_key and len(first.secret_key) >= 32
+    assert create_app(WebSettings(mock=True, secret_key="configured")).secret_key == "configured"
+    assert load_settings(environ={"FTH_WEB_SECRET_KEY": "from-env"}).secret_key == "from-env"
+
+
+def test_parser_flags():
+    args = build_parser().parse_args(["--mock", "--port", "0", "--layout", "PAIR", "-vv"])
+    assert flags_from(args) == {"host": None, "port": 0, "layout": "pair", "mock": True}
+    assert args.verbose == 2
+    assert flags_from(build_parser().parse_args([]))["mock"] is None
+
+
+def test_cli_bad_layout_exits_2(capsys):
+    assert web_main(["--layout", "grid"]) == 2
+    assert "unknown layout" in capsys.readouterr().err
+
+
+def test_cli_bad_config_exits_2_with_location(tmp_path, capsys):
+    path = write(tmp_path, "web:\n  port: 99999\n")
+    assert web_main(["-c", path]) == 2
+    err = capsys.readouterr().err
+    assert f"{path}:2" in err and "web.port" in err and "Traceback" not in err
+
+
+def test_cli_port_in_use_is_a_clear_error(capsys):
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen(1)
+        port = sock.getsockname()[1]
+        assert web_main(["--mock", "--port", str(port), "-q"]) == 2
+    assert "cannot listen on 127.0.0.1" in capsys.readouterr().err
