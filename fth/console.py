@@ -188,6 +188,7 @@ def report_command(config_path: Optional[str], started: datetime, ended: datetim
     return " ".join(shlex.quote(part) for part in parts)
 
 
-def write_lines(lines: List[str], stream: TextIO = sys.stdout) -> None:
+def write_lines(lines: List[str], stream: Optional[TextIO] = None) -> None:
+    stream = stream or sys.stdout
     stream.write("\n".join(lines) + "\n")
     stream.flush()

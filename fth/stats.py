@@ -203,6 +203,7 @@ class JobStats:
     late: int = 0  # sends that started more than LATE_AFTER after their intended time
     bytes: int = 0
     in_flight: int = 0
+    peak_in_flight: int = 0  # merged across processes as a sum: an upper bound
     scheduled: float = 0.0  # sends the schedule called for (the target)
     errors: Counter = field(default_factory=Counter)
     latency: Histogram = field(default_factory=Histogram)  # from the intended send time
@@ -213,7 +214,8 @@ class JobStats:
     last_end: Optional[float] = None
 
     def merge(self, other: "JobStats") -> None:
-        for name in ("attempted", "succeeded", "failed", "not_sent", "late", "bytes", "in_flight", "scheduled"):
+        for name in ("attempted", "succeeded", "failed", "not_sent", "late", "bytes", "in_flight", "peak_in_flight",
+                     "scheduled"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.errors.update(other.errors)
         self.latency.merge(other.latency)
@@ -229,7 +231,7 @@ class JobStats:
     def to_dict(self) -> dict:
         data = {name: getattr(self, name) for name in (
             "name", "protocol", "mode", "attempted", "succeeded", "failed", "not_sent", "late", "bytes",
-            "in_flight", "scheduled", "first_start", "last_end")}
+            "in_flight", "peak_in_flight", "scheduled", "first_start", "last_end")}
         data["errors"] = dict(self.errors)
         for name in ("latency", "service", "lateness"):
             data[name] = getattr(self, name).to_dict()
@@ -240,7 +242,7 @@ class JobStats:
     def from_dict(cls, data: dict) -> "JobStats":
         stats = cls(name=data["name"])
         for name in ("protocol", "mode", "attempted", "succeeded", "failed", "not_sent", "late", "bytes",
-                     "in_flight", "scheduled", "first_start", "last_end"):
+                     "in_flight", "peak_in_flight", "scheduled", "first_start", "last_end"):
             setattr(stats, name, data[name])
         stats.errors = Counter(data["errors"])
         for name in ("latency", "service", "lateness"):

@@ -22,6 +22,7 @@ def job_figures(stats: JobStats, target_sends: float, active: float) -> Dict[str
         "not_sent": stats.not_sent,
         "late": stats.late,
         "in_flight": stats.in_flight,
+        "peak_in_flight": stats.peak_in_flight,
         "errors": dict(sorted(stats.errors.items())),
         "active_s": round(active, 3),
         "target_rate_per_s": _rate(target_sends, active),

@@ -8,6 +8,9 @@ import fth  # noqa: F401  (monkey-patches for gevent)
 
 pytest_plugins = [
     "tests.fixtures.files",
+    "tests.fixtures.tls",
+    "tests.fixtures.http_servers",
+    "tests.fixtures.cli",
     "tests.fixtures.mariadb",
     "tests.fixtures.sshd",
 ]

@@ -148,7 +148,7 @@ def _parse_ramp(job: Section, start: Optional[float]) -> Optional[Ramp]:
         return None
     raw = job.data.get("ramp")
     if isinstance(raw, list):
-        return _ramp_stages(job, "ramp", raw, start)
+        return _ramp_stages(job, "ramp", job.items("ramp"), start)
     sub = job.section("ramp")
     if sub.has("stages"):
         ramp = _ramp_stages(sub, "stages", sub.items("stages"), start)

@@ -175,7 +175,9 @@ class Runner:
 
     def _transfer(self, state: JobState, transport: Transport, intended: float, path: str) -> None:
         request = self._request(state, path)
-        state.stats.in_flight += 1
+        stats = state.stats
+        stats.in_flight += 1
+        stats.peak_in_flight = max(stats.peak_in_flight, stats.in_flight)
         started = self.now()
         try:
             result = transport.send(request)

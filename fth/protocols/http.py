@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 
 import requests
 import requests.adapters
+import urllib3
 from requests.auth import HTTPBasicAuth
 
 from fth import faults
@@ -32,6 +33,8 @@ class HttpTransport:
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
         self.session.verify = job.ca_file if (job.verify and job.ca_file) else job.verify
+        if not job.verify:
+            _warn_unverified(job.name)
         if job.cert_file:
             self.session.cert = (job.cert_file, job.key_file) if job.key_file else job.cert_file
         if job.password is not None:
@@ -92,6 +95,17 @@ class HttpTransport:
         self.session.close()
 
 
+_UNVERIFIED_WARNED = set()
+
+
+def _warn_unverified(job_name: str) -> None:
+    """verify: false is a choice, made once in the config: say so once, not per request."""
+    if job_name not in _UNVERIFIED_WARNED:
+        _UNVERIFIED_WARNED.add(job_name)
+        urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
+        log.warning("job %s: verify is false: the server's certificate is not checked", job_name)
+
+
 def classify_request_error(exc: requests.RequestException) -> Tuple[str, str]:
     """(fault kind, cause) for an exception raised by requests."""
     if isinstance(exc, requests.exceptions.SSLError):
@@ -128,8 +142,8 @@ def _causes(exc: BaseException):
             continue
         seen.add(id(current))
         yield current
-        stack.extend([current.__cause__, current.__context__, getattr(current, "reason", None)])
-        stack.extend(arg for arg in getattr(current, "args", ()) if isinstance(arg, BaseException))
+        linked = [current.__cause__, current.__context__, getattr(current, "reason", None), *current.args]
+        stack.extend(item for item in linked if isinstance(item, BaseException))
 
 
 def _innermost_text(exc: BaseException) -> str:
