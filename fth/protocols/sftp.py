@@ -4,11 +4,8 @@ One :class:`SftpTransport` belongs to one worker (or one in-flight slot). With
 ``connection: reuse`` it keeps one SSH session and re-establishes it after a
 failure; with ``per-file`` it connects, logs in, uploads and disconnects for
 every file, as many real data sources do. The file is streamed from disk in
-32,675-byte writes, the largest SFTP write that fits one SSH channel packet
-(paramiko's own 32 KiB writes go out as two packets each). The remote size is
-checked with an FSTAT on the open handle before it is closed: paramiko waits
-for the write acknowledgements before CLOSE anyway, so the check costs no
-extra round trip (a stat after the put would cost one).
+writes that fit one SSH channel packet, pipelined with an FSTAT (``verify_size``)
+and the CLOSE, so a small file costs two round trips (see sftp_put.py).
 """
 
 import errno
@@ -19,27 +16,21 @@ import time
 from typing import Any, BinaryIO, Dict, Optional, Tuple
 
 import paramiko
-from paramiko.sftp import CMD_ATTRS, CMD_FSTAT
 
 from fth import faults
 from fth.config.model import SftpJobConfig
 from fth.protocols.base import TransferRequest, TransferResult
+from fth.protocols.sftp_put import LocalReadError, open_for_write, write_and_close
 from fth.protocols.ssh_connect import Authenticator, HostKeyChecker, SshFault, open_sftp
 from fth.protocols.sshkeys import KeyLoadError, load_private_key
 from fth.templates import compile_template
 
 log = logging.getLogger(__name__)
 
-WRITE_SIZE = 32675  # one SFTP WRITE per SSH channel packet (see module docstring)
-
 # Faults after which the SSH session is still usable (server-side refusals, local problems).
 _SESSION_SURVIVES = frozenset({faults.LOCAL_FILE, faults.NO_SUCH_DIR, faults.PERMISSION, faults.DISK_FULL,
                                faults.SIZE_MISMATCH, faults.REMOTE_FAILURE})
 _CLOSED_HINTS = ("closed", "dropped", "eof", "not active", "connection lost")
-
-
-class _LocalReadError(Exception):
-    """Reading the local source file failed mid-stream."""
 
 
 class SftpTransport:
@@ -89,9 +80,9 @@ class SftpTransport:
                 sftp = self._sftp(result.phases)
                 stage = "open"
                 started = time.monotonic()
-                handle = sftp.open(temp_path or result.remote_name, "wb", bufsize=0)
+                handle = open_for_write(sftp, temp_path or result.remote_name)
                 stage = "write"
-                result.bytes_sent = self._upload(handle, local, size)
+                result.bytes_sent = self._upload(sftp, handle, local, size)
                 if temp_path:
                     stage = "rename"
                     self._rename(sftp, temp_path, result.remote_name)
@@ -136,29 +127,13 @@ class SftpTransport:
         self._session = (transport, sftp)
         return sftp
 
-    def _upload(self, handle: paramiko.SFTPFile, local: BinaryIO, size: int) -> int:
-        """Stream ``local`` to the open ``handle``, then close it; returns the bytes sent."""
-        try:
-            handle.set_pipelined(True)
-            sent = 0
-            while True:
-                try:
-                    chunk = local.read(WRITE_SIZE)
-                except OSError as exc:
-                    raise _LocalReadError(f"reading {local.name} failed after {sent} bytes: "
-                                          f"{exc.strerror or exc}") from None
-                if not chunk:
-                    break
-                handle.write(chunk)
-                sent += len(chunk)
-            remote_size = _finish_writes(handle, self.job.verify_size)
-            if remote_size is not None and remote_size != sent:
-                raise SshFault(faults.SIZE_MISMATCH, f"remote size {remote_size} bytes after sending {sent}")
-            if sent != size:
-                log.debug("job %s: %s changed size while sending (%d → %d bytes)", self.job.name, local.name,
-                          size, sent)
-        finally:
-            handle.close()
+    def _upload(self, sftp: paramiko.SFTPClient, handle: bytes, local: BinaryIO, size: int) -> int:
+        sent, remote_size = write_and_close(sftp, handle, local, self.job.verify_size)
+        if remote_size is not None and remote_size != sent:
+            raise SshFault(faults.SIZE_MISMATCH, f"remote size {remote_size} bytes after sending {sent}")
+        if sent != size:
+            log.debug("job %s: %s changed size while being sent (%d → %d bytes)", self.job.name,
+                      getattr(local, "name", "?"), size, sent)
         return sent
 
     def _rename(self, sftp: paramiko.SFTPClient, temp_path: str, final_path: str) -> None:
@@ -201,7 +176,7 @@ class SftpTransport:
         """(kind, cause) for an exception raised at ``stage`` (connect | open | write | rename)."""
         if isinstance(exc, SshFault):
             return exc.kind, exc.cause
-        if isinstance(exc, _LocalReadError):
+        if isinstance(exc, LocalReadError):
             return faults.LOCAL_FILE, str(exc)
         if isinstance(exc, paramiko.AuthenticationException):
             return faults.SSH_AUTH, f"authentication failed: {exc}"
@@ -243,29 +218,6 @@ class SftpTransport:
             # OpenSSH reports ENOSPC/EDQUOT on WRITE as the generic SSH_FX_FAILURE.
             return faults.DISK_FULL, "the server failed the write (SSH_FX_FAILURE: usually disk full or quota)"
         return faults.REMOTE_FAILURE, f"the server reported: {text}"
-
-
-def _finish_writes(handle: paramiko.SFTPFile, want_size: bool) -> Optional[int]:
-    """Collect every WRITE acknowledgement, raising the first failure, and the remote size.
-
-    paramiko's pipelined writes only check acknowledgements when more than 100
-    are outstanding; otherwise a later request (stat, close) reads and drops
-    them, so a failed write (disk full) would go unnoticed. This reads each one,
-    as paramiko's own ``_write`` does, with an FSTAT sent ahead so that the size
-    check rides on the same round trip. It uses paramiko's request internals
-    (stable since 1.x), because no public API reports pipelined write errors.
-    """
-    sftp = handle.sftp
-    stat_request = sftp._async_request(type(None), CMD_FSTAT, handle.handle) if want_size else None
-    pending = handle._reqs
-    while pending:
-        sftp._read_response(pending.popleft())  # raises IOError for a failed WRITE
-    if stat_request is None:
-        return None
-    kind, message = sftp._read_response(stat_request)
-    if kind != CMD_ATTRS:
-        raise paramiko.SFTPError("expected attributes in answer to FSTAT")
-    return int(paramiko.SFTPAttributes._from_msg(message).st_size)
 
 
 def describe(job: SftpJobConfig) -> Dict[str, Any]:

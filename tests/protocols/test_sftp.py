@@ -13,7 +13,8 @@ import pytest
 
 from fth import faults
 from fth.protocols.base import TransferRequest, TransferResult
-from fth.protocols.sftp import WRITE_SIZE, SftpTransport
+from fth.protocols.sftp import SftpTransport
+from fth.protocols.sftp_put import WRITE_SIZE
 from fth.templates import TransferContext
 from tests.fixtures.files import make_files
 from tests.fixtures.sshd import KEY_PASSPHRASE, SshServer, free_port, sftp_job
