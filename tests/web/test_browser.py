@@ -1,0 +1,231 @@
+"""The monitor page in a real headless Chromium (the OS package, driven by Playwright; never downloaded)."""
+
+import json
+import os
+import shutil
+from typing import Any, Dict, Iterator, List, Optional
+
+import pytest
+
+from fth_web import create_app
+from fth_web.server import start_in_background
+from fth_web.settings import LayoutLimits, WebSettings
+from fth_web.sources.base import STATUSES
+
+CHROMIUM = os.environ.get("FTH_CHROMIUM", "/usr/bin/chromium")
+FAST = LayoutLimits(refresh_choices=(1, 3, 5, 10), refresh_default=1, refresh_min=1, refresh_max=10,
+                    row_choices=(50, 100, 200), row_default=50, row_max=200)
+
+sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install playwright)")
+if not (os.path.isfile(CHROMIUM) or shutil.which(CHROMIUM)):
+    pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium, or set FTH_CHROMIUM); "
+                "browsers are never downloaded", allow_module_level=True)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM)
+        yield browser
+        browser.close()
+
+
+class Served:
+    """A running fth-web plus a browser page that records every request and every console error."""
+
+    def __init__(self, browser: Any, settings: WebSettings, viewport: Dict[str, int]) -> None:
+        self.app = create_app(settings)
+        self.handle = start_in_background(self.app, "127.0.0.1", 0)
+        self.origin = f"http://127.0.0.1:{self.handle.port}"
+        self.context = browser.new_context(viewport=viewport)
+        self.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=self.origin)
+        self.page = self.context.new_page()
+        self.requests: List[str] = []
+        self.errors: List[str] = []
+        self.page.on("request", lambda request: self.requests.append(request.url))
+        self.page.on("console", lambda msg: self.errors.append(msg.text) if msg.type == "error" else None)
+        self.page.on("pageerror", lambda exc: self.errors.append(str(exc)))
+
+    def api_calls(self, path: str = "/api/transactions") -> int:
+        return sum(1 for url in self.requests if url.startswith(self.origin + path))
+
+    def close(self) -> None:
+        self.context.close()
+        self.handle.stop()
+        self.app.extensions["fth_web"].source.close()
+
+    def assert_clean(self) -> None:
+        outside = [url for url in self.requests if not url.startswith(self.origin + "/")]
+        assert outside == [], f"requests left the server's origin: {outside}"
+        assert self.errors == [], f"console errors: {self.errors}"
+
+
+@pytest.fixture
+def serve(browser) -> Iterator[Any]:
+    served: List[Served] = []
+
+    def start(settings: WebSettings, viewport: Optional[Dict[str, int]] = None) -> Served:
+        s = Served(browser, settings, viewport or {"width": 1400, "height": 900})
+        served.append(s)
+        return s
+
+    yield start
+    for s in served:
+        s.close()
+
+
+SIZES_JS = "tds => tds.map(t => Number(t.title.split(' ')[0]))"
+
+
+def statuses_shown(page: Any) -> set:
+    return set(page.eval_on_selector_all("#tx-body tr.row", "rows => rows.map(r => r.dataset.status)"))
+
+
+def test_mock_monitor_fills_refreshes_and_shows_every_status(serve):
+    s = serve(WebSettings(mock=True, mock_rate=10, cache_s=0, limits=FAST))
+    page = s.page
+    page.goto(s.origin + "/")
+    page.wait_for_selector("#tx-body tr.row", timeout=5000)
+    wanted = json.dumps(list(STATUSES["dashboard"]))
+    page.wait_for_function(
+        f"() => {{ const s = new Set([...document.querySelectorAll('#tx-body tr.row')].map(r => r.dataset.status));"
+        f" return {wanted}.every(x => s.has(x)); }}", timeout=5000)
+    assert page.locator("#tx-body tr.row").count() == 50
+    assert page.locator(".stage .figure").count() == 7
+    assert page.locator(".conn.state-up").count() == 1
+    # refresh: the last-update stamp changes on its own
+    first = page.get_attribute("#last-update", "data-updated")
+    page.wait_for_function(f"() => document.getElementById('last-update').dataset.updated !== {json.dumps(first)}",
+                           timeout=5000)
+    s.assert_clean()
+
+
+def test_pause_and_resume(serve):
+    s = serve(WebSettings(mock=True, mock_rate=10, cache_s=0, limits=FAST))
+    page = s.page
+    page.goto(s.origin + "/")
+    page.wait_for_selector("#tx-body tr.row")
+    page.click("#pause")
+    assert page.get_attribute("#pause", "aria-pressed") == "true"
+    assert page.text_content("#pause-label") == "Resume"
+    page.wait_for_timeout(300)  # let a request already in flight land
+    calls = s.api_calls()
+    page.wait_for_timeout(2500)  # 2.5 refresh periods: a running timer would have polled twice
+    assert s.api_calls() == calls
+    page.click("#pause")
+    page.wait_for_function("() => true")
+    page.wait_for_function(f"() => performance.getEntriesByType('resource').filter(e => "
+                           f"e.name.includes('/api/transactions')).length > {calls}", timeout=5000)
+    s.assert_clean()
+
+
+def test_filters_sorting_and_row_count(serve):
+    s = serve(WebSettings(mock=True, mock_rate=20, cache_s=0, limits=FAST))
+    page = s.page
+    page.goto(s.origin + "/")
+    page.wait_for_selector("#tx-body tr.row")
+    page.select_option("#f-status", "TIMEOUT")
+    page.wait_for_function("() => { const r = [...document.querySelectorAll('#tx-body tr.row')];"
+                           " return r.length > 0 && r.every(x => x.dataset.status === 'TIMEOUT'); }", timeout=5000)
+    page.select_option("#f-status", "")
+    user = page.text_content("#tx-body tr.row td")
+    page.fill("#f-username", user.strip())
+    page.wait_for_function(
+        "user => { const r = [...document.querySelectorAll('#tx-body tr.row')];"
+        " return r.length > 0 && r.every(x => x.cells[0].textContent.trim() === user); }",
+        arg=user.strip(), timeout=5000)
+    page.fill("#f-username", "")
+    page.select_option("#rows", "100")
+    page.wait_for_function("() => document.querySelectorAll('#tx-body tr.row').length === 100", timeout=5000)
+    page.click("#pause")  # keep the rows still while checking the sort
+    page.click("th[data-key='file_size']")
+    sizes = page.eval_on_selector_all("#tx-body tr.row td:nth-child(3)", SIZES_JS)
+    assert sizes == sorted(sizes)
+    assert page.get_attribute("th[data-key='file_size']", "aria-sort") == "ascending"
+    page.click("th[data-key='file_size']")
+    sizes = page.eval_on_selector_all("#tx-body tr.row td:nth-child(3)", SIZES_JS)
+    assert sizes == sorted(sizes, reverse=True)
+    s.assert_clean()
+
+
+def test_copy_puts_the_whole_record_on_the_clipboard(serve):
+    s = serve(WebSettings(mock=True, mock_rate=10, cache_s=0, limits=FAST))
+    page = s.page
+    page.goto(s.origin + "/")
+    page.wait_for_selector("#tx-body tr.row")
+    page.click("#pause")
+    page.wait_for_timeout(300)
+    name = page.text_content("#tx-body tr.row td:nth-child(2)").strip()
+    page.click("#tx-body tr.row button.copy")
+    page.wait_for_selector("#toast:not([hidden])")
+    record = json.loads(page.evaluate("navigator.clipboard.readText()"))
+    assert record["file_name"] == name
+    assert {"transaction_id", "username", "file_size", "ingress_server", "ingress_time", "status"} <= set(record)
+    s.assert_clean()
+
+
+def test_copy_falls_back_without_the_clipboard_api(serve):
+    """On plain http from another host navigator.clipboard does not exist: the hidden textarea is used."""
+    s = serve(WebSettings(mock=True, mock_rate=10, cache_s=0, limits=FAST))
+    page = s.page
+    page.add_init_script("Object.defineProperty(navigator, 'clipboard', {value: undefined});"
+                         "document.addEventListener('copy', e => { const t = e.target;"
+                         " window.__copied = t.value.substring(t.selectionStart, t.selectionEnd); });")
+    page.goto(s.origin + "/")
+    page.wait_for_selector("#tx-body tr.row")
+    page.click("#pause")
+    page.wait_for_timeout(300)
+    name = page.text_content("#tx-body tr.row td:nth-child(2)").strip()
+    page.click("#tx-body tr.row button.copy")
+    page.wait_for_selector("#toast:not([hidden])")
+    assert "copied" in page.text_content("#toast")
+    assert json.loads(page.evaluate("window.__copied"))["file_name"] == name
+    s.assert_clean()
+
+
+def test_example_rows_without_database_or_mock(serve):
+    s = serve(WebSettings(cache_s=0, limits=FAST))
+    page = s.page
+    page.goto(s.origin + "/")
+    page.wait_for_selector("#tx-body tr.row")
+    assert 1 <= page.locator("#tx-body tr.row").count() <= 3
+    assert page.locator("#tx-body tr.row.is-example").count() == page.locator("#tx-body tr.row").count()
+    assert page.locator(".tag-example").count() >= 1
+    assert "EXAMPLE DATA" in page.text_content("#notice")
+    assert page.is_visible("#notice")
+    assert "Example data" in page.text_content("#source-badge")
+    page.wait_for_selector(".conn.state-unconfigured")
+    s.assert_clean()
+
+
+def test_phone_width_has_no_horizontal_scroll(serve):
+    s = serve(WebSettings(mock=True, mock_rate=10, cache_s=0, limits=FAST), viewport={"width": 390, "height": 844})
+    page = s.page
+    page.goto(s.origin + "/")
+    page.wait_for_selector("#tx-body tr.row")
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    assert page.is_visible("#pause") and page.is_visible("#f-status")
+    s.assert_clean()
+
+
+def test_reports_and_admin_pages_load_cleanly(serve):
+    s = serve(WebSettings(mock=True, cache_s=0, limits=FAST))
+    for path in ("/reports/", "/admin/"):
+        s.page.goto(s.origin + path)
+        s.page.wait_for_load_state("load")
+    assert s.page.is_visible("#admin-blocked")
+    s.assert_clean()
+
+
+@pytest.mark.skipif(not os.environ.get("FTH_SCREENSHOTS"), reason="set FTH_SCREENSHOTS=1 to refresh docs/*.png")
+def test_screenshots(serve):
+    from pathlib import Path
+
+    docs = Path(__file__).resolve().parents[2] / "docs"
+    for name, viewport, full in (("monitor-desktop.png", {"width": 1600, "height": 1000}, False),
+                                 ("monitor-phone.png", {"width": 390, "height": 844}, True)):
+        s = serve(WebSettings(mock=True, mock_rate=8, cache_s=0), viewport=viewport)
+        s.page.goto(s.origin + "/")
+        s.page.wait_for_selector("#tx-body tr.row")
+        s.page.wait_for_timeout(500)
+        s.page.screenshot(path=str(docs / name), full_page=full)
