@@ -147,7 +147,7 @@ class RecentWindow:
         """All slots that started within ``window`` seconds before ``now``."""
         merged = Slot(start=now - window)
         for slot in self.slots:
-            if slot.start > now - window:
+            if slot.start >= now - window:
                 merged.merge(slot)
         return merged
 

@@ -159,7 +159,7 @@ def test_multipart_body_with_form_fields_and_basic_auth(fth_cli, write_config, h
     config = write_config({"jobs": [http_job(
         "forms", http_server.url + "?id={uuid}", source_dir, rate="20/s", count=5, body="multipart",
         field="document", form={"uuid": "{uuid}", "owner": "{username}"}, remote_name="{uuid}_{filename}",
-        password_env="UPLOAD_PW")]})  # noqa: S106 - the name of a variable
+        password_env="UPLOAD_PW")]})
     fth_cli("-c", config, "--duration", "5s", "-q")
     assert len(http_server.requests) == 5
     contents = {path.read_bytes() for path in source_dir.iterdir()}

@@ -142,7 +142,7 @@ class Section:
         raw = self.data.get(key)
         if raw is None:
             if default is _MISSING:
-                raise self.error(key, "is required", expected=expected)
+                self._missing(key, expected)
             return default
         value = raw.strip() if isinstance(raw, str) else raw
         if choices is not None:
@@ -158,6 +158,13 @@ class Section:
             return convert(value)
         except (ValueError, TypeError) as exc:
             raise self.error(key, str(exc) or "has an invalid value", value=raw, expected=expected) from None
+
+    def _missing(self, key: str, expected: Optional[str]) -> None:
+        """A required key is absent: blame a misspelling of it if there is one."""
+        typos = [k for k in difflib.get_close_matches(key, [str(k) for k in self.data], n=1) if k != key]
+        if typos:
+            raise self.error(typos[0], "unknown setting", expected=expected, hint=f"did you mean '{key}'?")
+        raise self.error(key, "is required", expected=expected)
 
     def section(self, key: str, *, required: bool = False) -> "Section":
         self._seen.add(key)
@@ -211,7 +218,10 @@ def as_bool(value: Any) -> bool:
 def as_positive_int(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, str)):
         raise ValueError("is not a whole number")
-    number = int(str(value).strip())
+    try:
+        number = int(str(value).strip())
+    except ValueError:
+        raise ValueError("is not a whole number") from None
     if number < 1:
         raise ValueError("must be at least 1")
     return number
