@@ -20,7 +20,7 @@ import jinja2
 from markupsafe import Markup
 
 import fth
-from fth.report.compute import EGRESS_ONLY, INGRESS_ONLY, Bucket, GroupStats, Record, Summary
+from fth.report.compute import EGRESS_ONLY, INGRESS_ONLY, PAIR, Bucket, GroupStats, Record, Summary
 from fth.units import format_bytes
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -150,7 +150,7 @@ def transaction_rows(records: Sequence[Record], known_jobs: bool) -> List[List[A
     """Compact rows for the embedded list: see the column list in the template's script."""
     rows = []
     for r in records:
-        transit = r.transit
+        transit = r.transit if r.kind == PAIR else None
         rows.append([
             r.uuid or "", r.username or "", r.job or "", r.filename or "", fmt_time(r.start),
             None if transit is None else round(transit, 3), r.ingress_status or "",

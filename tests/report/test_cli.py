@@ -1,0 +1,199 @@
+"""fth-report end to end against the known-answer databases (real MariaDB, SELECT-only account)."""
+
+import json
+import re
+import statistics
+
+import pytest
+
+from fth.main import report_main
+from tests.report import dataset
+from tests.report.dataset import SPAN
+
+
+def run_report(tmp_path, tracking_db, *extra):
+    out, summary = tmp_path / "report.html", tmp_path / "summary.json"
+    code = report_main(["-c", str(tracking_db.config_path), "--span", SPAN, "-o", str(out),
+                        "--summary-json", str(summary), "--no-color", *extra])
+    return code, out, summary
+
+
+@pytest.fixture(scope="module")
+def known(tmp_path_factory, tracking_db):
+    import os
+
+    os.environ["FTH_TEST_READER_PW"] = dataset.READER_PW
+    tmp = tmp_path_factory.mktemp("known")
+    code, out, summary = run_report(tmp, tracking_db)
+    assert code == 0
+    return json.loads(summary.read_text(encoding="utf-8")), out.read_text(encoding="utf-8")
+
+
+def test_summary_totals_are_exact(known):
+    doc, _ = known
+    values = list(dataset.TRANSITS.values())
+    total = doc["total"]
+    assert (total["paired"], total["passed"], total["failed"], total["timeout"]) == (
+        len(values), dataset.PASSED, dataset.FAILED, dataset.TIMED_OUT)
+    assert total["pass_rate"] == round(100 * dataset.PASSED / len(values), 2) == 71.43
+    transit = total["transit_s"]
+    assert transit["min"] == min(values) == 1.0
+    assert transit["max"] == max(values) == 120.0
+    assert transit["avg"] == round(sum(values) / len(values), 3) == 20.857
+    assert transit["p95"] == 87.0  # linear interpolation between ranks of [1, 2, 3, 4, 6, 10, 120]
+    assert transit["stddev"] == round(statistics.pstdev(values), 3)
+    assert set(doc["window"]) == {"from", "to"}
+
+
+def test_summary_lists_unpaired_and_unknown_users(known):
+    doc, _ = known
+    assert doc["ingress_only"] == dataset.INGRESS_ONLY
+    assert doc["egress_only"] == dataset.EGRESS_ONLY  # u-early's ingress row started before the window
+    assert doc["unknown_users"] == dataset.UNKNOWN_USERS
+
+
+def test_summary_per_job(known):
+    doc, _ = known
+    jobs = {job["name"]: job for job in doc["jobs"]}
+    assert list(jobs) == ["orders-http", "partner-sftp"]
+    alice, bob = jobs["orders-http"], jobs["partner-sftp"]
+    assert (alice["username"], alice["paired"], alice["passed"], alice["pass_rate"]) == ("alice", 4, 2, 50.0)
+    assert (alice["transit_s"]["min"], alice["transit_s"]["avg"], alice["transit_s"]["max"]) == (2.0, 5.5, 10.0)
+    assert (bob["username"], bob["paired"], bob["passed"], bob["pass_rate"]) == ("bob", 2, 2, 100.0)
+    assert bob["transit_s"]["max"] == 120.0  # egress row after the window end, fetched by UUID
+
+
+def test_html_shows_the_same_figures(known):
+    doc, html = known
+    overall = html.split('id="overall"', 1)[1].split("</section>", 1)[0]
+    assert re.search(r'data-kpi="pass_rate">71\.4 %<', overall)
+    assert re.search(r'data-kpi="paired">7<', overall)
+    assert re.search(r'data-kpi="passed">5<', overall)
+    assert re.search(r'data-kpi="failed">1<', overall)
+    assert re.search(r'data-kpi="timeout">1<', overall)
+    assert 'data-transit="min">1.000 s<' in overall
+    assert 'data-transit="avg">20.857 s<' in overall
+    assert 'data-transit="max">2 min 0 s<' in overall
+    exceptions = html.split('id="exceptions"', 1)[1]
+    for uuid in doc["ingress_only"] + doc["egress_only"]:
+        assert f">{uuid}<" in exceptions
+    assert ">carol<" in exceptions and ">dave<" in exceptions
+    assert "orders-http" in html and "partner-sftp" in html
+
+
+def test_html_is_self_contained_and_escaped(known):
+    _, html = known
+    assert "<script>alert(1)</script>" not in html
+    assert not re.search(r"""(src|href)=["']?(https?:)?//""", html)
+    data = html.split('id="tx-data">', 1)[1].split("</script>", 1)[0]
+    assert "<" not in data and "\u2028" not in data
+    rows = json.loads(data)
+    assert len(rows) == 10  # 7 pairs, 2 ingress-only, 1 egress-only
+    assert any(row[3] == dataset.SCRIPT_NAME for row in rows)
+    assert any(row[3] == dataset.UNICODE_NAME for row in rows)
+
+
+def test_stdout_summary(tmp_path, tracking_db, capsys):
+    code, out, _ = run_report(tmp_path, tracking_db)
+    assert code == 0
+    stdout = capsys.readouterr().out
+    assert "7 pairs · 5 passed · 1 failed · 1 timed out · pass rate 71.4%" in stdout
+    assert str(out) in stdout
+
+
+def test_missing_table_fails_without_report(tmp_path, tracking_db, capsys):
+    code, out, summary = run_report(tmp_path, tracking_db, "--set", "tracking.egress.table=no_such_table")
+    assert code == 1
+    err = capsys.readouterr().err
+    assert "egress fth_reader@127.0.0.1" in err and "no_such_table" in err
+    assert "1146" in err and "wrong table?" in err
+    assert dataset.READER_PW not in err
+    assert not out.exists() and not summary.exists()
+    assert [p.name for p in tmp_path.iterdir()] == []  # no temp file left behind either
+
+
+def test_wrong_column_mapping_names_the_mapping(tmp_path, tracking_db, capsys):
+    code, out, _ = run_report(tmp_path, tracking_db, "--set", "tracking.ingress.columns.filename=fileName2")
+    assert code == 1
+    err = capsys.readouterr().err
+    assert "ingress" in err and "fileName2" in err and "column mapping" in err
+    assert not out.exists()
+
+
+def test_no_grant_fails_clearly(tmp_path, tracking_db, capsys):
+    code, out, _ = run_report(tmp_path, tracking_db, "--set", "tracking.ingress.database=mysql",
+                              "--set", "tracking.ingress.table=user")
+    assert code == 1
+    err = capsys.readouterr().err
+    assert "grants?" in err or "denied" in err
+    assert not out.exists()
+
+
+def test_existing_report_is_not_replaced_on_error(tmp_path, tracking_db):
+    out = tmp_path / "report.html"
+    out.write_text("old report", encoding="utf-8")
+    code = report_main(["-c", str(tracking_db.config_path), "--span", SPAN, "-o", str(out),
+                        "--set", "tracking.egress.table=no_such_table"])
+    assert code == 1
+    assert out.read_text(encoding="utf-8") == "old report"
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--since", "soon"], "--since 'soon'"),
+    (["--span", "yesterday 25:00 .. now"], "cannot read span start"),
+    (["--from", "11:00", "--to", "2020-01-01 10:00"], "ends before it starts"),
+    ([], "no timespan given"),
+    (["--since", "1h", "--span", "1h"], "only one timespan form"),
+])
+def test_bad_timespan_is_a_usage_error(tmp_path, tracking_db, capsys, argv, message):
+    code = report_main(["-c", str(tracking_db.config_path), "-o", str(tmp_path / "r.html"), *argv])
+    assert code == 2
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / "r.html").exists()
+
+
+def test_config_without_tracking_section(tmp_path, capsys):
+    config = tmp_path / "job.yml"
+    config.write_text("jobs:\n  - {name: a, protocol: http, username: u, source: ., rate: 1/s, url: http://x/}\n",
+                      encoding="utf-8")
+    code = report_main(["-c", str(config), "--since", "1h", "-o", str(tmp_path / "r.html")])
+    assert code == 2
+    assert "tracking" in capsys.readouterr().err
+
+
+def test_poll_waits_then_reports_what_is_missing(tmp_path, tracking_db, capsys):
+    code, _out, summary = run_report(tmp_path, tracking_db, "--poll", "0.1s", "--settle", "0.3s")
+    assert code == 0
+    err = capsys.readouterr().err
+    assert "waiting for egress: 7 of 9 ingress rows paired, 2 outstanding" in err
+    assert "2 ingress rows still have no egress partner" in err
+    assert json.loads(summary.read_text(encoding="utf-8"))["ingress_only"] == dataset.INGRESS_ONLY
+
+
+def test_transfer_log_lists_files_that_never_reached_ingress(tmp_path, tracking_db):
+    log_file = tmp_path / "transfers.jsonl"
+    lines = [
+        {"time": "2026-01-10T10:00:00.100+00:00", "job": "orders-http", "username": "alice", "uuid": "u-a1",
+         "file": "a1.dat", "remote_name": "a1.dat", "outcome": "ok", "latency_ms": 12.0},
+        {"time": "2026-01-10T10:01:00.000+00:00", "job": "orders-http", "username": "alice", "uuid": "u-lost",
+         "file": "<b>x</b>.dat", "remote_name": "x.dat", "outcome": "ok", "latency_ms": 9.5},
+        {"time": "2026-01-10T10:02:00.000+00:00", "job": "orders-http", "username": "alice", "uuid": "u-refused",
+         "file": "r.dat", "remote_name": "r.dat", "outcome": "refused", "latency_ms": 1.0},
+        {"time": "2026-01-10T09:59:30.000+00:00", "job": "orders-http", "username": "alice", "uuid": "u-before",
+         "file": "b.dat", "remote_name": "b.dat", "outcome": "ok", "latency_ms": 1.0},
+    ]
+    log_file.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    code, out, summary = run_report(tmp_path, tracking_db, "--transfer-log", str(log_file))
+    assert code == 0
+    assert json.loads(summary.read_text(encoding="utf-8"))["not_ingested"] == ["u-lost"]
+    html = out.read_text(encoding="utf-8")
+    assert 'id="not-ingested"' in html and ">u-lost<" in html and "&lt;b&gt;x&lt;/b&gt;.dat" in html
+
+
+def test_bad_transfer_log_is_a_usage_error(tmp_path, tracking_db, capsys):
+    log_file = tmp_path / "transfers.jsonl"
+    log_file.write_text("not json\n", encoding="utf-8")
+    code, out, _ = run_report(tmp_path, tracking_db, "--transfer-log", str(log_file))
+    assert code == 2
+    assert "transfers.jsonl:1" in capsys.readouterr().err
+    assert not out.exists()
