@@ -42,6 +42,7 @@ setup(
             "fth = fth.main:fth_console",
             "fth-report = fth.main:report_console",
             "fth-web = fth.main:web_console",
+            "fth-target = fth.main:target_console",
         ],
     },
     classifiers=[

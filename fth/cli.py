@@ -96,6 +96,9 @@ def build_fth_parser() -> Parser:
                      help="at the end, how long in-flight transfers may take to finish (default 30s)")
     run.add_argument("--check", action="store_true",
                      help="validate the configuration, print the plan and exit without sending")
+    run.add_argument("--demo", action="store_true",
+                     help="run the demo: start the built-in target, send to it over HTTP and SFTP for ~30 s, "
+                          "then write the HTML report (needs no servers and no -c)")
     out = parser.add_argument_group("results")
     out.add_argument("--summary-json", metavar="FILE", env_var="FTH_SUMMARY_JSON",
                      help="write the run's figures as JSON to FILE")

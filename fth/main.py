@@ -70,6 +70,12 @@ def web_main(argv: Optional[List[str]] = None) -> int:
     return run_main("fth-web", build_parser, run, argv)
 
 
+def target_main(argv: Optional[List[str]] = None) -> int:
+    from fth.target.cli import build_parser, run
+
+    return run_main("fth-target", build_parser, run, argv)
+
+
 def _console(main: Callable[[Optional[List[str]]], int]) -> Callable[[], None]:
     return lambda: sys.exit(main(None))
 
@@ -77,3 +83,4 @@ def _console(main: Callable[[Optional[List[str]]], int]) -> Callable[[], None]:
 fth_console = _console(fth_main)
 report_console = _console(report_main)
 web_console = _console(web_main)
+target_console = _console(target_main)

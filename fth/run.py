@@ -5,7 +5,7 @@ import json
 import logging
 import signal
 import sys
-from typing import List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 import gevent
 
@@ -53,14 +53,24 @@ def describe_plan(config: RunConfig) -> List[str]:
 
 def run_fth(args: argparse.Namespace) -> int:
     setup_logging(args.verbose, args.quiet, args.log_file, args.no_color)
+    if args.demo:
+        from fth.demo import run_demo
+
+        return run_demo(args)
     config = resolve_config(args)
     if config.log_file and config.log_file != args.log_file:
         setup_logging(args.verbose, args.quiet, config.log_file, args.no_color)
-    tty = sys.stdout.isatty()
-    style = Style(colour_wanted(sys.stdout, args.no_color))
     if args.check:
         write_lines(["configuration OK: " + (config.path or ""), *describe_plan(config)])
         return ExitStatus.SUCCESS
+    status, _ = run_config(config, args)
+    return status
+
+
+def run_config(config: RunConfig, args: argparse.Namespace) -> Tuple[int, Dict[str, Any]]:
+    """Run a validated config with the display options of ``args``; (exit status, summary)."""
+    tty = sys.stdout.isatty()
+    style = Style(colour_wanted(sys.stdout, args.no_color))
     transfer_log = TransferLog(config.transfer_log) if config.transfer_log else None
     runner = Runner(config, config.jobs, recorder=Recorder(transfer_log))
     for line in describe_plan(config):
@@ -88,10 +98,10 @@ def run_fth(args: argparse.Namespace) -> int:
         write_lines(["", "Report on this run's transfers with:",
                      "  " + report_command(config.path, runner.started_at, runner.ended_at)])
     if runner.breakpoint:
-        return ExitStatus.STOP_CONDITION
+        return ExitStatus.STOP_CONDITION, summary
     if runner.stop_reason == "internal error":
-        return ExitStatus.ERROR
-    return ExitStatus.SUCCESS
+        return ExitStatus.ERROR, summary
+    return ExitStatus.SUCCESS, summary
 
 
 def _install_signal_handlers(runner: Runner) -> list:
