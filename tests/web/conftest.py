@@ -1,5 +1,5 @@
 """Fixtures for fth-web: ``app``/``client`` from the factory (flaskr style) and a real dashboard table."""
-# ruff: noqa: S106  (throw-away test credentials)
+
 
 import uuid
 from pathlib import Path

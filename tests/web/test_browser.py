@@ -229,3 +229,25 @@ def test_screenshots(serve):
         s.page.wait_for_selector("#tx-body tr.row")
         s.page.wait_for_timeout(500)
         s.page.screenshot(path=str(docs / name), full_page=full)
+
+
+def test_database_outage_turns_the_status_panel_red_and_recovers(serve, dashboard_table):
+    from tests.web.conftest import FAST_RETRY
+
+    dashboard_table.insert([{"age_s": 5, "status": "COMPLETE", "file_name": "real.bin", "transit_s": 1.0}])
+    s = serve(dashboard_table.settings(limits=FAST, retry=FAST_RETRY))
+    page = s.page
+    page.goto(s.origin + "/")
+    page.wait_for_selector(".conn.state-up")
+    page.wait_for_selector("#tx-body tr.row:not(.is-example)")
+    dashboard_table.server.stop()
+    page.wait_for_selector(".conn.state-down", timeout=5000)  # within one refresh (1 s) plus slack
+    assert "is-down" in page.get_attribute("#db-status", "class")
+    assert page.text_content(".conn.state-down .err").strip()
+    page.wait_for_selector("#tx-body tr.row.is-example", timeout=5000)
+    assert "EXAMPLE DATA" in page.text_content("#notice")
+    dashboard_table.server.start()
+    page.wait_for_selector(".conn.state-up", timeout=30000)
+    page.wait_for_selector("#tx-body tr.row:not(.is-example)", timeout=10000)
+    assert "is-down" not in page.get_attribute("#db-status", "class")
+    s.assert_clean()

@@ -1,5 +1,5 @@
 """Settings: YAML web: section < .env < FTH_WEB_* < flags, with located errors; the CLI."""
-# ruff: noqa: S104, S105, S106  (test credentials and addresses)
+# ruff: noqa: S104  (test credentials and addresses)
 
 import pytest
 
