@@ -1,0 +1,148 @@
+"""The read-only tracking store against a real MariaDB with a SELECT-only account."""
+
+import datetime as dt
+import sqlite3
+
+import pytest
+
+from fth.config.model import DEFAULT_COLUMNS, DbConfig
+from fth.tracking import TrackingError, open_store, resolve_zone
+from tests.report import dataset
+
+UTC = dt.timezone.utc
+START = dt.datetime(2026, 1, 10, 10, 0, tzinfo=UTC)
+END = dt.datetime(2026, 1, 10, 11, 0, tzinfo=UTC)
+
+
+def test_rows_in_window_are_streamed_in_order_with_aware_times(db_config):
+    with open_store(db_config()) as store:
+        rows = list(store.rows_in_window(START, END))
+    assert [row.uuid for row in rows] == ["u-a1", "u-a2", "u-a3", "u-a4", "u-b1", "u-c1", "u-io1", "u-io2", "u-b2"]
+    first = rows[0]
+    assert first.start == START and first.end == dt.datetime(2026, 1, 10, 10, 0, 0, 500000, tzinfo=UTC)
+    assert (first.username, first.filename, first.status) == ("alice", "a1.dat", "SUCCESS")
+    assert any(row.filename == dataset.UNICODE_NAME for row in rows)
+
+
+def test_window_bounds_in_another_zone_select_the_same_rows(db_config):
+    plus2 = dt.timezone(dt.timedelta(hours=2))
+    with open_store(db_config()) as store:
+        count = store.count_in_window(START.astimezone(plus2), END.astimezone(plus2))
+    assert count == 9
+
+
+def test_configured_zone_applies_to_stored_values(db_config):
+    with open_store(db_config(timezone="+02:00")) as store:
+        rows = list(store.rows_in_window(START, END))  # 12:00-13:00 +02:00 stored: none of 10:00-11:00
+        shifted = list(store.rows_in_window(START - dt.timedelta(hours=2), END - dt.timedelta(hours=2)))
+    assert rows == []
+    assert shifted[0].uuid == "u-a1" and shifted[0].start.utcoffset() == dt.timedelta(hours=2)
+
+
+def test_server_session_zone_when_not_configured(db_config):
+    with open_store(db_config(timezone=None)) as store:
+        rows = list(store.rows_in_window(START - dt.timedelta(days=1), END + dt.timedelta(days=1)))
+    assert rows and all(row.start.tzinfo is not None for row in rows)
+
+
+def test_rows_by_uuid_batches_and_reaches_outside_any_window(db_config):
+    with open_store(db_config("egress")) as store:
+        found = store.rows_by_uuid(["u-b2", "u-a1", "u-out", "nope", "u-a2"], batch=2)
+    assert sorted(found) == ["u-a1", "u-a2", "u-b2", "u-out"]
+    assert found["u-b2"][0].end == dt.datetime(2026, 1, 10, 11, 1, tzinfo=UTC)
+
+
+def test_recent_usernames_and_ping(db_config):
+    with open_store(db_config()) as store:
+        newest = store.recent(3)
+        alice_failed = store.recent(10, username="alice", status="FAILED")
+        names = store.usernames()
+        assert store.ping() >= 0
+    assert [row.uuid for row in newest] == ["u-b2", "u-io2", "u-io1"]
+    assert [row.uuid for row in alice_failed] == ["u-a4"]
+    assert names == ["alice", "bob", "carol", "dave"]
+
+
+def test_abandoned_stream_leaves_the_store_usable(db_config):
+    with open_store(db_config()) as store:
+        stream = store.rows_in_window(START, END)
+        assert next(stream).uuid == "u-a1"
+        stream.close()
+        assert store.count_in_window(START, END) == 9
+
+
+def test_session_is_read_only_even_for_an_account_that_may_write(db_config, mariadb):
+    import pymysql
+
+    with open_store(db_config(user="root", password=mariadb.root_password)) as store:
+        store.ping()
+        with pytest.raises(pymysql.MySQLError) as caught, store.conn.cursor() as cur:
+            cur.execute("INSERT INTO transfers (UUID, startTime) VALUES ('x', NOW())")
+    assert caught.value.args[0] == 1792  # ER_CANT_EXECUTE_IN_READ_ONLY_TRANSACTION
+
+
+def test_missing_table_names_database_and_hints(db_config):
+    with pytest.raises(TrackingError) as caught, open_store(db_config(table="nope")) as store:
+        store.check()
+    message = str(caught.value)
+    assert message.startswith("ingress fth_reader@127.0.0.1:") and ".nope" in message and "1146" in message
+    assert "wrong table?" in caught.value.hint
+    assert dataset.READER_PW not in message
+
+
+def test_wrong_column_mapping_is_hinted(db_config):
+    columns = dict(DEFAULT_COLUMNS, status="state")
+    with pytest.raises(TrackingError) as caught, open_store(db_config(columns=columns)) as store:
+        list(store.rows_in_window(START, END))
+    assert "state" in str(caught.value) and "status=state" in caught.value.hint
+
+
+def test_wrong_password_never_echoes_it(db_config):
+    with pytest.raises(TrackingError) as caught:
+        open_store(db_config(password="s3cret-wrong")).open()
+    assert "1045" in str(caught.value) and "s3cret-wrong" not in str(caught.value) + caught.value.hint
+
+
+def test_server_outage_is_a_tracking_error_and_recovers(db_config, mariadb):
+    store = open_store(db_config(connect_timeout=2.0))
+    try:
+        store.open()
+        mariadb.stop()
+        with pytest.raises(TrackingError) as caught:
+            store.count_in_window(START, END)
+        assert "ingress" in str(caught.value)
+    finally:
+        mariadb.start()
+    with store:
+        assert store.count_in_window(START, END) == 9
+
+
+def test_unknown_zone_is_a_usage_error():
+    from fth.errors import UsageError
+
+    with pytest.raises(UsageError):
+        resolve_zone("Mars/Olympus")
+    assert resolve_zone("-05:30").utcoffset(None) == -dt.timedelta(hours=5, minutes=30)
+
+
+def test_sqlite_store_reads_the_embedded_file_read_only(tmp_path):
+    path = tmp_path / "track.db"
+    conn = sqlite3.connect(path)
+    conn.execute('CREATE TABLE transfers ("UUID" TEXT, username TEXT, filename TEXT, "startTime" TEXT, '
+                 '"endTime" TEXT, status TEXT)')
+    conn.executemany("INSERT INTO transfers VALUES (?, ?, ?, ?, ?, ?)", dataset.INGRESS)
+    conn.commit()
+    conn.close()
+    db = DbConfig(role="ingress", driver="sqlite", path=str(path), timezone="UTC")
+    with open_store(db) as store:
+        rows = list(store.rows_in_window(START, END))
+        assert [row.uuid for row in rows][:2] == ["u-a1", "u-a2"] and len(rows) == 9
+        assert rows[0].end == dt.datetime(2026, 1, 10, 10, 0, 0, 500000, tzinfo=UTC)
+        assert sorted(store.rows_by_uuid(["u-out", "u-a3"])) == ["u-a3", "u-out"]
+        assert store.usernames() == ["alice", "bob", "carol", "dave"]
+        with pytest.raises(sqlite3.OperationalError):
+            store.conn.execute("DELETE FROM transfers")
+    with pytest.raises(TrackingError) as caught, open_store(DbConfig(role="egress", driver="sqlite",
+                                                                     path=str(tmp_path / "none.db"))):
+        pass
+    assert "egress sqlite:" in str(caught.value)
