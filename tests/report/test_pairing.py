@@ -1,0 +1,81 @@
+"""fth.report.pairing without a database: rules and data-quality checks."""
+
+import datetime as dt
+
+from fth.report.compute import EGRESS_ONLY, INGRESS_ONLY
+from fth.report.pairing import CLOCK_SKEW, DUPLICATE_UUID, NEGATIVE_TRANSIT, NULL_END, _index, collect, pair_rows
+from fth.tracking import TrackingRow
+
+UTC = dt.timezone.utc
+
+
+def ts(seconds):
+    return dt.datetime(2026, 1, 1, tzinfo=UTC) + dt.timedelta(seconds=seconds)
+
+
+def row(uuid, start, end, status="SUCCESS", user="alice"):
+    return TrackingRow(uuid, user, f"{uuid}.dat", ts(start), None if end is None else ts(end), status)
+
+
+def test_pairs_use_egress_status_and_end_minus_ingress_start():
+    ingress = {"u1": row("u1", 0, 1, "SUCCESS"), "u2": row("u2", 5, 6, "SUCCESS")}
+    egress = {"u1": row("u1", 2, 9, "FAILED"), "u2": row("u2", 6, 8, "SUCCESS")}
+    result = pair_rows(ingress, egress, ["u1", "u2"])
+    by_uuid = {r.uuid: r for r in result.pairs}
+    assert by_uuid["u1"].transit == 9 and by_uuid["u1"].outcome == "fail"
+    assert by_uuid["u1"].ingress_status == "SUCCESS" and by_uuid["u1"].status == "FAILED"
+    assert by_uuid["u2"].transit == 3 and by_uuid["u2"].passed
+    assert result.issues == []
+
+
+def test_unpaired_rows_on_both_sides():
+    ingress = {"u1": row("u1", 0, 1)}
+    egress = {"u2": row("u2", 2, 3), "u3": row("u3", 2, 3)}
+    result = pair_rows(ingress, egress, ["u2", "u3"], ingress_elsewhere=["u3"])
+    assert [r.uuid for r in result.ingress_only] == ["u1"] and result.ingress_only[0].kind == INGRESS_ONLY
+    assert [r.uuid for r in result.egress_only] == ["u2"] and result.egress_only[0].kind == EGRESS_ONLY
+    assert result.partner_before_window == 1
+
+
+def test_quality_checks():
+    issues = []
+    ingress = _index([row("neg", 10, 11), row("null", 0, None), row("dup", 0, 1), row("dup", 0, 1),
+                      row("skew", 10, 11)], "ingress", issues)
+    egress = {"neg": row("neg", 5, 8), "null": row("null", 1, None), "dup": row("dup", 1, 2),
+              "skew": row("skew", 9, 20)}
+    result = pair_rows(ingress, egress, [], issues)
+    kinds = {(i.kind, i.uuid) for i in result.issues}
+    assert (NEGATIVE_TRANSIT, "neg") in kinds and (CLOCK_SKEW, "neg") in kinds
+    assert (NULL_END, "null") in kinds and (DUPLICATE_UUID, "dup") in kinds and (CLOCK_SKEW, "skew") in kinds
+    assert result.issue_counts()[NULL_END] == 2  # ingress and egress endTime both NULL
+    null_pair = next(r for r in result.pairs if r.uuid == "null")
+    assert null_pair.transit is None
+
+
+class FakeStore:
+    def __init__(self, rows):
+        self.rows = rows
+        self.lookups = []
+
+    def rows_in_window(self, start, end):
+        return [r for r in self.rows if start <= r.start < end]
+
+    def rows_by_uuid(self, uuids):
+        wanted = list(uuids)
+        self.lookups.append(wanted)
+        found = {}
+        for r in self.rows:
+            if r.uuid in wanted:
+                found.setdefault(r.uuid, []).append(r)
+        return found
+
+
+def test_collect_fetches_late_partners_by_uuid():
+    ingress = FakeStore([row("in", 10, 11), row("early", -50, -40), row("lonely", 20, 21)])
+    egress = FakeStore([row("in", 100, 200), row("early", 12, 13), row("ghost", 30, 31)])
+    result = collect(ingress, egress, ts(0), ts(60))
+    assert [r.uuid for r in result.pairs] == ["in"] and result.pairs[0].transit == 190
+    assert [r.uuid for r in result.ingress_only] == ["lonely"]
+    assert [r.uuid for r in result.egress_only] == ["ghost"]
+    assert result.partner_before_window == 1
+    assert egress.lookups == [["in", "lonely"]] and ingress.lookups == [["early", "ghost"]]
