@@ -152,3 +152,13 @@ tracking:
     path.write_text(config_text + "tracking:\n  ingress: {database: x, table: 'a; drop'}\n  egress: {database: y}\n")
     with pytest.raises(ConfigError, match="table: is not a plain SQL name"):
         load_run_config(str(path))
+
+
+def test_relative_paths_are_relative_to_the_config_file(tmp_path, source_dir, monkeypatch):
+    conf_dir = tmp_path / "conf"
+    conf_dir.mkdir()
+    (conf_dir / "files").mkdir()
+    path = conf_dir / "job.yml"
+    path.write_text(GOOD_JOB.format(source="files"))
+    monkeypatch.chdir(tmp_path)
+    assert load_run_config(str(path)).jobs[0].source.path == str(conf_dir / "files")

@@ -122,11 +122,11 @@ def _parse_source(job: Section, check_paths: bool) -> SourceConfig:
         raise job.error("source", "is required", expected="a directory of files to send")
     raw = job.data.get("source")
     if not isinstance(raw, dict):
-        source = SourceConfig(path=job.get("source", as_path))
+        source = SourceConfig(path=job.get("source", _local(job)))
         return _check_source(source, job, "source") if check_paths else source
     sub = job.section("source")
     source = SourceConfig(
-        path=sub.get("path", as_path, expected="a directory of files to send"),
+        path=sub.get("path", _local(sub), expected="a directory of files to send"),
         pattern=sub.get("pattern", as_text, default="*"),
         recursive=sub.get("recursive", as_bool, default=False),
         order=sub.get("order", choices=("sequential", "random"), default="sequential"),
@@ -249,7 +249,7 @@ def _parse_job(raw: Any, path: Optional[str], index: int, line: Optional[int], c
         "line": job.line,
     }
     common["rate"] = rate if rate is not None else common["ramp"].start
-    local_file = _existing_file if check_paths else as_path
+    local_file = _local(job, must_exist=check_paths)
     if protocol == "http":
         parsed: JobConfig = _parse_http(job, common, local_file)
     else:
@@ -277,8 +277,18 @@ def _url(value: Any) -> str:
     return text
 
 
-def _existing_file(value: Any) -> str:
-    path = as_path(value)
+def _local(section: Section, must_exist: bool = False) -> Callable[[Any], str]:
+    """A converter to a local path; relative paths are relative to the config file's directory."""
+    base = os.path.dirname(os.path.abspath(section.file)) if section.file else os.getcwd()
+
+    def convert(value: Any) -> str:
+        path = os.path.normpath(os.path.join(base, as_path(value)))
+        return _existing_file(path) if must_exist else path
+
+    return convert
+
+
+def _existing_file(path: str) -> str:
     if not os.path.isfile(path):
         raise ValueError("file does not exist" if not os.path.exists(path) else "is not a file")
     if not os.access(path, os.R_OK):
@@ -320,7 +330,7 @@ def _parse_sftp(job: Section, common: Dict[str, Any], local_file: Callable[[Any]
         key_passphrase=job.secret("key_passphrase"),
         use_agent=job.get("use_agent", as_bool, default=False),
         host_key_policy=job.get("host_key_policy", choices=("strict", "accept-new", "ignore"), default="strict"),
-        known_hosts=job.get("known_hosts", as_path, default=os.path.expanduser("~/.ssh/known_hosts")),
+        known_hosts=job.get("known_hosts", _local(job), default=os.path.expanduser("~/.ssh/known_hosts")),
         remote_dir=job.get("remote_dir", as_text, default="."),
         temp_name=job.get("temp_name", _template, default=None),
         connection=job.get("connection", choices=("reuse", "per-file"), default="reuse"),
@@ -362,10 +372,10 @@ def _parse_db(section: Section, role: str) -> DbConfig:
         database=section.get("database", _sql_name, default=""),
         table=section.get("table", _sql_name, default="transfers"),
         columns=columns,
-        path=section.get("path", as_path, default=None),
-        ssl_ca=section.get("ssl_ca", _existing_file, default=None),
-        ssl_cert=section.get("ssl_cert", _existing_file, default=None),
-        ssl_key=section.get("ssl_key", _existing_file, default=None),
+        path=section.get("path", _local(section), default=None),
+        ssl_ca=section.get("ssl_ca", _local(section, must_exist=True), default=None),
+        ssl_cert=section.get("ssl_cert", _local(section, must_exist=True), default=None),
+        ssl_key=section.get("ssl_key", _local(section, must_exist=True), default=None),
         ssl_verify=section.get("ssl_verify", as_bool, default=True),
         connect_timeout=section.get("connect_timeout", _positive_duration, default=10.0),
         read_timeout=section.get("read_timeout", _positive_duration, default=300.0),
