@@ -14,7 +14,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Callable, Dict, Iterator, List, Optional, TypeVar
+from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple, TypeVar
 
 import pymysql
 
@@ -38,6 +38,10 @@ def _utc_now() -> datetime:
 
 def describe_error(exc: BaseException) -> str:
     """A one-line reason, without the SQL text or any password."""
+    from fth.errors import FthError
+
+    if isinstance(exc, FthError):  # e.g. fth.tracking's TrackingError: already one line, no password
+        return str(exc)
     if isinstance(exc, pymysql.MySQLError) and exc.args:
         code = exc.args[0]
         message = str(exc.args[1]) if len(exc.args) > 1 else ""
@@ -64,7 +68,8 @@ class ConnectionManager:
     """A pool of up to ``pool_size`` connections made by ``connect`` (a callable)."""
 
     def __init__(self, name: str, target: str, connect: Callable[[], Any], retry: RetryPolicy,
-                 pool_size: int = 4, wait_s: float = 10.0) -> None:
+                 pool_size: int = 4, wait_s: float = 10.0, errors: Tuple[type, ...] = DB_ERRORS) -> None:
+        self.errors = errors
         self.name = name
         self.target = target
         self._connect = connect
@@ -143,11 +148,11 @@ class ConnectionManager:
                     self.state = "connecting" if self.state == "idle" else self.state
                 try:
                     conn = self._connect()
-                except DB_ERRORS as exc:
+                except self.errors as exc:
                     raise DatabaseUnavailable(f"{self.name} database unavailable: {self._mark_failure(exc)}") from None
             try:
                 yield conn
-            except DB_ERRORS as exc:
+            except self.errors as exc:
                 _close_quietly(conn)
                 conn = None
                 raise DatabaseUnavailable(f"{self.name} database error: {self._mark_failure(exc)}") from None

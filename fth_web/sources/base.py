@@ -46,6 +46,9 @@ DASHBOARD_FIELDS = ("transaction_id", "username", "file_name", "file_size", "ing
 PAIR_FIELDS = ("uuid", "username", "filename", "ingress_start", "ingress_end", "ingress_status",
                "egress_start", "egress_end", "egress_status", "transit_s")
 
+# Report/CSV columns of the pair layout: one line per ingress row, its egress partner beside it.
+PAIR_REPORT_FIELDS = (*PAIR_FIELDS, "pairing")
+
 WINDOWS_MIN = (10, 30, 60)
 
 
@@ -98,7 +101,8 @@ class Source(ABC):
         return COLUMNS[self.layout]
 
     def fields(self) -> Tuple[str, ...]:
-        return DASHBOARD_FIELDS if self.layout == "dashboard" else PAIR_FIELDS
+        """The columns of :meth:`report_rows` (the CSV header)."""
+        return DASHBOARD_FIELDS if self.layout == "dashboard" else PAIR_REPORT_FIELDS
 
     @abstractmethod
     def recent(self, limit: int, username: Optional[str] = None, status: Optional[str] = None) -> Recent: ...
@@ -257,3 +261,11 @@ def count_pair(raws: List[Dict[str, Any]]) -> Tuple[Counts, Counts, int]:
         else:
             in_flight += 1
     return ingress, egress, in_flight
+
+
+def pair_report_row(raw: Dict[str, Any]) -> Dict[str, Any]:
+    """A raw pair (datetimes kept) with its transit time and whether the egress partner exists."""
+    row = {name: raw.get(name) for name in PAIR_FIELDS}
+    row["transit_s"] = seconds_between(raw.get("ingress_start"), raw.get("egress_end"))
+    row["pairing"] = "pair" if raw.get("egress_status") or raw.get("egress_end") else "ingress_only"
+    return row

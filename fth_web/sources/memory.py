@@ -13,6 +13,7 @@ from fth_web.sources.base import (
     dashboard_panels,
     dashboard_row,
     pair_panels,
+    pair_report_row,
     pair_row,
 )
 
@@ -86,7 +87,8 @@ class MemorySource(Source):
         key = _time_key(self.layout)
         for raw in self._snapshot():
             if start <= raw[key] < end and (not username or raw["username"] == username):
-                yield {name: raw.get(name) for name in self.fields()}
+                yield {name: raw.get(name) for name in self.fields()} if self.layout == "dashboard" \
+                    else pair_report_row(raw)
 
 
 class ExampleSource(MemorySource):
