@@ -12,6 +12,7 @@ import errno
 import logging
 import os
 import posixpath
+import socket
 import time
 from typing import Any, BinaryIO, Dict, Optional, Tuple
 
@@ -196,6 +197,12 @@ class SftpTransport:
                 return faults.RESET, f"the server closed the connection during the SSH handshake ({text})"
             return faults.CHANNEL_CLOSED, f"the SSH connection closed mid-transfer ({text})"
         if isinstance(exc, paramiko.SSHException):
+            if "banner" in text.lower():  # paramiko chains the cause: a timeout or an early close
+                if isinstance(exc.__context__, (TimeoutError, socket.timeout)):
+                    return faults.CONNECT_TIMEOUT, f"no SSH banner within {self.job.connect_timeout:g}s"
+                if isinstance(exc.__context__, EOFError):
+                    return faults.RESET, ("the server closed the connection before its SSH banner "
+                                          "(not an SSH port, or sshd's MaxStartups reached?)")
             return faults.PROTOCOL, f"SSH negotiation failed: {text}"
         if isinstance(exc, OSError):
             return self._classify_sftp_status(exc, stage)

@@ -14,10 +14,24 @@ import time
 from typing import Any, Callable, Dict, List, Optional, Set, Tuple
 
 import paramiko
+import paramiko.agent
 
 from fth import faults
 
 log = logging.getLogger(__name__)
+
+class _QuietParamiko(logging.Filter):
+    """Drop paramiko's own fault logs (tracebacks at ERROR) unless paramiko debugging is on (-vv).
+
+    The transport classifies, counts and logs every fault itself, once, with host:port.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return logging.getLogger("paramiko").isEnabledFor(logging.DEBUG)
+
+
+for _name in ("paramiko.transport", "paramiko.transport.sftp"):
+    logging.getLogger(_name).addFilter(_QuietParamiko())
 
 FAST_CIPHERS = ("aes128-gcm@openssh.com", "aes256-gcm@openssh.com", "aes128-ctr")
 _warned_ignore: Set[Tuple[str, str, int]] = set()
@@ -170,6 +184,22 @@ def open_socket(host: str, port: int, timeout: float) -> socket.socket:
     raise SshFault(kind, cause)
 
 
+def _open_agent() -> Optional[paramiko.agent.AgentSSH]:
+    """A connection to the ssh-agent at SSH_AUTH_SOCK, or None (paramiko.Agent leaks a socket then)."""
+    path = os.environ.get("SSH_AUTH_SOCK")
+    if not path or not hasattr(socket, "AF_UNIX"):
+        return None
+    conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        conn.connect(path)
+    except OSError:
+        conn.close()
+        return None
+    agent = paramiko.agent.AgentSSH()
+    agent._connect(conn)
+    return agent
+
+
 class Authenticator:
     """Log in with a key, an ssh-agent key and/or a password, in that order."""
 
@@ -185,26 +215,33 @@ class Authenticator:
         if self.key is not None:
             key = self.key
             methods.append(("key", lambda: transport.auth_publickey(self.username, key)))
-        if self.use_agent:
-            agent = paramiko.Agent()
-            for index, agent_key in enumerate(agent.get_keys()):
-                methods.append((f"agent key {index + 1}",
-                                lambda k=agent_key: transport.auth_publickey(self.username, k)))
-            if not agent.get_keys():
-                tried.append("ssh-agent (no keys; is SSH_AUTH_SOCK set?)")
-        if self.password is not None:
-            methods.append(("password", self._password_login(transport)))
-        for name, method in methods:
-            try:
-                method()
-            except paramiko.BadAuthenticationType as exc:
-                tried.append(f"{name} (server allows only {', '.join(exc.allowed_types)})")
-                continue
-            except paramiko.AuthenticationException:
-                tried.append(name)
-                continue
-            if transport.is_authenticated():
-                return
+        agent = _open_agent() if self.use_agent else None
+        try:
+            if self.use_agent:
+                agent_keys = agent.get_keys() if agent is not None else ()
+                for index, agent_key in enumerate(agent_keys):
+                    methods.append((f"agent key {index + 1}",
+                                    lambda k=agent_key: transport.auth_publickey(self.username, k)))
+                if agent is None:
+                    tried.append("ssh-agent (none reachable: is SSH_AUTH_SOCK set?)")
+                elif not agent_keys:
+                    tried.append("ssh-agent (it holds no keys)")
+            if self.password is not None:
+                methods.append(("password", self._password_login(transport)))
+            for name, method in methods:
+                try:
+                    method()
+                except paramiko.BadAuthenticationType as exc:
+                    tried.append(f"{name} (server allows only {', '.join(exc.allowed_types)})")
+                    continue
+                except paramiko.AuthenticationException:
+                    tried.append(name)
+                    continue
+                if transport.is_authenticated():
+                    return
+        finally:
+            if agent is not None:
+                agent._close()
         raise SshFault(faults.SSH_AUTH, f"login as {self.username!r} refused; tried "
                                         + (", ".join(tried) or "nothing"))
 

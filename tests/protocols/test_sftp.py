@@ -4,9 +4,10 @@ import hashlib
 import logging
 import os
 import shutil
+import socket
 import subprocess
 from pathlib import Path
-from typing import List
+from typing import Callable, Iterator, List
 
 import gevent
 import pytest
@@ -395,3 +396,89 @@ def test_key_loaded_once_and_bad_key_is_a_local_fault(sshd: SshServer, source_di
     assert "broken_key" in bad_result.detail
     for seq, path in enumerate(sorted(source_dir.iterdir())[:2]):
         (sshd.data_dir / f"k-{seq}-{path.name}").unlink()
+
+
+@pytest.fixture
+def odd_listener() -> Iterator[Callable[[bytes], int]]:
+    """Loopback TCP servers that say ``greeting`` (or nothing) and then hang or close."""
+    sockets: List[socket.socket] = []
+    greenlets: List[gevent.Greenlet] = []
+    accepted: List[socket.socket] = []
+
+    def make(greeting: bytes) -> int:
+        listener = socket.socket()
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(8)
+        sockets.append(listener)
+
+        def serve() -> None:
+            while True:
+                conn, _ = listener.accept()
+                if greeting:
+                    conn.sendall(greeting)
+                    conn.close()
+                else:
+                    accepted.append(conn)  # silent: keep it open
+
+        greenlets.append(gevent.spawn(serve))
+        return int(listener.getsockname()[1])
+
+    yield make
+    gevent.killall(greenlets)
+    for sock in sockets + accepted:
+        sock.close()
+
+
+def test_silent_and_non_ssh_servers(sshd: SshServer, source_dir: Path, odd_listener,
+                                    caplog: pytest.LogCaptureFixture) -> None:
+    file = sorted(source_dir.iterdir())[0]
+    outcomes = {}
+    with caplog.at_level(logging.WARNING):
+        for label, greeting in (("silent", b""), ("http", b"HTTP/1.1 400 Bad Request\r\n\r\n")):
+            port = odd_listener(greeting)
+            transport = SftpTransport(sftp_job(sshd, source_dir, port=port, connect_timeout=0.5))
+            try:
+                outcomes[label] = (port, transport.send(request_for(file)))
+            finally:
+                transport.close()
+    port, silent = outcomes["silent"]
+    assert silent.fault == faults.CONNECT_TIMEOUT
+    assert f"127.0.0.1:{port}" in silent.detail and "banner" in silent.detail
+    assert outcomes["http"][1].fault == faults.RESET
+    assert [r.name for r in caplog.records if r.name.startswith("paramiko")] == []  # no paramiko tracebacks
+
+
+def test_ssh_agent_login(sshd: SshServer, source_dir: Path, tmp_path: Path, remote: Path,
+                         monkeypatch: pytest.MonkeyPatch) -> None:
+    if shutil.which("ssh-agent") is None or shutil.which("ssh-add") is None:
+        pytest.skip("ssh-agent/ssh-add not installed")
+    agent_socket = tmp_path / "agent.sock"
+    agent = subprocess.Popen(["ssh-agent", "-D", "-a", str(agent_socket)], stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(100):
+            if agent_socket.exists():
+                break
+            gevent.sleep(0.05)
+        env = dict(os.environ, SSH_AUTH_SOCK=str(agent_socket))
+        subprocess.run(["ssh-add", "-q", str(sshd.key_file)], env=env, check=True, capture_output=True)
+        monkeypatch.setenv("SSH_AUTH_SOCK", str(agent_socket))
+        file = sorted(source_dir.iterdir())[0]
+        transport = SftpTransport(sftp_job(sshd, source_dir, key_file=None, use_agent=True, remote_dir=str(remote)))
+        try:
+            result = transport.send(request_for(file))
+        finally:
+            transport.close()
+        monkeypatch.setenv("SSH_AUTH_SOCK", str(tmp_path / "no-agent.sock"))
+        lonely = SftpTransport(sftp_job(sshd, source_dir, key_file=None, use_agent=True, remote_dir=str(remote)))
+        try:
+            without_agent = lonely.send(request_for(file, seq=1))
+        finally:
+            lonely.close()
+    finally:
+        agent.kill()
+        agent.wait()
+    assert result.ok, result.detail
+    assert digest(remote / file.name) == digest(file)
+    assert without_agent.fault == faults.SSH_AUTH
+    assert "ssh-agent" in without_agent.detail
