@@ -88,7 +88,7 @@ def _nice_max(value: float) -> float:
     if value <= 0:
         return 1.0
     magnitude = 10 ** len(str(int(value))) / 10
-    for factor in (1, 2, 2.5, 5, 10):
+    for factor in (1, 2, 4, 8, 10):  # quarters of these are round
         if magnitude * factor >= value:
             return magnitude * factor
     return value
