@@ -114,6 +114,10 @@ class HostKeyChecker:
 
     def _accept(self, name: str, key: paramiko.PKey) -> None:
         with _known_hosts_lock:
+            latest = self._load()
+            if self._matches(latest, name, key):  # another worker accepted it meanwhile
+                self._keys = latest
+                return
             try:
                 directory = os.path.dirname(self.path)
                 if directory:

@@ -482,3 +482,23 @@ def test_ssh_agent_login(sshd: SshServer, source_dir: Path, tmp_path: Path, remo
     assert digest(remote / file.name) == digest(file)
     assert without_agent.fault == faults.SSH_AUTH
     assert "ssh-agent" in without_agent.detail
+
+
+def test_accept_new_from_concurrent_workers_writes_one_line(sshd: SshServer, source_dir: Path, tmp_path: Path,
+                                                            remote: Path) -> None:
+    known_hosts = tmp_path / "known_hosts"
+    known_hosts.write_text("# fth test\nother.example ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMb0wUsOdHPKx3V5p2XUF/h"
+                           "SRl3dE8DD3rAsQT+SpL3m")  # no newline at the end
+    files = sorted(source_dir.iterdir())[:5]
+    transports = [SftpTransport(sftp_job(sshd, source_dir, known_hosts=str(known_hosts), remote_dir=str(remote),
+                                         host_key_policy="accept-new")) for _ in files]
+    try:
+        jobs = [gevent.spawn(t.send, request_for(path)) for t, path in zip(transports, files)]
+        gevent.joinall(jobs, timeout=60, raise_error=True)
+    finally:
+        for transport in transports:
+            transport.close()
+    assert [job.value.ok for job in jobs] == [True] * 5
+    lines = known_hosts.read_text().splitlines()
+    assert lines[2:] == [sshd.host_key_line.strip()]
+    assert lines[1].startswith("other.example ssh-ed25519 ")
