@@ -1,0 +1,139 @@
+"""The pair layout against real MariaDB tracking databases (the known-answer set of the fth-report tests)."""
+
+import csv
+import dataclasses
+import io
+import time
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from fth.config.model import DbConfig, TrackingConfig
+from fth_web.settings import WebSettings, load_settings
+from tests.report.dataset import READER_PW, create_tables, load
+from tests.web.conftest import FAST_RETRY
+
+
+@pytest.fixture(scope="module")
+def pair_db(mariadb, tmp_path_factory):
+    if not mariadb.running:
+        mariadb.start()
+    return load(mariadb, tmp_path_factory.mktemp("webpair"), prefix="webpair")
+
+
+@pytest.fixture
+def pair_settings(pair_db, monkeypatch) -> WebSettings:
+    monkeypatch.setenv("FTH_TEST_READER_PW", READER_PW)
+    settings = load_settings(str(pair_db.config_path), environ={}, flags={"layout": "pair"})
+    return dataclasses.replace(settings, cache_s=0.0, retry=FAST_RETRY)
+
+
+def local_input(hour: int, minute: int = 0) -> str:
+    moment = datetime(2026, 1, 10, hour, minute, tzinfo=timezone.utc).astimezone().replace(tzinfo=None)
+    return moment.strftime("%Y-%m-%dT%H:%M")
+
+
+def test_settings_from_the_job_yaml(pair_settings, pair_db):
+    assert pair_settings.layout == "pair" and pair_settings.tracking.ingress.database == pair_db.ingress
+    assert pair_settings.limits.row_default == 100 and pair_settings.limits.refresh_min == 5
+
+
+def test_recent_pairs_newest_first_with_both_statuses(pair_settings, make_app):
+    client = make_app(pair_settings).test_client()
+    rows = client.get("/api/transactions").get_json()["rows"]
+    assert [r["uuid"] for r in rows[:3]] == ["u-b2", "u-io2", "u-io1"]
+    first = rows[0]
+    assert (first["ingress_status"], first["status"], first["duration_s"]) == ("SUCCESS", "SUCCESS", 120.0)
+    assert rows[1]["status"] == "PENDING" and rows[1]["end"] is None
+    a4 = next(r for r in rows if r["uuid"] == "u-a4")
+    assert (a4["ingress_status"], a4["status"]) == ("FAILED", "TIMEOUT")
+    pending = client.get("/api/transactions?status=PENDING").get_json()["rows"]
+    assert [r["uuid"] for r in pending] == ["u-io2", "u-io1"]
+    failed = client.get("/api/transactions?status=FAILED").get_json()["rows"]
+    assert [r["uuid"] for r in failed] == ["u-a3"]
+    bob = client.get("/api/transactions?username=bob").get_json()["rows"]
+    assert [r["uuid"] for r in bob] == ["u-b2", "u-b1"]
+    assert client.get("/api/usernames").get_json()["usernames"] == ["alice", "bob", "carol", "dave"]
+    status = client.get("/api/status").get_json()
+    assert [c["name"] for c in status["connections"]] == ["ingress", "egress"] and status["healthy"]
+
+
+def test_report_totals_match_fth_report(pair_settings, pair_db, make_app):
+    from fth.report.compute import summarize
+    from fth.report.pairing import collect
+    from fth.tracking import open_store
+    from fth_web.reporting import to_records
+    from tests.report.dataset import PASSED
+
+    app = make_app(pair_settings)
+    client = app.test_client()
+    query = {"from": local_input(10), "to": local_input(11)}
+    response = client.get("/reports/generate", query_string={**query, "format": "csv"})
+    lines = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    assert lines[0][:3] == ["uuid", "username", "filename"]
+    assert len(lines) - 1 == 9  # ingress rows in the window: 7 pairs + 2 ingress-only
+
+    start = datetime(2026, 1, 10, 10, tzinfo=timezone.utc)
+    end = datetime(2026, 1, 10, 11, tzinfo=timezone.utc)
+    source = app.extensions["fth_web"].source
+    ours = summarize(to_records(source.report_rows(start, end, None), "pair")).total
+    with open_store(pair_settings.tracking.ingress) as ingress, open_store(pair_settings.tracking.egress) as egress:
+        theirs = summarize(collect(ingress, egress, start, end).records).total
+    assert (ours.files, ours.passed, ours.failed, ours.timeout) == (theirs.files, theirs.passed, theirs.failed,
+                                                                    theirs.timeout)
+    assert ours.passed == PASSED
+    assert ours.transit.avg == pytest.approx(theirs.transit.avg) and ours.transit.stddev == pytest.approx(
+        theirs.transit.stddev)
+
+    html = client.get("/reports/generate", query_string={**query, "format": "html"}).get_data(as_text=True)
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html or "\\u003cscript" in html
+    assert "<script>alert(1)</script>" not in html
+
+
+def test_panels_outage_and_recovery(mariadb, make_app):
+    for role in ("ingress", "egress"):
+        create_tables(mariadb, f"webnow_{role}")
+    conn = mariadb.connect()
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SELECT NOW(3)")
+            now = cur.fetchone()[0]
+            sql = ("INSERT INTO {}.transfers (UUID, username, filename, startTime, endTime, status)"
+                   " VALUES (%s, %s, %s, %s, %s, %s)")
+            ingress = [("n1", "alice", 60, 59, "SUCCESS"), ("n2", "alice", 50, 49, "SUCCESS"),
+                       ("n3", "bob", 40, 39, "FAILED"), ("old", "bob", 7200, 7199, "SUCCESS")]
+            egress = [("n1", "alice", 58, 56, "SUCCESS"), ("n3", "bob", 38, 36, "TIMEOUT")]
+            for db, rows in (("webnow_ingress", ingress), ("webnow_egress", egress)):
+                for uuid, user, start_ago, end_ago, status in rows:
+                    cur.execute(sql.format(db), (uuid, user, uuid, now - timedelta(seconds=start_ago),
+                                                 now - timedelta(seconds=end_ago), status))
+    finally:
+        conn.close()
+    mariadb.create_user("webnow_reader", "pw-now", ["GRANT SELECT ON `webnow_ingress`.* TO {user}",
+                                                    "GRANT SELECT ON `webnow_egress`.* TO {user}"])
+    dbs = {role: DbConfig(role=role, host=mariadb.host, port=mariadb.port, user="webnow_reader", password="pw-now",
+                          database=f"webnow_{role}", connect_timeout=2.0)
+           for role in ("ingress", "egress")}
+    client = make_app(WebSettings(layout="pair", tracking=TrackingConfig(**dbs), cache_s=0,
+                                  retry=FAST_RETRY)).test_client()
+    stages = client.get("/api/panels?window=10").get_json()["stages"]
+    got = {(s["key"], f["label"]): f["value"] for s in stages for f in s["figures"]}
+    assert got[("ingress", "Received")] == 3 and got[("ingress", "Failed")] == 1
+    assert got[("cd", "Pending")] == 1
+    assert got[("egress", "Success")] == 1 and got[("egress", "Timeout")] == 1
+    assert got[("egress", "Pass rate")] == 50.0
+    assert got[("egress", "Avg transit")] == 4.0  # (4 s + 4 s) / 2
+
+    mariadb.stop()
+    try:
+        assert client.get("/api/transactions").get_json()["examples"] is True
+        states = {c["name"]: c for c in client.get("/api/status").get_json()["connections"]}
+        assert states["ingress"]["state"] == "down" and states["ingress"]["last_error"]
+        assert "pw-now" not in states["ingress"]["last_error"]
+    finally:
+        mariadb.start()
+    deadline = time.monotonic() + 30
+    while client.get("/api/transactions").get_json()["examples"] and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert client.get("/api/transactions").get_json()["examples"] is False
+    assert {c["state"] for c in client.get("/api/status").get_json()["connections"]} == {"up"}
