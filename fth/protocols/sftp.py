@@ -99,6 +99,9 @@ class SftpTransport:
             log.debug("job %s: %s on %s (%s): %s", self.job.name, kind, self.endpoint, where, cause,
                       exc_info=kind == faults.UNEXPECTED)
             return self._fail(result, kind, f"{where}: {cause}")
+        except BaseException:  # killed mid-transfer (stop timeout, gevent.Timeout): the session is out of step
+            self._drop()
+            raise
         finally:
             if self.job.connection == "per-file":
                 self._drop()

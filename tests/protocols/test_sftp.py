@@ -502,3 +502,20 @@ def test_accept_new_from_concurrent_workers_writes_one_line(sshd: SshServer, sou
     lines = known_hosts.read_text().splitlines()
     assert lines[2:] == [sshd.host_key_line.strip()]
     assert lines[1].startswith("other.example ssh-ed25519 ")
+
+
+def test_a_transfer_killed_mid_way_does_not_poison_the_next(sshd: SshServer, tmp_path: Path, remote: Path) -> None:
+    big = make_files(tmp_path / "src", 1, size=16 * 1024 * 1024, prefix="big") / "big-0000.dat"
+    small = make_files(tmp_path / "src", 1, size=5000, prefix="small") / "small-0000.dat"
+    transport = SftpTransport(sftp_job(sshd, tmp_path, remote_dir=str(remote)))
+    try:
+        assert transport.send(request_for(small)).ok
+        sender = gevent.spawn(transport.send, request_for(big))
+        gevent.sleep(0.02)
+        sender.kill(block=True)  # as the engine does to in-flight transfers at the stop timeout
+        after = transport.send(request_for(small, seq=1))
+    finally:
+        transport.close()
+    assert transport.connections == 2  # the interrupted session was not reused
+    assert after.ok, after.detail
+    assert digest(remote / small.name) == digest(small)
