@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Tuple
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -72,15 +72,18 @@ def load(server, pairs: int) -> float:
     return time.monotonic() - began
 
 
-def run_report(config: Path, output: Path, summary: Path) -> float:
+def run_report(config: Path, output: Path, summary: Path) -> Tuple[float, float]:
+    """Run fth-report in a child process; (seconds, peak RSS of that process in MB)."""
     code = "import sys; from fth.main import report_main; sys.exit(report_main(sys.argv[1:]))"
     began = time.monotonic()
-    result = subprocess.run([sys.executable, "-c", code, "-c", str(config), "--span", SPAN, "-o", str(output),
-                             "--summary-json", str(summary), "--no-color"], cwd=str(ROOT), check=False)
+    proc = subprocess.Popen([sys.executable, "-c", code, "-c", str(config), "--span", SPAN, "-o", str(output),
+                             "--summary-json", str(summary), "--no-color"], cwd=str(ROOT))
+    _, status, usage = os.wait4(proc.pid, 0)
     elapsed = time.monotonic() - began
-    if result.returncode != 0:
-        raise SystemExit(f"fth-report failed with exit status {result.returncode}")
-    return elapsed
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        raise SystemExit(f"fth-report failed with exit status {proc.returncode}")
+    return elapsed, usage.ru_maxrss / 1024  # Linux reports KiB
 
 
 def browser_figures(output: Path) -> None:
@@ -129,8 +132,7 @@ def main() -> None:
         config.write_text(CONFIG.format(port=server.port, jobs="".join(JOB.format(i=i) for i in range(4))),
                           encoding="utf-8")
         output, summary = work / "report.html", work / "summary.json"
-        elapsed = run_report(config, output, summary)
-        rss_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        elapsed, rss_mb = run_report(config, output, summary)
         size_mb = output.stat().st_size / 1e6
         rows = ingress_rows + egress_rows
         print(f"fth-report: {args.pairs:,} pairs ({rows:,} rows) in {elapsed:.2f} s = {rows / elapsed:,.0f} rows/s, "

@@ -27,7 +27,12 @@ Shared by ``fth-report`` and ``fth-web``'s report form. Stable API:
     "Username"), stage_labels (("Ingress", "Egress")), notes. ``write_atomic(path, text)``.
 
 ``fth.report.summary_json``
-    ``summary_dict(summary, pairing=None, window=...) -> dict`` — the ``--summary-json`` shape.
+    ``summary_dict(summary, pairing=None, jobs=(), not_ingested=()) -> dict`` — the
+    ``--summary-json`` shape (``jobs``: [(job name, username)]).
+
+``fth.report.cli``
+    ``build_parser()``, ``run(args) -> int`` (behind ``fth.main.report_main``); ``gather(ingress,
+    egress, start, end, poll, settle) -> Pairing`` re-queries until paired or settled.
 
 Example (fth-web, dashboard rows)::
 

@@ -23,7 +23,7 @@ from fth.errors import ConfigError, FthError, UsageError
 from fth.log import setup_logging
 from fth.report.compute import summarize
 from fth.report.pairing import Pairing, collect
-from fth.report.render import ReportContext, fmt_time, render_report, write_atomic
+from fth.report.render import ReportContext, fmt_time, render_report_chunks, write_atomic
 from fth.report.summary_json import summary_dict
 from fth.status import ExitStatus
 from fth.timespan import EXAMPLES, parse_timespan
@@ -168,12 +168,11 @@ def run(args: argparse.Namespace) -> int:
         meta={"Ingress": tracking.ingress.describe().split(" ", 1)[1],
               "Egress": tracking.egress.describe().split(" ", 1)[1]},
     )
-    html = render_report(summary, context)
     document = summary_dict(summary, pairing, [(name, username) for name, username, _ in jobs], lost)
     try:
+        write_atomic(args.output, render_report_chunks(summary, context))
         if args.summary_json:
             write_atomic(args.summary_json, json.dumps(document, indent=2, ensure_ascii=False) + "\n")
-        write_atomic(args.output, html)
     except OSError as exc:
         raise FthError(f"cannot write {exc.filename or args.output}: {exc.strerror}",
                        "check the directory exists and is writable") from None

@@ -14,7 +14,7 @@ import os
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
 
 import jinja2
 from markupsafe import Markup
@@ -146,18 +146,37 @@ def histogram_chart(bins: Sequence[Tuple[float, float, int]]) -> Optional[Dict[s
     return bar_chart([(fmt_seconds(low), [count]) for low, _high, count in bins], x_labels=5)
 
 
-def transaction_rows(records: Sequence[Record], known_jobs: bool) -> List[List[Any]]:
+TX_CHUNK = 5000  # rows per json.dumps call while embedding the transaction list
+
+
+def iter_transaction_rows(records: Iterable[Record], known_jobs: bool) -> Iterator[List[Any]]:
     """Compact rows for the embedded list: see the column list in the template's script."""
-    rows = []
     for r in records:
         transit = r.transit if r.kind == PAIR else None
-        rows.append([
+        yield [
             r.uuid or "", r.username or "", r.job or "", r.filename or "", fmt_time(r.start),
             None if transit is None else round(transit, 3), r.ingress_status or "",
-            (r.status or "") if r.kind != INGRESS_ONLY else "", r.outcome if r.kind == "pair" else "unpaired",
+            (r.status or "") if r.kind != INGRESS_ONLY else "", r.outcome if r.kind == PAIR else "unpaired",
             r.kind, 1 if known_jobs and r.job is None else 0, r.size,
-        ])
-    return rows
+        ]
+
+
+def transaction_rows(records: Sequence[Record], known_jobs: bool) -> List[List[Any]]:
+    return list(iter_transaction_rows(records, known_jobs))
+
+
+def transaction_json(records: Sequence[Record], known_jobs: bool) -> Markup:
+    """The list as script-safe JSON, built in chunks so no list of all rows is held at once."""
+    parts: List[str] = []
+    batch: List[List[Any]] = []
+    for row in iter_transaction_rows(records, known_jobs):
+        batch.append(row)
+        if len(batch) >= TX_CHUNK:
+            parts.append(str(script_json(batch))[1:-1])
+            batch = []
+    if batch:
+        parts.append(str(script_json(batch))[1:-1])
+    return Markup("[" + ",".join(parts) + "]")  # noqa: S704  (chunks escaped by script_json)
 
 
 def _environment() -> jinja2.Environment:
@@ -169,7 +188,13 @@ def _environment() -> jinja2.Environment:
 
 
 def render_report(summary: Summary, context: Optional[ReportContext] = None, **overrides: Any) -> str:
-    """The complete HTML document for ``summary``.
+    """The complete HTML document for ``summary`` as one string; see :func:`render_report_chunks`."""
+    return "".join(render_report_chunks(summary, context, **overrides))
+
+
+def render_report_chunks(summary: Summary, context: Optional[ReportContext] = None,
+                         **overrides: Any) -> Iterator[str]:
+    """The HTML document for ``summary`` in pieces (for streaming to a file or a response).
 
     ``context`` (or keyword overrides of its fields, e.g. ``title=...``) supplies the header and
     the exception lists. ``fth-web`` calls ``render_report(summary, title=..., window_label=...,
@@ -182,7 +207,7 @@ def render_report(summary: Summary, context: Optional[ReportContext] = None, **o
     known_jobs = bool(ctx.jobs)
     has_sizes = summary.total.sized_files > 0
     template = _environment().get_template("report.html.j2")
-    return template.render(
+    return template.generate(
         s=summary, ctx=ctx, version=fth.__version__, generated=generated.strftime("%Y-%m-%d %H:%M:%S %Z").strip(),
         window_label=ctx.window_label or f"{fmt_time(summary.window_start, False)} – "
                                          f"{fmt_time(summary.window_end, False)}",
@@ -194,7 +219,7 @@ def render_report(summary: Summary, context: Optional[ReportContext] = None, **o
         egress_only=list(ctx.egress_only)[:EXCEPTION_LIST_LIMIT],
         issues=list(ctx.issues)[:EXCEPTION_LIST_LIMIT], issue_total=len(ctx.issues),
         not_ingested=list(ctx.not_ingested)[:EXCEPTION_LIST_LIMIT],
-        tx_json=script_json(transaction_rows(summary.records, known_jobs)),
+        tx_json=transaction_json(summary.records, known_jobs),
         kinds={INGRESS_ONLY: "ingress only", EGRESS_ONLY: "egress only"},
     )
 
@@ -203,14 +228,17 @@ def group_rows(groups: Sequence[GroupStats]) -> List[GroupStats]:
     return list(groups)
 
 
-def write_atomic(path: str, text: str) -> None:
-    """Write ``text`` to ``path`` through a temp file in the same directory and a rename."""
+def write_atomic(path: str, text: Union[str, Iterable[str]]) -> None:
+    """Write ``text`` (a string or string pieces) to ``path`` through a temp file and a rename."""
     target = Path(path)
     directory = target.parent if str(target.parent) else Path(".")
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=str(directory))
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
+            if isinstance(text, str):
+                handle.write(text)
+            else:
+                handle.writelines(text)
         os.replace(tmp, target)
     except BaseException:
         try:

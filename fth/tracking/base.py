@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
+import sys
 import uuid as uuidlib
 from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
 
@@ -114,8 +115,10 @@ def as_datetime(value: Any, zone: dt.tzinfo) -> Optional[dt.datetime]:
 
 def make_row(raw: Sequence[Any], zone: dt.tzinfo) -> TrackingRow:
     uuid, username, filename, start, end, status = raw
-    if status is not None:
-        status = (status.decode() if isinstance(status, bytes) else str(status)).strip().upper()
+    if status is not None:  # few distinct values: interned, so a million rows share them
+        status = sys.intern((status.decode() if isinstance(status, bytes) else str(status)).strip().upper())
+    if isinstance(username, str):
+        username = sys.intern(username)
     return TrackingRow(as_uuid_text(uuid), username, filename,
                        as_datetime(start, zone), as_datetime(end, zone), status)
 
