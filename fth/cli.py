@@ -64,7 +64,7 @@ class Parser(configargparse.ArgumentParser):
 
 def new_parser(prog: str, description: str, epilog: Optional[str] = None) -> Parser:
     return Parser(prog=prog, description=description, epilog=epilog, default_config_files=[],
-                  formatter_class=argparse.RawDescriptionHelpFormatter, add_env_var_help=False,
+                  formatter_class=argparse.RawDescriptionHelpFormatter, add_env_var_help=True,
                   ignore_unknown_config_file_keys=True)
 
 
