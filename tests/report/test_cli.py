@@ -20,11 +20,10 @@ def run_report(tmp_path, tracking_db, *extra):
 
 @pytest.fixture(scope="module")
 def known(tmp_path_factory, tracking_db):
-    import os
-
-    os.environ["FTH_TEST_READER_PW"] = dataset.READER_PW
     tmp = tmp_path_factory.mktemp("known")
-    code, out, summary = run_report(tmp, tracking_db)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("FTH_TEST_READER_PW", dataset.READER_PW)
+        code, out, summary = run_report(tmp, tracking_db)
     assert code == 0
     return json.loads(summary.read_text(encoding="utf-8")), out.read_text(encoding="utf-8")
 
