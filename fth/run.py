@@ -143,8 +143,8 @@ def _start_web(args: argparse.Namespace, config: RunConfig, runner: Runner) -> O
     from fth_web.settings import load_settings
 
     host, port = args.web
-    settings = load_settings(config=config, host=host, port=port)
+    settings = load_settings(run_config=config, flags={"host": host, "port": port})
     app = create_app(settings, live_provider=lambda: live_figures(runner))
     server = start_in_background(app, host, port)
-    log.info("live monitor on http://%s:%d/", host, server.port)
+    log.info("live monitor on %s", server.url)
     return server

@@ -2,6 +2,7 @@
 
 import json
 import os
+import signal
 import ssl
 
 import gevent
@@ -263,7 +264,6 @@ def test_unicode_and_spaces_in_file_names(fth_cli, write_config, http_server, tm
 
 
 def test_sigint_stops_gracefully_and_writes_the_summary(write_config, http_server, source_dir, tmp_path):
-    import signal
     import subprocess
     import sys
 
@@ -288,3 +288,37 @@ def test_sigint_stops_gracefully_and_writes_the_summary(write_config, http_serve
     assert summary["jobs"][0]["succeeded"] == len(http_server.requests)
     assert b"Run summary" in stdout and b"fth-report" in stdout
     assert b"Traceback" not in stderr
+
+
+def test_web_flag_serves_the_live_run_figures(write_config, http_server, source_dir, tmp_path):
+    """fth --web PORT serves fth-web inside the run, with the run's own figures beside the database view."""
+    import re
+    import subprocess
+    import sys
+
+    import requests
+
+    config = write_config({"jobs": [http_job("live", http_server.url, source_dir, rate="20/s")]})
+    env = dict(os.environ, PYTHONPATH=os.getcwd())
+    process = subprocess.Popen([sys.executable, "-m", "fth", "-c", str(config), "--duration", "1h", "--web", "0",
+                                "--summary-json", str(tmp_path / "out.json")],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    deadline = gevent.Timeout(60)
+    deadline.start()
+    try:
+        line = b""
+        while b"live monitor on" not in line:
+            line = process.stderr.readline()
+            assert line, "fth ended before serving the monitor"
+        url = re.search(rb"live monitor on (http://\S+)", line).group(1).decode()
+        while len(http_server.requests) < 10:
+            gevent.sleep(0.1)
+        figures = requests.get(url + "/api/live", timeout=5).json()
+        page = requests.get(url + "/", timeout=5)
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.communicate()
+        deadline.close()
+    assert page.status_code == 200
+    job = figures["jobs"][0]
+    assert job["name"] == "live" and job["succeeded"] >= 10 and job["target_rate_per_s"] == 20
