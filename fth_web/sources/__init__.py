@@ -67,7 +67,8 @@ class CachedSource(Source):
         self._entries: Dict[Hashable, _Entry] = {}
         self._guard = threading.Lock()
 
-    def _cached(self, key: Tuple[Hashable, ...], compute: Callable[[], Any]) -> Any:
+    def cached(self, key: Tuple[Hashable, ...], compute: Callable[[], Any]) -> Any:
+        """``compute()``, reused for ``ttl`` seconds per ``key`` (also used by the API for whole JSON bodies)."""
         with self._guard:
             entry = self._entries.get(key)
             if entry is None:
@@ -85,16 +86,16 @@ class CachedSource(Source):
             self._entries.clear()
 
     def recent(self, limit: int, username: Optional[str] = None, status: Optional[str] = None) -> Recent:
-        return self._cached(("recent", limit, username, status), lambda: self.inner.recent(limit, username, status))
+        return self.cached(("recent", limit, username, status), lambda: self.inner.recent(limit, username, status))
 
     def panels(self, window_min: int) -> Panels:
-        return self._cached(("panels", window_min), lambda: self.inner.panels(window_min))
+        return self.cached(("panels", window_min), lambda: self.inner.panels(window_min))
 
     def connections(self) -> List[Dict[str, Any]]:
         return self.inner.connections()
 
     def usernames(self) -> List[str]:
-        return self._cached(("usernames",), self.inner.usernames) if self.ttl > 0 else self.inner.usernames()
+        return self.cached(("usernames",), self.inner.usernames) if self.ttl > 0 else self.inner.usernames()
 
     def report_rows(self, start, end, username):  # type: ignore[no-untyped-def]
         return self.inner.report_rows(start, end, username)

@@ -5,9 +5,10 @@ not an error here: the answer says so (``examples``/``notice``) and the page
 keeps working.
 """
 
+import json
 import logging
 from datetime import datetime, timezone
-from typing import Any, Dict, Optional, Tuple
+from typing import Any, Callable, Dict, Optional, Tuple
 
 from flask import Blueprint, Response, jsonify, request
 
@@ -46,6 +47,13 @@ def _int_param(name: str, default: int, low: int, high: int) -> int:
     return value
 
 
+def _json(source: Any, key: Tuple[Any, ...], body: Callable[[], str]) -> Response:
+    """A JSON response whose serialised body is shared by every poller for the cache interval."""
+    cached = getattr(source, "cached", None)
+    text = cached(key, body) if cached is not None else body()
+    return Response(text, mimetype="application/json")
+
+
 def _filters() -> Tuple[Optional[str], Optional[str]]:
     state = web_state()
     username = (request.args.get("username") or "").strip() or None
@@ -70,11 +78,15 @@ def transactions() -> Response:
     limits = state.settings.limits
     limit = _int_param("limit", limits.row_default, 1, limits.row_max)
     username, status = _filters()
-    recent = state.source.recent(limit, username, status)
-    return jsonify({
-        "generated_at": _now(), "layout": state.source.layout, "source": state.source.kind,
-        "examples": recent.examples, "notice": recent.notice, "count": len(recent.rows), "rows": recent.rows,
-    })
+
+    def body() -> str:
+        recent = state.source.recent(limit, username, status)
+        return json.dumps({
+            "generated_at": _now(), "layout": state.source.layout, "source": state.source.kind,
+            "examples": recent.examples, "notice": recent.notice, "count": len(recent.rows), "rows": recent.rows,
+        }, default=str)
+
+    return _json(state.source, ("json-transactions", limit, username, status), body)
 
 
 @bp.get("/panels")
@@ -83,9 +95,13 @@ def panels() -> Response:
     window = _int_param("window", 10, 1, 1440)
     if window not in WINDOWS_MIN:
         raise BadParameter(f"window must be one of {', '.join(str(w) for w in WINDOWS_MIN)} minutes, not {window}")
-    result = state.source.panels(window)
-    return jsonify({"generated_at": _now(), "window_min": result.window_min, "examples": result.examples,
-                    "notice": result.notice, "stages": result.stages})
+
+    def body() -> str:
+        result = state.source.panels(window)
+        return json.dumps({"generated_at": _now(), "window_min": result.window_min, "examples": result.examples,
+                           "notice": result.notice, "stages": result.stages})
+
+    return _json(state.source, ("json-panels", window), body)
 
 
 @bp.get("/status")

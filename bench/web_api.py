@@ -1,0 +1,213 @@
+"""Latency of fth-web's JSON endpoints with 1,000,000 rows in dashboard.transactions.
+
+    python bench/web_api.py [--rows 1000000] [--hours 24] [--clients 20] [--seconds 10]
+
+Starts a throw-away MariaDB (the test fixture's ``start_mariadb``), creates the seed's
+table from contrib/sql, fills it server-side (the Sequence engine, or batched INSERTs
+where that is missing) with rows spread evenly over the last ``--hours``, then runs
+``fth-web --layout dashboard`` in a subprocess and hammers the endpoints the monitor
+page polls with ``--clients`` concurrent keep-alive clients, each scenario for
+``--seconds``. Prints p50/p95/p99/max per endpoint, twice: with the default 1 s
+shared cache and with the cache off (every request queries the database).
+Acceptance (issue 5): p95 under 100 ms at 1M rows.
+"""
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Dict, List, Tuple
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+import fth  # noqa: E402, F401, I001  (gevent monkey-patching before http.client is used)
+import http.client  # noqa: E402
+import gevent  # noqa: E402
+from tests.fixtures.mariadb import free_port, start_mariadb  # noqa: E402
+
+ENDPOINTS = [
+    "/api/transactions?limit=50",
+    "/api/transactions?limit=200",
+    "/api/transactions?limit=50&status=TIMEOUT",
+    "/api/panels?window=10",
+    "/api/panels?window=60",
+    "/api/status",
+]
+STATUS_MIX = ("COMPLETE",) * 14 + ("SUBMITTED", "SUBMITTED", "EP_UNAVAILABLE", "TIMEOUT", "BAD_REQUEST",
+                                   "CD_UNAVAILABLE")
+
+
+def schema() -> str:
+    text = (REPO / "contrib" / "sql" / "dashboard_transactions.sql").read_text(encoding="utf-8")
+    return "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("--")).strip().rstrip(";")
+
+
+def fill(server, rows: int, hours: float) -> float:
+    """Insert ``rows`` rows spread over the last ``hours``; returns seconds taken."""
+    began = time.monotonic()
+    step_us = int(hours * 3600e6 / rows)
+    statuses = ",".join(f"'{s}'" for s in STATUS_MIX)
+    conn = server.connect("dashboard")
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SELECT NOW(3)")
+            (now,) = cur.fetchone()
+            try:
+                cur.execute(
+                    "INSERT INTO transactions SELECT"
+                    " LPAD(HEX(seq), 36, '0'), CONCAT('user', seq MOD 40),"
+                    " CONCAT('file_', seq, '.dat'), 1000 + (seq * 7919) MOD 5000000,"
+                    " CONCAT('ingress-0', seq MOD 3), %s - INTERVAL (seq * %s) MICROSECOND,"
+                    " IF(ELT(1 + seq MOD 20, " + statuses + ") IN ('COMPLETE', 'EP_UNAVAILABLE'),"
+                    "    CONCAT('egress-0', seq MOD 2), NULL),"
+                    " IF(ELT(1 + seq MOD 20, " + statuses + ") IN ('COMPLETE', 'EP_UNAVAILABLE'),"
+                    "    %s - INTERVAL (seq * %s) MICROSECOND + INTERVAL (500000 + seq MOD 3000000) MICROSECOND,"
+                    "    NULL),"
+                    " ELT(1 + seq MOD 20, " + statuses + ")"
+                    f" FROM seq_1_to_{int(rows)}",
+                    (now, step_us, now, step_us))
+            except Exception as exc:  # no Sequence engine: batched client-side inserts
+                print(f"  (Sequence engine unavailable: {exc}; inserting in batches)")
+                fill_batches(cur, rows, step_us, now)
+            cur.execute("ANALYZE TABLE transactions")
+            cur.fetchall()
+    finally:
+        conn.close()
+    return time.monotonic() - began
+
+
+def fill_batches(cur, rows: int, step_us: int, now) -> None:
+    from datetime import timedelta
+
+    batch: List[Tuple] = []
+    sql = ("INSERT INTO transactions (transaction_id, username, file_name, file_size, ingress_server, ingress_time,"
+           " egress_server, egress_time, status) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)")
+    for seq in range(1, rows + 1):
+        status = STATUS_MIX[seq % 20]
+        ingress = now - timedelta(microseconds=seq * step_us)
+        done = status in ("COMPLETE", "EP_UNAVAILABLE")
+        batch.append((f"{seq:036x}", f"user{seq % 40}", f"file_{seq}.dat", 1000 + (seq * 7919) % 5000000,
+                      f"ingress-0{seq % 3}", ingress, f"egress-0{seq % 2}" if done else None,
+                      ingress + timedelta(microseconds=500000 + seq % 3000000) if done else None, status))
+        if len(batch) >= 5000:
+            cur.executemany(sql, batch)
+            batch = []
+    if batch:
+        cur.executemany(sql, batch)
+
+
+def start_web(server, cache_s: float, pool_size: int, password: str) -> Tuple[subprocess.Popen, int]:
+    port = free_port()
+    config = Path(tempfile.mkdtemp(prefix="fthweb-bench-")) / "web.yml"
+    config.write_text(
+        "web:\n  layout: dashboard\n"
+        f"  cache: {cache_s}s\n" if cache_s > 0 else "web:\n  layout: dashboard\n",
+        encoding="utf-8")
+    with config.open("a", encoding="utf-8") as fh:
+        fh.write(f"  pool_size: {pool_size}\n")
+        fh.write(f"  database: {{host: 127.0.0.1, port: {server.port}, user: bench, password_env: FTH_BENCH_PW,"
+                 " database: dashboard}\n")
+    env = dict(os.environ, FTH_BENCH_PW=password, PYTHONPATH=str(REPO))
+    code = "import sys; from fth.main import web_main; sys.exit(web_main(sys.argv[1:]))"
+    proc = subprocess.Popen([sys.executable, "-c", code, "-c", str(config), "--port", str(port), "-q"],
+                            env=env, cwd=str(config.parent))
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            conn.request("GET", "/api/status")
+            conn.getresponse().read()
+            conn.close()
+            return proc, port
+        except OSError:
+            time.sleep(0.1)
+    proc.kill()
+    raise RuntimeError("fth-web did not start")
+
+
+def client(port: int, path: str, until: float, samples: List[float], errors: List[str]) -> None:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    while time.monotonic() < until:
+        began = time.perf_counter()
+        try:
+            conn.request("GET", path)
+            response = conn.getresponse()
+            body = response.read()
+            if response.status != 200 or b'"examples":true' in body:
+                errors.append(f"{response.status} {body[:120]!r}")
+        except OSError as exc:
+            errors.append(str(exc))
+            conn.close()
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            continue
+        samples.append((time.perf_counter() - began) * 1000.0)
+    conn.close()
+
+
+def percentile(ordered: List[float], pct: float) -> float:
+    if not ordered:
+        return float("nan")
+    index = min(len(ordered) - 1, max(0, round(pct / 100.0 * len(ordered) + 0.5) - 1))
+    return ordered[index]
+
+
+def measure(port: int, path: str, clients: int, seconds: float) -> Dict[str, float]:
+    samples: List[float] = []
+    errors: List[str] = []
+    until = time.monotonic() + seconds
+    gevent.joinall([gevent.spawn(client, port, path, until, samples, errors) for _ in range(clients)])
+    ordered = sorted(samples)
+    return {"n": len(ordered), "errors": len(errors), "p50": percentile(ordered, 50), "p95": percentile(ordered, 95),
+            "p99": percentile(ordered, 99), "max": ordered[-1] if ordered else float("nan"),
+            "rps": len(ordered) / seconds, "first_error": errors[0] if errors else ""}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--hours", type=float, default=24.0, help="spread the rows over the last N hours")
+    parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument("--seconds", type=float, default=10.0, help="per endpoint and cache setting")
+    parser.add_argument("--pool-size", type=int, default=8, help="fth-web's connections to the database")
+    args = parser.parse_args()
+
+    print(f"fth-web API bench: {args.rows:,} rows over {args.hours:g} h, {args.clients} concurrent clients, "
+          f"{args.seconds:g} s per endpoint, pool {args.pool_size}")
+    server = start_mariadb(extra_args=["--innodb-buffer-pool-size=512M"])
+    procs: List[subprocess.Popen] = []
+    try:
+        server.create_database("dashboard")
+        server.execute(schema(), database="dashboard")
+        server.create_user("bench", "bench-pw", ["GRANT SELECT, DELETE ON `dashboard`.* TO {user}"])
+        print(f"  loaded {args.rows:,} rows in {fill(server, args.rows, args.hours):.1f} s "
+              f"(MariaDB {server.connect().server_version} on 127.0.0.1:{server.port})")
+        per_10min = args.rows / (args.hours * 6)
+        print(f"  ≈{per_10min:,.0f} rows per 10-minute window, ≈{per_10min * 6:,.0f} per hour")
+        for cache_s, label in ((1.0, "default 1 s shared cache"), (0.0, "cache off: every request queries")):
+            proc, port = start_web(server, cache_s, args.pool_size, "bench-pw")
+            procs.append(proc)
+            print(f"\n  {label}")
+            print(f"  {'endpoint':<44} {'requests':>9} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}"
+                  f" {'max ms':>8} {'errors':>7}")
+            for path in ENDPOINTS:
+                measure(port, path, 2, 0.5)  # warm up connections and caches
+                r = measure(port, path, args.clients, args.seconds)
+                print(f"  {path:<44} {r['n']:>9,} {r['rps']:>8.0f} {r['p50']:>8.1f} {r['p95']:>8.1f}"
+                      f" {r['p99']:>8.1f} {r['max']:>8.1f} {r['errors']:>7}"
+                      + (f"  first error: {r['first_error']}" if r["errors"] else ""))
+            proc.terminate()
+            proc.wait(timeout=15)
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.kill()
+        server.destroy()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
