@@ -90,7 +90,10 @@ class LiveView:
             self._greenlet.kill()
             self._greenlet = None
         if self.tty:
-            self._draw()  # the last state stays on screen above the summary
+            try:
+                self._draw()  # the last state stays on screen above the summary
+            except Exception:  # the view must never cost the summary
+                log.debug("live view failed", exc_info=True)
 
     def _loop(self) -> None:
         while not self.runner.stopping.wait(timeout=self.interval):

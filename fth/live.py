@@ -16,6 +16,7 @@ def live_figures(runner: Runner) -> Dict[str, Any]:
         jobs.append({
             "name": name,
             "protocol": state.config.protocol,
+            "mode": state.config.mode,
             "target_rate_per_s": round(runner.schedules[name].rate_at(now), 3),
             "achieved_rate_per_s": round(recent.attempted / min(WINDOW, max(now, 1e-9)), 3),
             "succeeded": state.stats.succeeded,
