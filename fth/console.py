@@ -80,6 +80,7 @@ class LiveView:
         self.tty = tty
         self.interval = LIVE_EVERY if tty else interval
         self._lines_drawn = 0
+        self._failed = False
         self._greenlet: Optional[gevent.Greenlet] = None
 
     def start(self) -> None:
@@ -99,8 +100,9 @@ class LiveView:
         while not self.runner.stopping.wait(timeout=self.interval):
             try:
                 self._draw() if self.tty else self._log_lines()
-            except Exception:  # the view must never take the run down
-                log.debug("live view failed", exc_info=True)
+            except Exception:  # the view must never take the run down; say so once
+                log.warning("live view failed; the run goes on", exc_info=not self._failed)
+                self._failed = True
 
     def _progress(self) -> str:
         duration = self.runner.config.duration
