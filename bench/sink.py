@@ -57,7 +57,7 @@ def nginx_sink(core: Optional[int] = 0) -> Iterator[str]:
         conf = os.path.join(directory, "nginx.conf")
         with open(conf, "w") as out:
             out.write(NGINX_CONF.format(dir=directory, port=port))
-        process = subprocess.Popen(pinned(core) + [binary, "-c", conf, "-p", directory],
+        process = subprocess.Popen([*pinned(core), binary, "-c", conf, "-p", directory],
                                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         try:
             deadline = time.monotonic() + 10
