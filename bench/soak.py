@@ -41,7 +41,9 @@ def main() -> None:
                                       "url": url, "rate": args.rate, "mode": args.mode, "workers": 50,
                                       "headers": {"X-Transaction-ID": "{uuid}"}}]}, out)
         summary = os.path.join(directory, "summary.json")
-        process = subprocess.Popen([*pinned(1), sys.executable, "-m", "fth", "-c", config, "--duration", f"{args.minutes * 60:.0f}s", "-q", "--summary-json", summary])
+        command = [sys.executable, "-m", "fth", "-c", config, "--duration", f"{args.minutes * 60:.0f}s", "-q",
+                   "--summary-json", summary]
+        process = subprocess.Popen([*pinned(1), *command])
         started = time.monotonic()
         samples = []
         while process.poll() is None:
