@@ -35,7 +35,8 @@ setup(
         "python-dotenv>=1.0",
     ],
     extras_require={
-        "test": ["pytest>=7.4", "pytest-timeout>=2.2", "hypothesis>=6.80", "playwright>=1.40", "cryptography>=41", "ruff>=0.6"],
+        "test": ["pytest>=7.4", "pytest-timeout>=2.2", "hypothesis>=6.80", "playwright>=1.40", "cryptography>=41",
+                 "ruff>=0.6"],
     },
     entry_points={
         "console_scripts": [
