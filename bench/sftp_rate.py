@@ -120,6 +120,8 @@ def main() -> None:
     parser.add_argument("--per-file", type=int, default=60, help="1 KB files, one connection each (default 60)")
     parser.add_argument("--big-mib", type=int, default=200, help="size of the big file in MiB (default 200)")
     parser.add_argument("--rounds", type=int, default=3, help="alternating rounds per measurement (default 3)")
+    parser.add_argument("--only", action="append", choices=("reuse", "per-file", "big"),
+                        help="run only this measurement (repeatable; default: all three)")
     parser.add_argument("--no-pin", action="store_true", help="do not pin sshd and the clients to separate CPUs")
     args = parser.parse_args()
     if shutil.which("sftp") is None:
@@ -149,15 +151,19 @@ def main() -> None:
         print(f"OpenSSH sshd on 127.0.0.1:{server.port}; "
               + ("sshd on one CPU, clients on another" if pinned else "not pinned")
               + f"; medians of {args.rounds} rounds (range)")
-        reuse = measure(server, "reuse", small[: args.small], work, args.rounds, "reuse", False,
-                        lambda seconds: args.small / seconds)
-        report(f"{args.small} × 1 KB, one connection", "files/s", reuse)
-        per_file = measure(server, "perfile", small[: args.per_file], work, args.rounds, "per-file", True,
-                           lambda seconds: args.per_file / seconds)
-        report(f"{args.per_file} × 1 KB, connection per file", "files/s", per_file)
-        big_figures = measure(server, "big", [big], work, args.rounds, "reuse", False,
-                              lambda seconds: args.big_mib / seconds)
-        report(f"1 × {args.big_mib} MiB", "MiB/s", big_figures)
+        wanted = set(args.only or ("reuse", "per-file", "big"))
+        if "reuse" in wanted:
+            reuse = measure(server, "reuse", small[: args.small], work, args.rounds, "reuse", False,
+                            lambda seconds: args.small / seconds)
+            report(f"{args.small} × 1 KB, one connection", "files/s", reuse)
+        if "per-file" in wanted:
+            per_file = measure(server, "perfile", small[: args.per_file], work, args.rounds, "per-file", True,
+                               lambda seconds: args.per_file / seconds)
+            report(f"{args.per_file} × 1 KB, connection per file", "files/s", per_file)
+        if "big" in wanted:
+            big_figures = measure(server, "big", [big], work, args.rounds, "reuse", False,
+                                  lambda seconds: args.big_mib / seconds)
+            report(f"1 × {args.big_mib} MiB", "MiB/s", big_figures)
     finally:
         server.close()
         shutil.rmtree(work, ignore_errors=True)
