@@ -12,6 +12,12 @@ from tests.fixtures.cli import http_job
 from tests.fixtures.http_servers import parse_multipart
 
 
+@pytest.fixture(params=["requests", "fast"])
+def client(request):
+    """The HTTP client of the job: requests (default) or geventhttpclient (client: fast)."""
+    return request.param
+
+
 def _summary(path):
     return json.loads(path.read_text())
 
@@ -20,9 +26,10 @@ def _job(summary, name):
     return next(job for job in summary["jobs"] if job["name"] == name)
 
 
-def test_wait_mode_sends_the_rate_with_a_fresh_uuid_and_filename_per_transfer(
+def test_wait_mode_sends_the_rate_with_a_fresh_uuid_and_filename_per_transfer(client,
         fth_cli, write_config, http_server, source_dir, tmp_path):
     config = write_config({"jobs": [http_job("orders", http_server.url, source_dir, rate="20/s", mode="wait",
+                                             client=client,
                                              headers={"X-Transaction-ID": "{uuid}", "X-Filename": "{filename}",
                                                       "X-Seq": "{job}-{seq}"})]})
     out = tmp_path / "out.json"
@@ -39,11 +46,11 @@ def test_wait_mode_sends_the_rate_with_a_fresh_uuid_and_filename_per_transfer(
     assert job["bytes"] == sum(len(request.body) for request in http_server.requests)
 
 
-def test_closed_port_is_counted_as_refused_beside_a_healthy_job(fth_cli, write_config, http_server, source_dir,
+def test_closed_port_is_counted_as_refused_beside_a_healthy_job(client, fth_cli, write_config, http_server, source_dir,
                                                                  tmp_path):
     config = write_config({"jobs": [
-        http_job("healthy", http_server.url, source_dir, rate="10/s"),
-        http_job("closed", "http://127.0.0.1:9/upload", source_dir, rate="10/s"),
+        http_job("healthy", http_server.url, source_dir, rate="10/s", client=client),
+        http_job("closed", "http://127.0.0.1:9/upload", source_dir, rate="10/s", client=client),
     ]})
     out = tmp_path / "out.json"
     result = fth_cli("-c", config, "--duration", "3s", "--summary-json", out)
@@ -94,10 +101,10 @@ def test_fire_mode_counts_sends_dropped_at_the_in_flight_cap(fth_cli, write_conf
 
 
 @pytest.mark.parametrize("status, expected_kind", [(503, "http_503"), (404, "http_404")])
-def test_unexpected_status_is_a_counted_fault(fth_cli, write_config, make_http_server, source_dir, tmp_path,
+def test_unexpected_status_is_a_counted_fault(client, fth_cli, write_config, make_http_server, source_dir, tmp_path,
                                               status, expected_kind):
     server = make_http_server(status=status)
-    config = write_config({"jobs": [http_job("bad", server.url, source_dir, rate="20/s")]})
+    config = write_config({"jobs": [http_job("bad", server.url, source_dir, rate="20/s", client=client)]})
     out = tmp_path / "out.json"
     fth_cli("-c", config, "--duration", "1s", "--summary-json", out, "-q")
     job = _job(_summary(out), "bad")
@@ -113,14 +120,14 @@ def test_expect_status_accepts_listed_codes(fth_cli, write_config, make_http_ser
     assert job["failed"] == 0 and job["succeeded"] == len(server.requests) > 0
 
 
-def test_read_timeout_and_reset_are_counted(fth_cli, write_config, make_http_server, source_dir, tmp_path):
+def test_read_timeout_and_reset_are_counted(client, fth_cli, write_config, make_http_server, source_dir, tmp_path):
     stalled = make_http_server(delay=5.0)
     listener = gevent.server.StreamServer(("127.0.0.1", 0), _reset_connection)
     listener.start()
     try:
         config = write_config({"stop_timeout": "2s", "jobs": [
-            http_job("stalled", stalled.url, source_dir, rate="5/s", mode="fire", timeout="0.5s"),
-            http_job("reset", f"http://127.0.0.1:{listener.server_port}/upload", source_dir, rate="5/s"),
+            http_job("stalled", stalled.url, source_dir, rate="5/s", mode="fire", timeout="0.5s", client=client),
+            http_job("reset", f"http://127.0.0.1:{listener.server_port}/upload", source_dir, rate="5/s", client=client),
         ]})
         out = tmp_path / "out.json"
         fth_cli("-c", config, "--duration", "2s", "--summary-json", out, "-q")
@@ -154,11 +161,12 @@ def test_files_deleted_mid_run_are_local_file_faults(fth_cli, write_config, http
     assert job["attempted"] == job["succeeded"] + job["failed"]
 
 
-def test_multipart_body_with_form_fields_and_basic_auth(fth_cli, write_config, http_server, source_dir, tmp_path,
+def test_multipart_body_with_form_fields_and_basic_auth(client, fth_cli, write_config, http_server, source_dir,
+                                                        tmp_path,
                                                         monkeypatch):
     monkeypatch.setenv("UPLOAD_PW", "s3cret")
     config = write_config({"jobs": [http_job(
-        "forms", http_server.url + "?id={uuid}", source_dir, rate="20/s", count=5, body="multipart",
+        "forms", http_server.url + "?id={uuid}", source_dir, rate="20/s", count=5, body="multipart", client=client,
         field="document", form={"uuid": "{uuid}", "owner": "{username}"}, remote_name="{uuid}_{filename}",
         password_env="UPLOAD_PW")]})
     fth_cli("-c", config, "--duration", "5s", "-q")
@@ -197,16 +205,17 @@ def _tls_server(make_http_server, tls_files, require_client_cert=False):
     return make_http_server(ssl_context=context)
 
 
-def test_https_with_ca_bundle_and_mutual_tls(fth_cli, write_config, make_http_server, tls_files, source_dir, tmp_path):
+def test_https_with_ca_bundle_and_mutual_tls(client, fth_cli, write_config, make_http_server, tls_files, source_dir,
+                                             tmp_path):
     plain_tls = _tls_server(make_http_server, tls_files)
     mtls = _tls_server(make_http_server, tls_files, require_client_cert=True)
     config = write_config({"jobs": [
-        http_job("ca", plain_tls.url, source_dir, rate="10/s", ca_file=tls_files.ca_cert),
-        http_job("mtls", mtls.url, source_dir, rate="10/s", ca_file=tls_files.ca_cert,
+        http_job("ca", plain_tls.url, source_dir, rate="10/s", ca_file=tls_files.ca_cert, client=client),
+        http_job("mtls", mtls.url, source_dir, rate="10/s", ca_file=tls_files.ca_cert, client=client,
                  cert_file=tls_files.client_cert, key_file=tls_files.client_key),
-        http_job("mtls-nocert", mtls.url, source_dir, rate="10/s", ca_file=tls_files.ca_cert),
-        http_job("wrong-ca", plain_tls.url, source_dir, rate="10/s", ca_file=tls_files.other_ca_cert),
-        http_job("noverify", plain_tls.url, source_dir, rate="10/s", verify=False),
+        http_job("mtls-nocert", mtls.url, source_dir, rate="10/s", ca_file=tls_files.ca_cert, client=client),
+        http_job("wrong-ca", plain_tls.url, source_dir, rate="10/s", ca_file=tls_files.other_ca_cert, client=client),
+        http_job("noverify", plain_tls.url, source_dir, rate="10/s", verify=False, client=client),
     ]})
     out = tmp_path / "out.json"
     fth_cli("-c", config, "--duration", "1s", "--summary-json", out, "-q")

@@ -300,6 +300,7 @@ def _parse_http(job: Section, common: Dict[str, Any], local_file: Callable[[Any]
     config = HttpJobConfig(
         **common,
         url=job.get("url", _url, expected="an http:// or https:// URL"),
+        client=job.get("client", choices=("requests", "fast"), default="requests"),
         method=job.get("method", lambda v: as_text(v).upper(), default="POST"),
         headers=_string_map(job, "headers"),
         body=job.get("body", choices=("raw", "multipart"), default="raw"),
@@ -314,6 +315,9 @@ def _parse_http(job: Section, common: Dict[str, Any], local_file: Callable[[Any]
     )
     if config.key_file and not config.cert_file:
         raise job.error("key_file", "a client key needs its certificate", expected="cert_file: as well")
+    if config.client == "fast" and "{" in "/".join(config.url.split("/", 3)[:3]):
+        raise job.error("url", "with client: fast the scheme, host and port are fixed (templates only in the path)",
+                        value=config.url)
     if config.form and config.body != "multipart":
         raise job.error("form", "form fields need body: multipart", value=config.body)
     return config
