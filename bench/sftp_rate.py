@@ -122,13 +122,16 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="alternating rounds per measurement (default 3)")
     parser.add_argument("--only", action="append", choices=("reuse", "per-file", "big"),
                         help="run only this measurement (repeatable; default: all three)")
+    parser.add_argument("--in", dest="where", default="/dev/shm" if os.path.isdir("/dev/shm") else None,
+                        help="directory for the server's files and the sources (default /dev/shm, so that "
+                             "the disk is not what is measured)")
     parser.add_argument("--no-pin", action="store_true", help="do not pin sshd and the clients to separate CPUs")
     args = parser.parse_args()
     if shutil.which("sftp") is None:
         raise SystemExit("OpenSSH's sftp client is needed for the comparison (apt-get install openssh-client)")
 
-    work = Path(tempfile.mkdtemp(prefix="fth-bench-sftp-"))
-    server = start_sshd()
+    work = Path(tempfile.mkdtemp(prefix="fth-bench-sftp-", dir=args.where))
+    server = start_sshd(Path(tempfile.mkdtemp(prefix="fth-bench-sshd-", dir=args.where)))
     try:
         pinned = not args.no_pin and hasattr(os, "sched_setaffinity") and len(os.sched_getaffinity(0)) >= 2
         if pinned:
@@ -148,7 +151,7 @@ def main() -> None:
             for _ in range(args.big_mib):
                 out.write(os.urandom(MIB))
 
-        print(f"OpenSSH sshd on 127.0.0.1:{server.port}; "
+        print(f"OpenSSH sshd on 127.0.0.1:{server.port}, files in {args.where or tempfile.gettempdir()}; "
               + ("sshd on one CPU, clients on another" if pinned else "not pinned")
               + f"; medians of {args.rounds} rounds (range)")
         wanted = set(args.only or ("reuse", "per-file", "big"))

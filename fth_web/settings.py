@@ -12,7 +12,7 @@ import secrets
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
 
-from fth.config.model import DbConfig, RunConfig, TrackingConfig
+from fth.config.model import RunConfig, TrackingConfig
 from fth.config.reader import Section, as_bool, as_port, as_positive_int, as_text
 from fth.errors import ConfigError, UsageError
 from fth.units import parse_duration, parse_rate
@@ -132,6 +132,16 @@ def _seconds(value: Any) -> float:
     return seconds
 
 
+def _cache_seconds(value: Any) -> float:
+    """How long polled answers are shared: a duration, or 0 / off for none."""
+    if isinstance(value, bool) and not value:
+        return 0.0
+    text = str(value).strip().lower()
+    if text in ("0", "0s", "off", "no", "false", "none"):
+        return 0.0
+    return _seconds(value)
+
+
 def _int_list(value: Any) -> Tuple[int, ...]:
     if isinstance(value, str):
         value = [part for part in value.replace(",", " ").split() if part]
@@ -163,7 +173,8 @@ def _apply_yaml(settings: WebSettings, raw: Any, path: Optional[str]) -> WebSett
     values["title"] = web.get("title", as_text, default=settings.title)
     values["secret_key"] = web.secret("secret_key") or settings.secret_key
     values["pool_size"] = web.get("pool_size", as_positive_int, default=settings.pool_size)
-    values["cache_s"] = web.get("cache", _seconds, default=settings.cache_s, expected="a duration such as 1s")
+    values["cache_s"] = web.get("cache", _cache_seconds, default=settings.cache_s,
+                                expected="a duration such as 1s, or off")
 
     mock = web.section("mock")
     values["mock"] = mock.get("enabled", as_bool, default=settings.mock)
@@ -340,12 +351,6 @@ def read_config(path: str) -> RunConfig:
 def ensure_secret_key(settings: WebSettings) -> str:
     """The configured secret, or a random one for this process (never a fixed default)."""
     return settings.secret_key or secrets.token_hex(32)
-
-
-def dashboard_db_from(config: DbConfig) -> DashboardDb:
-    """A dashboard connection from a tracking-style ``DbConfig`` (tests and embedding)."""
-    return DashboardDb(host=config.host, port=config.port, user=config.user, password=config.password,
-                       database=config.database or "dashboard", table=config.table)
 
 
 def describe_sources(settings: WebSettings) -> List[str]:

@@ -138,3 +138,20 @@ def test_cli_port_in_use_is_a_clear_error(capsys):
         port = sock.getsockname()[1]
         assert web_main(["--mock", "--port", str(port), "-q"]) == 2
     assert "cannot listen on 127.0.0.1" in capsys.readouterr().err
+
+
+def test_example_env_file_is_valid():
+    from pathlib import Path
+
+    from dotenv import dotenv_values
+
+    values = dotenv_values(Path(__file__).resolve().parents[2] / "fth_web" / "example.env")
+    assert all(key.startswith("FTH_WEB_") for key in values)
+    settings = load_settings(environ={k: v for k, v in values.items() if v is not None})
+    assert settings.database.user == "monitor" and settings.database.configured
+    assert settings.mock is False and settings.mock_rate == 5.0 and settings.features.admin is False
+
+
+@pytest.mark.parametrize("value, seconds", [("1s", 1.0), ("500ms", 0.5), ("0", 0.0), ("off", 0.0), ("0s", 0.0)])
+def test_cache_setting(tmp_path, value, seconds):
+    assert load_settings(write(tmp_path, f"web:\n  cache: {value}\n"), environ={}).cache_s == seconds
