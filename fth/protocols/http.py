@@ -131,7 +131,10 @@ class HttpTransport(HttpUpload):
         prepared._cookies = None
         response = self.adapter.send(prepared, stream=False, timeout=self.timeout, verify=self.verify,
                                      cert=self.cert, proxies=self.proxies)
-        response.close()
+        try:
+            response.content  # noqa: B018 - the transfer ends when the whole answer has arrived
+        finally:
+            response.close()
         return response.status_code, response.reason
 
     def classify(self, exc: Exception) -> Optional[Tuple[str, str]]:
@@ -168,8 +171,11 @@ def classify_request_error(exc: requests.RequestException) -> Tuple[str, str]:
     if isinstance(exc, (requests.exceptions.InvalidURL, requests.exceptions.InvalidSchema,
                         requests.exceptions.MissingSchema, requests.exceptions.InvalidHeader)):
         return faults.PROTOCOL, str(exc)
+    chain = list(causes(exc))
+    if any(type(cause).__name__ == "ReadTimeoutError" for cause in chain):
+        return faults.READ_TIMEOUT, "timed out reading the response"
     connecting = not isinstance(exc, requests.exceptions.ChunkedEncodingError)
-    for cause in causes(exc):
+    for cause in chain:
         found = faults.classify_os_error(cause, connecting=connecting)
         if found:
             return found
