@@ -3,6 +3,7 @@
 import argparse
 import json
 import logging
+import resource
 import signal
 import sys
 from typing import Any, Dict, List, Optional, Tuple
@@ -67,8 +68,23 @@ def run_fth(args: argparse.Namespace) -> int:
     return status
 
 
+def raise_file_limit() -> None:
+    """Each transfer in flight needs a socket: allow as many open files as the system lets us."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY:
+        hard = max(soft, 1_048_576)
+    if soft != resource.RLIM_INFINITY and soft < hard:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+        except (ValueError, OSError):
+            log.debug("could not raise the open-file limit from %d", soft)
+            return
+        log.debug("open-file limit raised from %d to %d", soft, hard)
+
+
 def run_config(config: RunConfig, args: argparse.Namespace) -> Tuple[int, Dict[str, Any]]:
     """Run a validated config with the display options of ``args``; (exit status, summary)."""
+    raise_file_limit()
     tty = sys.stdout.isatty()
     style = Style(colour_wanted(sys.stdout, args.no_color))
     transfer_log = TransferLog(config.transfer_log) if config.transfer_log else None

@@ -26,6 +26,10 @@ from fth.templates import compile_template
 
 log = logging.getLogger(__name__)
 
+# A raw body up to this size is read in one go and its file closed before the request, so
+# thousands of transfers waiting on a slow server do not each hold a file descriptor.
+SMALL_BODY = 64 * 1024
+
 
 class HttpUpload:
     """Templates, body and verdict of an HTTP upload; subclasses implement :meth:`exchange`."""
@@ -70,7 +74,12 @@ class HttpUpload:
                 headers.setdefault("Content-Type", body.content_type)
                 headers["Content-Length"] = str(len(body))
             else:
-                body = file
+                if size <= SMALL_BODY:  # one read either way: close the file now, not after the answer
+                    body = file.read()
+                    file.close()
+                    size = len(body)
+                else:
+                    body = file
                 headers.setdefault("Content-Type", "application/octet-stream")
                 headers["Content-Length"] = str(size)
             started = time.monotonic()
