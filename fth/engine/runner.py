@@ -200,6 +200,7 @@ class Runner:
             while True:
                 intended = self._next_send(state)
                 if intended is None or not self._sleep_until(intended):
+                    self._job_ends(state, self.now())  # no-op if the schedule already ended it
                     break
                 path = next(files, None)
                 if path is None:
@@ -217,6 +218,7 @@ class Runner:
             while True:
                 intended = self._next_send(state)
                 if intended is None or not self._sleep_until(intended):
+                    self._job_ends(state, self.now())  # no-op if the schedule already ended it
                     break
                 if state.stats.in_flight >= state.config.max_in_flight:
                     self.recorder.record_not_sent(state, intended)
