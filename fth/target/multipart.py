@@ -1,0 +1,120 @@
+"""A small streaming multipart/form-data reader: form fields in memory, the file part to a sink.
+
+Only what an upload needs: each part's name, filename and body; the body of a part with a
+filename is passed chunk by chunk to ``on_file_data`` and never held whole in memory.
+"""
+
+import re
+from typing import BinaryIO, Callable, Dict, Optional
+
+CHUNK = 64 * 1024
+MAX_FIELD = 64 * 1024
+MAX_HEADERS = 16 * 1024
+_PARAM = re.compile(r';\s*([A-Za-z0-9_*-]+)\s*=\s*("(?:[^"\\]|\\.)*"|[^;]*)')
+
+
+class MultipartError(ValueError):
+    """The body is not the multipart/form-data it claims to be."""
+
+
+def boundary_of(content_type: str) -> Optional[str]:
+    params = {k.lower(): v.strip('"') for k, v in _PARAM.findall(content_type or "")}
+    return params.get("boundary") or None
+
+
+def _disposition(headers: bytes) -> Dict[str, str]:
+    for line in headers.decode("utf-8", "replace").split("\r\n"):
+        name, _, value = line.partition(":")
+        if name.strip().lower() == "content-disposition":
+            return {k.lower(): v.strip().strip('"').replace("%22", '"') for k, v in _PARAM.findall(value)}
+    return {}
+
+
+class FormReader:
+    """Parse ``stream`` (``length`` bytes); results in :attr:`fields` and :attr:`filename`."""
+
+    def __init__(self, stream: BinaryIO, length: int, boundary: str,
+                 on_file_data: Callable[[bytes], None]) -> None:
+        self.stream = stream
+        self.left = length
+        self.delimiter = b"\r\n--" + boundary.encode("latin-1")
+        self.on_file_data = on_file_data
+        self.fields: Dict[str, str] = {}
+        self.filename: Optional[str] = None
+        self.file_field: Optional[str] = None
+        self.buffer = b"\r\n"  # so the first boundary looks like every other delimiter
+
+    def _fill(self) -> bool:
+        if self.left <= 0:
+            return False
+        chunk = self.stream.read(min(CHUNK, self.left))
+        if not chunk:
+            raise MultipartError("the body ended early")
+        self.left -= len(chunk)
+        self.buffer += chunk
+        return True
+
+    def parse(self) -> None:
+        self._skip_preamble()
+        while True:
+            while len(self.buffer) < 2 and self._fill():
+                pass
+            if self.buffer.startswith(b"--"):
+                break  # closing delimiter
+            headers = self._headers()
+            info = _disposition(headers)
+            name = info.get("name", "")
+            if "filename" in info and self.filename is None:
+                self.filename, self.file_field = info["filename"], name
+                self._body(self.on_file_data)
+            else:
+                parts = []
+                size = [0]
+
+                def keep(data: bytes, parts: list = parts, size: list = size) -> None:
+                    size[0] += len(data)
+                    if size[0] > MAX_FIELD:
+                        raise MultipartError("a form field is too large")
+                    parts.append(data)
+
+                self._body(keep)
+                self.fields[name] = b"".join(parts).decode("utf-8", "replace")
+        while self._fill():  # epilogue
+            self.buffer = b""
+
+    def _skip_preamble(self) -> None:
+        while True:
+            at = self.buffer.find(self.delimiter)
+            if at >= 0:
+                self.buffer = self.buffer[at + len(self.delimiter):]
+                return
+            self.buffer = self.buffer[-len(self.delimiter):]
+            if not self._fill():
+                raise MultipartError("no boundary found")
+
+    def _headers(self) -> bytes:
+        # after a delimiter: optional whitespace, CRLF, headers, CRLF CRLF
+        while True:
+            end = self.buffer.find(b"\r\n\r\n")
+            if end >= 0:
+                headers, self.buffer = self.buffer[:end], self.buffer[end + 4:]
+                return headers
+            if len(self.buffer) > MAX_HEADERS:
+                raise MultipartError("part headers are too large")
+            if not self._fill():
+                raise MultipartError("the body ended inside part headers")
+
+    def _body(self, sink: Callable[[bytes], None]) -> None:
+        keep = len(self.delimiter)
+        while True:
+            at = self.buffer.find(self.delimiter)
+            if at >= 0:
+                if at:
+                    sink(self.buffer[:at])
+                self.buffer = self.buffer[at + len(self.delimiter):]
+                return
+            if len(self.buffer) > keep:
+                sink(self.buffer[:-keep])
+                self.buffer = self.buffer[-keep:]
+            if not self._fill():
+                raise MultipartError("the body ended inside a part")
