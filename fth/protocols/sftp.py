@@ -21,7 +21,13 @@ import paramiko
 from fth import faults
 from fth.config.model import SftpJobConfig
 from fth.protocols.base import TransferRequest, TransferResult
-from fth.protocols.sftp_put import LocalReadError, open_for_write, write_and_close
+from fth.protocols.sftp_put import (
+    WRITE_SIZE,
+    LocalReadError,
+    negotiate_write_size,
+    open_for_write,
+    write_and_close,
+)
 from fth.protocols.ssh_connect import Authenticator, HostKeyChecker, SshFault, open_sftp
 from fth.protocols.sshkeys import KeyLoadError, load_private_key
 from fth.templates import compile_template
@@ -52,6 +58,7 @@ class SftpTransport:
         self._checker = HostKeyChecker(job.host_key_policy, job.known_hosts, job.name)
         self._auth = Authenticator(job.username, key, job.password, job.use_agent)
         self._session: Optional[Tuple[paramiko.Transport, paramiko.SFTPClient]] = None
+        self._write_size: Optional[int] = None  # per session, asked for when a file is bigger than one packet
         self._posix_rename = True  # until the server says it lacks posix-rename@openssh.com
         self._closed = False
         self.connections = 0  # SSH sessions opened so far (for tests and diagnostics)
@@ -129,10 +136,14 @@ class SftpTransport:
                                     self._checker, self._auth, phases)
         self.connections += 1
         self._session = (transport, sftp)
+        self._write_size = None
         return sftp
 
     def _upload(self, sftp: paramiko.SFTPClient, handle: bytes, local: BinaryIO, size: int) -> int:
-        sent, remote_size = write_and_close(sftp, handle, local, self.job.verify_size)
+        if size > WRITE_SIZE and self._write_size is None:
+            self._write_size = negotiate_write_size(sftp)
+        sent, remote_size = write_and_close(sftp, handle, local, self.job.verify_size,
+                                            self._write_size or WRITE_SIZE)
         if remote_size is not None and remote_size != sent:
             raise SshFault(faults.SIZE_MISMATCH, f"remote size {remote_size} bytes after sending {sent}")
         if sent != size:

@@ -7,7 +7,11 @@ This module speaks the same SFTP requests through paramiko's request layer
 (``_request``/``_async_request``/``_read_response``, unchanged since paramiko
 1.x; no public API offers pipelining with error checks): it sends every WRITE,
 the FSTAT and the CLOSE back to back, then reads each answer and raises the
-first failure. Writes are sized to fit one SSH channel packet.
+first failure. Writes are sized in whole SSH channel packets: one packet
+(32,675 bytes) by default, the protocol's safe minimum; for bigger files, as
+many whole packets as the server's ``limits@openssh.com`` answer allows
+(OpenSSH: 7, ~224 KiB), as fewer WRITE/STATUS exchanges are what the server's
+side is short of.
 """
 
 from collections import deque
@@ -17,6 +21,8 @@ import paramiko
 from paramiko.sftp import (
     CMD_ATTRS,
     CMD_CLOSE,
+    CMD_EXTENDED,
+    CMD_EXTENDED_REPLY,
     CMD_FSTAT,
     CMD_HANDLE,
     CMD_OPEN,
@@ -27,12 +33,29 @@ from paramiko.sftp import (
     int64,
 )
 
-WRITE_SIZE = 32675  # the largest SFTP WRITE that fits one 32 KiB SSH channel packet
-_DRAIN_ABOVE = 64  # outstanding WRITEs before answers already received are read
+_PACKET_DATA = 32704  # bytes of channel data paramiko puts in one SSH packet (32 KiB max packet - 64)
+_WRITE_HEADER = 29  # SFTP WRITE header with OpenSSH's 4-byte handle
+WRITE_SIZE = _PACKET_DATA - _WRITE_HEADER  # 32,675: the largest WRITE that fits one SSH channel packet
+_DRAIN_ABOVE = 8  # outstanding WRITEs beyond which answers already received are read (measured best)
 
 
 class LocalReadError(Exception):
     """Reading the local source file failed mid-stream."""
+
+
+def negotiate_write_size(sftp: paramiko.SFTPClient) -> int:
+    """The largest WRITE in whole SSH packets the server accepts (``limits@openssh.com``), else WRITE_SIZE."""
+    try:
+        kind, message = sftp._request(CMD_EXTENDED, "limits@openssh.com")
+    except OSError:  # SSH_FX_OP_UNSUPPORTED: not OpenSSH 8.6+
+        return WRITE_SIZE
+    if kind != CMD_EXTENDED_REPLY:
+        return WRITE_SIZE
+    message.get_int64()  # max packet length
+    message.get_int64()  # max read length
+    max_write = message.get_int64()
+    packets = (max_write + _WRITE_HEADER) // _PACKET_DATA
+    return packets * _PACKET_DATA - _WRITE_HEADER if packets > 1 else WRITE_SIZE
 
 
 def open_for_write(sftp: paramiko.SFTPClient, path: str) -> bytes:
@@ -44,8 +67,8 @@ def open_for_write(sftp: paramiko.SFTPClient, path: str) -> bytes:
     return message.get_binary()
 
 
-def write_and_close(sftp: paramiko.SFTPClient, handle: bytes, local: BinaryIO,
-                    want_size: bool) -> Tuple[int, Optional[int]]:
+def write_and_close(sftp: paramiko.SFTPClient, handle: bytes, local: BinaryIO, want_size: bool,
+                    write_size: int = WRITE_SIZE) -> Tuple[int, Optional[int]]:
     """Stream ``local`` into ``handle`` and close it: (bytes sent, remote size or None).
 
     Raises the first failure among the WRITEs, the FSTAT and the CLOSE; the
@@ -56,7 +79,7 @@ def write_and_close(sftp: paramiko.SFTPClient, handle: bytes, local: BinaryIO,
     try:
         while True:
             try:
-                chunk = local.read(WRITE_SIZE)
+                chunk = local.read(write_size)
             except OSError as exc:
                 raise LocalReadError(f"reading {getattr(local, 'name', 'the file')} failed after {sent} bytes: "
                                      f"{exc.strerror or exc}") from None

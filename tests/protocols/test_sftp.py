@@ -77,6 +77,7 @@ def test_spaces_unicode_and_large_files_arrive_intact(sshd: SshServer, tmp_path:
     assert (remote / f"1_{empty.name}").read_bytes() == b""
     assert digest(remote / f"2_{big.name}") == digest(big)
     assert results[2].bytes_sent == big.stat().st_size
+    assert transport._write_size is not None and transport._write_size > WRITE_SIZE  # limits@openssh.com used
 
 
 def test_relative_remote_dir_and_uuid_template(sshd: SshServer, source_dir: Path, remote: Path) -> None:
