@@ -17,7 +17,7 @@ from typing import Any, Dict, List, Optional
 
 from fth.errors import FthError
 from fth.target.http_server import make_http_server
-from fth.target.settings import EGRESS_TABLE, INGRESS_TABLE, TargetSettings
+from fth.target.settings import TargetSettings
 from fth.target.sftp_server import SftpListener
 from fth.target.sinks import DashboardSink, MySQLPairSink, Sink, SqliteSink
 from fth.target.tracker import Counters, Tracker
@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 def build_sinks(settings: TargetSettings) -> List[Sink]:
     sinks: List[Sink] = []
     if settings.store:
-        sinks.append(SqliteSink(settings.store))
+        sinks.append(SqliteSink(settings.store, *settings.store_tables))
     if (settings.ingress_db is None) != (settings.egress_db is None):
         raise FthError("the target writes MySQL pair tables only with both an ingress and an egress database")
     if settings.ingress_db is not None and settings.egress_db is not None:
@@ -67,8 +67,8 @@ class Target:
             if settings.sftp is not None:
                 self.sftp = SftpListener(settings, self.tracker)
                 self.sftp.start()
-                log.info("fth-target: SFTP on %s:%d (password %s for any user, or any key)",
-                         self.sftp_host, self.sftp_port, "set" if settings.sftp_password else "none")
+                log.info("fth-target: SFTP on %s:%d (password or key auth, any username)",
+                         self.sftp_host, self.sftp_port)
         except BaseException:
             self.stop()
             raise
@@ -140,6 +140,6 @@ class Target:
         if not self.store_path:
             raise FthError("the target has no SQLite store")
         return {
-            "ingress": {"driver": "sqlite", "path": self.store_path, "table": INGRESS_TABLE},
-            "egress": {"driver": "sqlite", "path": self.store_path, "table": EGRESS_TABLE},
+            "ingress": {"driver": "sqlite", "path": self.store_path, "table": self.settings.store_tables[0]},
+            "egress": {"driver": "sqlite", "path": self.store_path, "table": self.settings.store_tables[1]},
         }

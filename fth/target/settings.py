@@ -36,6 +36,7 @@ class TargetSettings:
     http: Optional[Tuple[str, int]] = DEFAULT_HTTP
     sftp: Optional[Tuple[str, int]] = DEFAULT_SFTP
     store: Optional[str] = DEFAULT_STORE  # the SQLite file; None when writing only to MySQL
+    store_tables: Tuple[str, str] = (INGRESS_TABLE, EGRESS_TABLE)
     ingress_db: Optional[DbConfig] = None  # MySQL pair tables (both or neither)
     egress_db: Optional[DbConfig] = None
     dashboard_db: Optional[DbConfig] = None  # MySQL dashboard.transactions

@@ -68,8 +68,9 @@ class SqliteSink(Sink):
     which is what :mod:`fth.tracking`'s SQLite driver assumes by default.
     """
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, ingress_table: str = INGRESS_TABLE, egress_table: str = EGRESS_TABLE) -> None:
         self.path = path
+        self.tables = (_ident(ingress_table), _ident(egress_table))
         self.name = f"sqlite:{path}"
         self.conn: Optional[sqlite3.Connection] = None
 
@@ -80,7 +81,7 @@ class SqliteSink(Sink):
         self.conn.execute("PRAGMA journal_mode=WAL")
         self.conn.execute("PRAGMA synchronous=NORMAL")
         cols = _columns(None)
-        for table in (INGRESS_TABLE, EGRESS_TABLE):
+        for table in self.tables:
             self.conn.execute(
                 f'CREATE TABLE IF NOT EXISTS "{table}" (id INTEGER PRIMARY KEY AUTOINCREMENT, '
                 f'"{cols[0]}" TEXT NOT NULL, "{cols[1]}" TEXT, "{cols[2]}" TEXT, "{cols[3]}" TEXT NOT NULL, '
@@ -95,10 +96,10 @@ class SqliteSink(Sink):
         self.conn.execute("BEGIN IMMEDIATE")
         try:
             if arrivals:
-                self.conn.executemany(sql.format(INGRESS_TABLE),
+                self.conn.executemany(sql.format(self.tables[0]),
                                       [(*_text_times(ingress_values(a)), a.size) for a in arrivals])
             if outcomes:
-                self.conn.executemany(sql.format(EGRESS_TABLE),
+                self.conn.executemany(sql.format(self.tables[1]),
                                       [(*_text_times(egress_values(o)), o.arrival.size) for o in outcomes])
             self.conn.execute("COMMIT")
         except BaseException:
