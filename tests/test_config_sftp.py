@@ -11,7 +11,7 @@ from fth.config import load_run_config
 from fth.config.model import SftpJobConfig
 from fth.errors import ConfigError
 
-PASSPHRASE = "right horse"  # noqa: S105  (a throwaway test key)
+PASSPHRASE = "right horse"
 
 
 def write_config(tmp_path: Path, source: Path, auth_lines: str, port: str = "2222",
