@@ -5,8 +5,11 @@ from one :class:`TransferContext`, so every template of a transfer shares its uu
 """
 
 import string
+import time
+import dataclasses
 from dataclasses import dataclass
-from typing import Callable, Dict, List, Tuple
+from datetime import datetime, timezone
+from typing import Callable, Dict, List, Optional, Tuple
 
 FIELDS = ("uuid", "filename", "stem", "ext", "job", "username", "seq", "timestamp", "epoch", "date")
 _FORMATTER = string.Formatter()
@@ -14,22 +17,47 @@ _FORMATTER = string.Formatter()
 
 @dataclass
 class TransferContext:
+    """What the templates of one transfer may use. Time fields are derived from ``at`` when not given."""
+
     uuid: str
     filename: str
     job: str
     username: str
     seq: int
-    timestamp: str  # ISO 8601 UTC with milliseconds
-    epoch: int
-    date: str  # YYYY-MM-DD
+    timestamp: Optional[str] = None  # ISO 8601 UTC with milliseconds
+    epoch: Optional[int] = None
+    date: Optional[str] = None  # YYYY-MM-DD (UTC)
+    at: float = dataclasses.field(default_factory=time.time)
 
     def values(self) -> Dict[str, object]:
-        stem, dot, ext = self.filename.rpartition(".")
-        if not dot or not stem:
-            stem, ext = self.filename, ""
-        return {"uuid": self.uuid, "filename": self.filename, "stem": stem, "ext": ext, "job": self.job,
-                "username": self.username, "seq": self.seq, "timestamp": self.timestamp,
-                "epoch": self.epoch, "date": self.date}
+        return _Values(self)
+
+
+class _Values(dict):
+    """Template values; the costlier ones are made only when a template asks for them."""
+
+    def __init__(self, context: TransferContext):
+        super().__init__(uuid=context.uuid, filename=context.filename, job=context.job,
+                         username=context.username, seq=context.seq)
+        self._context = context
+
+    def __missing__(self, key: str) -> object:
+        context = self._context
+        moment = datetime.fromtimestamp(context.at, timezone.utc)
+        if key in ("stem", "ext"):
+            stem, dot, ext = context.filename.rpartition(".")
+            if not dot or not stem:
+                stem, ext = context.filename, ""
+            self["stem"], self["ext"] = stem, ext
+        elif key == "timestamp":
+            self[key] = context.timestamp or moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        elif key == "epoch":
+            self[key] = context.epoch if context.epoch is not None else int(context.at)
+        elif key == "date":
+            self[key] = context.date or moment.strftime("%Y-%m-%d")
+        else:
+            raise KeyError(key)
+        return self[key]
 
 
 def _parse(text: str) -> List[Tuple[str, str, str]]:

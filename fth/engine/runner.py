@@ -8,6 +8,7 @@ failed (kind ``aborted``), so no transfer is ever lost from the figures.
 """
 
 import logging
+import os
 import time
 import uuid
 from dataclasses import dataclass
@@ -164,13 +165,8 @@ class Runner:
 
     def _request(self, state: JobState, path: str) -> TransferRequest:
         self._seq += 1
-        now = datetime.now(timezone.utc)
-        name = path.rsplit("/", 1)[-1]
-        context = TransferContext(
-            uuid=str(uuid.uuid4()), filename=name, job=state.config.name, username=state.config.username,
-            seq=self._seq, timestamp=now.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
-            epoch=int(now.timestamp()), date=now.strftime("%Y-%m-%d"),
-        )
+        context = TransferContext(uuid=str(uuid.uuid4()), filename=os.path.basename(path), job=state.config.name,
+                                  username=state.config.username, seq=self._seq)
         return TransferRequest(path=path, context=context)
 
     def _transfer(self, state: JobState, transport: Transport, intended: float, path: str) -> None:
