@@ -14,7 +14,7 @@ import os
 import posixpath
 import socket
 import time
-from typing import Any, BinaryIO, Dict, Optional, Tuple
+from typing import BinaryIO, Dict, Optional, Tuple
 
 import paramiko
 
@@ -240,10 +240,3 @@ class SftpTransport:
             return faults.DISK_FULL, "the server failed the write (SSH_FX_FAILURE: usually disk full or quota)"
         return faults.REMOTE_FAILURE, f"the server reported: {text}"
 
-
-def describe(job: SftpJobConfig) -> Dict[str, Any]:
-    """The settings of ``job`` worth logging at start-up; never includes secrets."""
-    auth = [name for name, used in (("key", job.key_file), ("agent", job.use_agent), ("password", job.password))
-            if used]
-    return {"endpoint": f"{job.host}:{job.port}", "user": job.username, "auth": "+".join(auth),
-            "connection": job.connection, "host_key_policy": job.host_key_policy, "remote_dir": job.remote_dir}
