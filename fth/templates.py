@@ -4,9 +4,9 @@ Templates are parsed once (:func:`compile_template`) and rendered for every file
 from one :class:`TransferContext`, so every template of a transfer shares its uuid.
 """
 
+import dataclasses
 import string
 import time
-import dataclasses
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Callable, Dict, List, Optional, Tuple
