@@ -18,7 +18,10 @@ setup(
     python_requires=">=3.9",
     packages=find_packages(include=["fth", "fth.*", "fth_web", "fth_web.*"]),
     include_package_data=True,
-    package_data={"fth": ["report/templates/*", "py.typed"], "fth_web": ["templates/**/*", "static/**/*"]},
+    package_data={
+        "fth": ["report/templates/*", "py.typed"],
+        "fth_web": ["templates/*", "templates/**/*", "static/*", "static/**/*", "example.env"],
+    },
     install_requires=[
         # gevent 26 ships no wheels for Python 3.9 (RHEL 9's python3): stay on 25.x there.
         'gevent>=25.9.1,<26; python_version < "3.10"',

@@ -156,8 +156,9 @@ def _start_web(args: argparse.Namespace, config: RunConfig, runner: Runner) -> O
     from fth.live import live_figures
     from fth_web import create_app
     from fth_web.server import start_in_background
-    from fth_web.settings import load_settings
+    from fth_web.settings import load_env_file, load_settings
 
+    load_env_file(None)  # a .env in the working directory, as fth-web reads it
     host, port = args.web
     settings = load_settings(run_config=config, flags={"host": host, "port": port})
     app = create_app(settings, live_provider=lambda: live_figures(runner))

@@ -344,7 +344,7 @@ def read_config(path: str) -> RunConfig:
     if data.get("jobs"):
         return loader.parse_run_config(data, path, check_paths=False)
     top = Section(data, file=path)
-    tracking = loader._parse_tracking(top.section("tracking")) if top.has("tracking") else None
+    tracking = loader.parse_tracking(top.section("tracking")) if top.has("tracking") else None
     return RunConfig(path=path, jobs=[], tracking=tracking, web=data.get("web"))
 
 

@@ -74,7 +74,7 @@ def parse_run_config(data: MarkedDict, path: Optional[str], *, check_paths: bool
         summary_json=top.get("summary_json", as_path, default=None),
         transfer_log=top.get("transfer_log", as_path, default=None),
         log_file=top.get("log_file", as_path, default=None),
-        tracking=_parse_tracking(top.section("tracking")) if top.has("tracking") else None,
+        tracking=parse_tracking(top.section("tracking")) if top.has("tracking") else None,
         web=data.get("web"),
     )
     top.get("web", default=None)
@@ -400,7 +400,7 @@ def _sql_name(value: Any) -> str:
     return text
 
 
-def _parse_tracking(section: Section) -> TrackingConfig:
+def parse_tracking(section: Section) -> TrackingConfig:
     """``tracking:`` holds ``ingress:`` and ``egress:``; ``defaults:`` and ``timezone:`` apply to both."""
     timezone = section.get("timezone", as_text, default=None)
     shared = section.section("defaults").data
