@@ -21,6 +21,7 @@ from urllib.parse import unquote
 from gevent.pywsgi import WSGIServer
 
 from fth.target.multipart import FormReader, MultipartError, boundary_of
+from fth.target.net import listen
 from fth.target.records import Arrival, now
 from fth.target.settings import TargetSettings
 from fth.target.tracker import Tracker
@@ -183,7 +184,7 @@ def make_http_server(settings: TargetSettings, tracker: Tracker) -> WSGIServer:
     tls: Dict[str, str] = {}
     if settings.tls_cert and settings.tls_key:
         tls = {"certfile": settings.tls_cert, "keyfile": settings.tls_key}
-    return WSGIServer(settings.http, UploadApp(settings, tracker), log=None, error_log=_ErrorLog(), **tls)
+    return WSGIServer(listen(settings.http), UploadApp(settings, tracker), log=None, error_log=_ErrorLog(), **tls)
 
 
 class _ErrorLog:
