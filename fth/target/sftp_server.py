@@ -6,6 +6,8 @@ virtual root: ``/`` is the upload directory (a temporary one when data is discar
 Uploads are recorded when their handle closes, except names matching the temporary-name
 pattern (``.name``, ``*.part``, ...), which are recorded when renamed to their final name.
 The UUID comes from the final name (``uuid`` group of the pattern), else a new one.
+When data is discarded, an upload's file stays as an empty sparse file of the right size for
+a minute (clients stat or rename it after the upload), then it is deleted.
 """
 
 import base64
@@ -16,9 +18,12 @@ import re
 import shutil
 import tempfile
 import threading
+import time
 import uuid as uuidlib
-from typing import Any, Dict, List, Optional, Set, Tuple
+from collections import deque
+from typing import Any, Deque, Dict, List, Optional, Set, Tuple
 
+import gevent
 import paramiko
 from gevent.server import StreamServer
 from paramiko.sftp import SFTP_FAILURE, SFTP_NO_SUCH_FILE, SFTP_OK, SFTP_PERMISSION_DENIED
@@ -31,6 +36,7 @@ from fth.target.tracker import Tracker
 log = logging.getLogger(__name__)
 
 HANDSHAKE_TIMEOUT = 30.0
+DISCARD_AFTER = 60.0  # seconds a discarded upload stays visible (as an empty sparse file of its size)
 
 
 def load_or_create_host_key(path: Optional[str]) -> paramiko.PKey:
@@ -108,6 +114,7 @@ class Uploads:
         self.uuid_pattern = re.compile(settings.uuid_pattern)
         self.temp_pattern = re.compile(settings.temp_pattern)
         self.parked: Dict[str, Tuple[str, int, Any]] = {}  # real temp path -> (username, size, start)
+        self.recorded: Deque[Tuple[float, str]] = deque()  # discard mode: (when, real path) to delete later
         self.lock = threading.Lock()
 
     def is_temp(self, name: str) -> bool:
@@ -119,9 +126,19 @@ class Uploads:
         transaction = (match.group("uuid") if match and "uuid" in match.groupdict() else
                        match.group(0) if match else "") or str(uuidlib.uuid4())
         self.tracker.arrived(Arrival(transaction, username, name, size, start, now(), "sftp"))
+        self.forget_later(real_path)
+
+    def forget_later(self, real_path: str) -> None:
+        """Discard mode: the file (sparse, no data) stays for clients that stat or rename it, then goes."""
         if self.discard:
+            self.recorded.append((time.monotonic(), real_path))
+
+    def sweep(self, older_than: float = DISCARD_AFTER) -> None:
+        limit = time.monotonic() - older_than
+        while self.recorded and self.recorded[0][0] <= limit:
+            _, path = self.recorded.popleft()
             try:
-                os.unlink(real_path)
+                os.unlink(path)
             except OSError:
                 pass
 
@@ -160,6 +177,11 @@ class Handle(paramiko.SFTPHandle):
         if self.file is not None:
             self.file.close()
             self.file = None
+        else:  # discard mode: the right size on disk without its data
+            try:
+                os.truncate(self.real_path, self.size)
+            except OSError:
+                pass
         self.session.closed(self)
 
 
@@ -251,6 +273,8 @@ class SftpSession(paramiko.SFTPServerInterface):
         elif parked is not None:
             with self.uploads.lock:
                 self.uploads.parked[new] = parked
+        else:
+            self.uploads.forget_later(new)  # a recorded upload moved after its close
         return SFTP_OK
 
     posix_rename = rename
@@ -291,6 +315,7 @@ class SftpListener:
         self.uploads = Uploads(settings, tracker, root, discard=not settings.upload_dir)
         self.transports: List[paramiko.Transport] = []
         self.server = StreamServer(listen(settings.sftp), self._handle)
+        self.sweeper: Optional[gevent.Greenlet] = None
 
     @property
     def port(self) -> int:
@@ -305,6 +330,13 @@ class SftpListener:
 
     def start(self) -> None:
         self.server.start()
+        if self.uploads.discard:
+            self.sweeper = gevent.spawn(self._sweep_loop)
+
+    def _sweep_loop(self) -> None:
+        while True:
+            gevent.sleep(5.0)
+            self.uploads.sweep()
 
     def _handle(self, sock: Any, address: Tuple[str, int]) -> None:
         transport = paramiko.Transport(sock)
@@ -326,6 +358,9 @@ class SftpListener:
             self.transports.remove(transport)
 
     def stop(self) -> None:
+        if self.sweeper is not None:
+            self.sweeper.kill()
+            self.sweeper = None
         self.server.stop(timeout=1.0)
         for transport in list(self.transports):
             transport.close()
