@@ -6,6 +6,7 @@ after processing. Table and column names come from validated configuration (``Db
 values are always parameters.
 """
 
+import datetime as dt
 import logging
 import os
 import re
@@ -16,6 +17,7 @@ from fth.config.model import DEFAULT_COLUMNS, DbConfig
 from fth.errors import FthError
 from fth.target.records import Arrival, Outcome
 from fth.target.settings import EGRESS_TABLE, INGRESS_TABLE
+from fth.tracking import resolve_zone
 
 log = logging.getLogger(__name__)
 
@@ -126,6 +128,7 @@ class _MySQLSink(Sink):
         self.create = create
         self.name = db.describe()
         self.conn: Any = None
+        self.zone: dt.tzinfo = dt.timezone.utc
 
     def connect(self) -> Any:
         import pymysql
@@ -145,10 +148,27 @@ class _MySQLSink(Sink):
 
     def open(self) -> None:
         self.conn = self.connect()
+        self.zone = self.write_zone()
         if self.create:
             with self.conn.cursor() as cur:
                 cur.execute(self.ddl())
             self.conn.commit()
+
+    def write_zone(self) -> dt.tzinfo:
+        """The zone of the DATETIME values: ``DbConfig.timezone``, else the server's session time zone
+        (its UTC offset now), which is what fth-report and fth-web assume when reading them."""
+        zone = resolve_zone(self.db.timezone)
+        if zone is not None:
+            return zone
+        with self.conn.cursor() as cur:
+            cur.execute("SELECT TIMESTAMPDIFF(MINUTE, UTC_TIMESTAMP(), NOW())")
+            minutes = int(cur.fetchone()[0])
+        self.conn.commit()
+        return dt.timezone(dt.timedelta(minutes=minutes))
+
+    def local(self, value: dt.datetime) -> dt.datetime:
+        """A naive local time as the naive wall-clock time of the database's zone."""
+        return value.astimezone(self.zone).replace(tzinfo=None)
 
     def ddl(self) -> str:
         raise NotImplementedError
@@ -204,7 +224,7 @@ class MySQLPairSink(_MySQLSink):
         sql = f"INSERT INTO `{_ident(self.db.table)}` ({cols}) VALUES (%s, %s, %s, %s, %s, %s)"  # noqa: S608
         rows = [ingress_values(a) for a in arrivals] if self.role == "ingress" else \
             [egress_values(o) for o in outcomes]
-        self.run([(sql, rows)])
+        self.run([(sql, [(u, n, f, self.local(start), self.local(end), st) for u, n, f, start, end, st in rows])])
 
 
 class DashboardSink(_MySQLSink):
@@ -234,7 +254,8 @@ class DashboardSink(_MySQLSink):
         update = (f"UPDATE `{table}` SET status = %s, egress_server = %s, egress_time = %s "  # noqa: S608
                   "WHERE transaction_id = %s")
         self.run([
-            (insert, [(a.uuid, a.username[:50], a.filename[:255], a.size, self.ingress_server, a.start)
+            (insert, [(a.uuid, a.username[:50], a.filename[:255], a.size, self.ingress_server, self.local(a.start))
                       for a in arrivals]),
-            (update, [(DASHBOARD_STATUS[o.status], self.egress_server, o.end, o.arrival.uuid) for o in outcomes]),
+            (update, [(DASHBOARD_STATUS[o.status], self.egress_server, self.local(o.end), o.arrival.uuid)
+                      for o in outcomes]),
         ])
