@@ -7,6 +7,7 @@ Defaults: HTTP on 127.0.0.1:8880 (any path, POST/PUT), SFTP on 127.0.0.1:8822 (p
 
 import argparse
 import logging
+import os
 import signal
 import sys
 from typing import List, Optional, Tuple
@@ -143,6 +144,10 @@ def settings_from_args(args: argparse.Namespace) -> TargetSettings:
     )
     if bool(args.tls_cert) != bool(args.tls_key):
         raise UsageError("HTTPS needs both --tls-cert and --tls-key")
+    for flag, path in (("--tls-cert", args.tls_cert), ("--tls-key", args.tls_key),
+                       ("--authorized-keys", args.authorized_keys)):
+        if path and not os.path.isfile(path):
+            raise UsageError(f"{flag} {path}: no such file")
     store = args.store
     if args.tracking_config:
         tracking = load_run_config(args.tracking_config, check_paths=False).tracking

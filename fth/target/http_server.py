@@ -14,6 +14,7 @@ import json
 import logging
 import os
 import re
+import ssl
 import uuid as uuidlib
 from typing import Any, BinaryIO, Callable, Dict, Iterable, List, Optional, Tuple
 from urllib.parse import unquote
@@ -181,9 +182,11 @@ class UploadApp:
 def make_http_server(settings: TargetSettings, tracker: Tracker) -> WSGIServer:
     """A started-later server bound to ``settings.http`` (HTTPS with tls_cert/tls_key)."""
     assert settings.http is not None
-    tls: Dict[str, str] = {}
+    tls: Dict[str, Any] = {}
     if settings.tls_cert and settings.tls_key:
-        tls = {"certfile": settings.tls_cert, "keyfile": settings.tls_key}
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(settings.tls_cert, settings.tls_key)
+        tls = {"ssl_context": context}
     return WSGIServer(listen(settings.http), UploadApp(settings, tracker), log=None, error_log=_ErrorLog(), **tls)
 
 
