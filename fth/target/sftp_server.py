@@ -2,7 +2,8 @@
 
 Password authentication (the configured password, for any username) and public-key
 authentication (any key, or the keys of an authorized_keys file). The session sees a
-virtual root: ``/`` is the upload directory (a temporary one when data is discarded).
+virtual root: ``/`` is the upload directory (a temporary one when data is discarded); missing
+directories of an upload's path are created, so any ``remote_dir`` works.
 Uploads are recorded when their handle closes, except names matching the temporary-name
 pattern (``.name``, ``*.part``, ...), which are recorded when renamed to their final name.
 The UUID comes from the final name (``uuid`` group of the pattern), else a new one.
@@ -211,9 +212,8 @@ class SftpSession(paramiko.SFTPServerInterface):
             log.debug("sftp: over capacity, refusing %s from %s", path, self.username)
             return SFTP_FAILURE
         real = self.real(path)
-        if not os.path.isdir(os.path.dirname(real)):
-            return SFTP_NO_SUCH_FILE
         try:
+            os.makedirs(os.path.dirname(real), exist_ok=True)  # a drop box: any remote_dir works
             with open(real, "wb"):
                 pass
             return Handle(self, real, flags)

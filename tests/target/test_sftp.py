@@ -85,15 +85,15 @@ def test_upload_dir_keeps_files_and_directories_work(start_target, tmp_path):
         assert sftp.normalize("incoming/../incoming") == "/incoming"
         with pytest.raises(IOError):
             sftp.open("/incoming/a.txt", "r").read()  # a drop box: no reading back
-        with pytest.raises(IOError):
-            sftp.putfo(io.BytesIO(b"x"), "/missing/b.txt")
+        sftp.putfo(io.BytesIO(b"x"), "/made/on/demand/b.txt")  # any remote_dir works
         with pytest.raises(IOError):  # the virtual root cannot be left
             sftp.stat("/../../etc/passwd")
     finally:
         close(sftp)
     assert (tmp_path / "up" / "sftp" / "incoming" / "a.txt").read_bytes() == b"hello"
+    assert (tmp_path / "up" / "sftp" / "made" / "on" / "demand" / "b.txt").read_bytes() == b"x"
     assert target.wait_idle(20)
-    assert [row[2] for row in read_rows(Path(target.store_path), INGRESS_TABLE)] == ["a.txt"]
+    assert [row[2] for row in read_rows(Path(target.store_path), INGRESS_TABLE)] == ["a.txt", "b.txt"]
 
 
 def job_for(target, tmp_path: Path, **settings) -> SftpJobConfig:
