@@ -38,8 +38,6 @@ setup(
         "python-dotenv>=1.0",
     ],
     extras_require={
-        # client: fast — geventhttpclient, several times requests' files/s per core (2.4 is the last with 3.9 wheels)
-        "fast": ["geventhttpclient>=2.3"],
         "test": ["pytest>=7.4", "pytest-timeout>=2.2", "hypothesis>=6.80", "playwright>=1.40", "cryptography>=41",
                  "ruff>=0.6"],
     },

@@ -14,7 +14,7 @@ from tests.fixtures.http_servers import parse_multipart
 
 @pytest.fixture(params=["requests", "fast"])
 def client(request):
-    """The HTTP client of the job: requests (default) or geventhttpclient (client: fast)."""
+    """The HTTP client of the job: requests (default) or fth's own (client: fast)."""
     return request.param
 
 

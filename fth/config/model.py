@@ -112,7 +112,7 @@ class JobConfig:
 @dataclass
 class HttpJobConfig(JobConfig):
     url: str = ""
-    client: str = "requests"  # requests | fast (geventhttpclient)
+    client: str = "requests"  # requests | fast (fth.protocols.rawhttp)
     method: str = "POST"
     headers: Dict[str, str] = field(default_factory=dict)
     body: str = "raw"  # raw | multipart

@@ -1,44 +1,43 @@
-"""``client: fast``: HTTP(S) uploads on geventhttpclient, several times requests' files/s per core.
+"""``client: fast``: HTTP(S) uploads over :mod:`fth.protocols.rawhttp`, several times requests' files/s per core.
 
-An optional dependency (``pip install 'file-transfer-harness[fast]'``). One
-connection per transport, kept alive; the scheme, host and port of the URL are
-fixed for a job (templates may vary the path and query).
+One kept-alive connection per transport. The scheme, host and port of the URL are
+fixed for a job (templates may vary the path and query); proxies are not used.
 """
 
-import socket
 import ssl
 from typing import Any, Dict, Optional, Tuple
 from urllib.parse import urlsplit
 
-from fth import faults
-from fth.config.model import HttpJobConfig
-from fth.errors import UsageError
-from fth.protocols.http import HttpUpload
+from requests.utils import requote_uri
 
-try:
-    from geventhttpclient import HTTPClient
-    from geventhttpclient.response import HTTPConnectionClosed, HTTPParseError
-except ImportError:  # pragma: no cover - exercised where the extra is missing
-    HTTPClient = None
+from fth import __version__
+from fth.config.model import HttpJobConfig
+from fth.protocols.http import HttpUpload
+from fth.protocols.rawhttp import HttpFault, RawHttpConnection
 
 
 class FastHttpTransport(HttpUpload):
     def __init__(self, job: HttpJobConfig):
-        if HTTPClient is None:
-            raise UsageError(f"job {job.name}: client: fast needs geventhttpclient",
-                             hint="pip install 'file-transfer-harness[fast]', or use client: requests")
         super().__init__(job)
+        self.fixed_url = None if "{" in job.url.replace("{{", "") else job.url
         parts = urlsplit(job.url)
-        self.https = parts.scheme.lower() == "https"
-        self.client = HTTPClient(
-            parts.hostname, parts.port or (443 if self.https else 80),
-            connection_timeout=job.connect_timeout, network_timeout=job.timeout, concurrency=1,
-            ssl=self.https, ssl_context_factory=self._ssl_context if self.https else None,
-            insecure=not job.verify, headers={"User-Agent": "fth"}, block_size=65536,
-        )
+        https = parts.scheme.lower() == "https"
+        port = parts.port or (443 if https else 80)
+        self.connection = RawHttpConnection(parts.hostname or "", port, tls=self._tls_context() if https else None,
+                                            connect_timeout=job.connect_timeout, timeout=job.timeout)
+        default_port = port == (443 if https else 80)
+        host_header = parts.hostname if default_port else f"{parts.hostname}:{port}"
+        if parts.hostname and ":" in parts.hostname:  # IPv6 literal
+            host_header = f"[{parts.hostname}]" + ("" if default_port else f":{port}")
+        self.fixed_head = f"Host: {host_header}\r\nUser-Agent: fth/{__version__}\r\nAccept: */*\r\n"
+        self.request_line = f"{job.method} {{}} HTTP/1.1\r\n"
         self._origin_length = len(f"{parts.scheme}://{parts.netloc}")
+        self.fixed_target = None if self.fixed_url is None else self._target(job.url)
 
-    def _ssl_context(self, *args: Any, **kwargs: Any) -> ssl.SSLContext:
+    def _target(self, url: str) -> str:
+        return requote_uri(url[self._origin_length:]) or "/"
+
+    def _tls_context(self) -> ssl.SSLContext:
         context = ssl.create_default_context(cafile=self.job.ca_file)
         if not self.job.verify:
             context.check_hostname = False
@@ -48,22 +47,13 @@ class FastHttpTransport(HttpUpload):
         return context
 
     def exchange(self, url: str, headers: Dict[str, str], body: Any) -> Tuple[int, str]:
-        response = self.client.request(self.job.method, url[self._origin_length:] or "/", body=body,
-                                       headers=headers)
-        try:
-            response.read()
-        finally:
-            response.release()
-        return response.status_code, getattr(response, "status_message", "") or ""
+        target = self.fixed_target or self._target(url)
+        head = "".join([self.request_line.format(target), self.fixed_head,
+                        *(f"{name}: {value}\r\n" for name, value in headers.items()), "\r\n"])
+        return self.connection.request(head.encode("latin-1"), body)
 
     def classify(self, exc: Exception) -> Optional[Tuple[str, str]]:
-        if isinstance(exc, ssl.SSLError):
-            return faults.TLS, getattr(exc, "reason", None) or str(exc)
-        if isinstance(exc, (HTTPConnectionClosed, HTTPParseError)):
-            return faults.RESET, "the server closed the connection without a complete response"
-        if isinstance(exc, socket.timeout):
-            return faults.READ_TIMEOUT, "timed out"
-        return faults.classify_os_error(exc)
+        return (exc.kind, exc.cause) if isinstance(exc, HttpFault) else None
 
     def close(self) -> None:
-        self.client.close()
+        self.connection.close()
