@@ -77,8 +77,9 @@ def build_parser() -> argparse.ArgumentParser:
                       help=f"the SFTP password for every username (default {DEFAULT_PASSWORD!r}, or --password)")
     auth.add_argument("--authorized-keys", metavar="FILE", env_var="FTH_TARGET_AUTHORIZED_KEYS",
                       help="SFTP public keys allowed (OpenSSH format; default: any key)")
-    auth.add_argument("--host-key", metavar="FILE", env_var="FTH_TARGET_HOST_KEY",
-                      help="SFTP host key; created there when missing (default: a new key each start)")
+    auth.add_argument("--host-key", metavar="FILE", env_var="FTH_TARGET_HOST_KEY", default="fth-target-host.key",
+                      help="SFTP host key; created there when missing, so clients with accept-new keep trusting "
+                           "it across restarts (default ./fth-target-host.key)")
     auth.add_argument("--uuid-header", default=DEFAULT_UUID_HEADER, metavar="NAME", env_var="FTH_TARGET_UUID_HEADER",
                       help=f"HTTP header holding the transaction UUID (default {DEFAULT_UUID_HEADER}; then the "
                            "multipart field 'uuid'; else a new one)")

@@ -11,6 +11,12 @@ import pytest
 from fth.target import Target, TargetSettings
 
 
+@pytest.fixture(autouse=True)
+def _in_a_temporary_directory(tmp_path: Path, monkeypatch) -> None:
+    """fth-target writes its default store and host key in the working directory: keep them out of the repo."""
+    monkeypatch.chdir(tmp_path)
+
+
 def read_rows(store: Path, table: str) -> List[Tuple]:
     """(UUID, username, filename, startTime, endTime, status, file_size) in insertion order."""
     conn = sqlite3.connect(f"file:{store}?mode=ro", uri=True)
