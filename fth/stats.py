@@ -21,7 +21,7 @@ PERCENTILES = (0.5, 0.9, 0.95, 0.99)
 TIMELINE_POINTS = 240  # the timeline never holds more intervals than this
 
 
-def _bucket(value: float) -> int:
+def bucket_of(value: float) -> int:
     return int(math.log(max(value, _MIN_VALUE) / _MIN_VALUE) / _LOG_GROWTH)
 
 
@@ -40,14 +40,16 @@ class Histogram:
     max: float = 0.0
     buckets: Dict[int, int] = field(default_factory=dict)
 
-    def record(self, value: float) -> None:
+    def record(self, value: float, index: Optional[int] = None) -> None:
+        """Count ``value`` (seconds); ``index`` is its bucket when the caller already knows it."""
         self.count += 1
         self.total += value
         if value < self.min:
             self.min = value
         if value > self.max:
             self.max = value
-        index = _bucket(value)
+        if index is None:
+            index = bucket_of(value)
         self.buckets[index] = self.buckets.get(index, 0) + 1
 
     def merge(self, other: "Histogram") -> None:
@@ -109,7 +111,7 @@ class Slot:
     bytes: int = 0
     latency: Histogram = field(default_factory=Histogram)
 
-    def add(self, ok: bool, size: int, latency: Optional[float]) -> None:
+    def add(self, ok: bool, size: int, latency: Optional[float], bucket: Optional[int] = None) -> None:
         self.attempted += 1
         if ok:
             self.succeeded += 1
@@ -117,7 +119,7 @@ class Slot:
         else:
             self.failed += 1
         if latency is not None:
-            self.latency.record(latency)
+            self.latency.record(latency, bucket)
 
     def merge(self, other: "Slot") -> None:
         self.attempted += other.attempted
@@ -140,8 +142,8 @@ class RecentWindow:
             self.slots.append(Slot(start=second))
         return self.slots[-1]
 
-    def add(self, now: float, ok: bool, size: int, latency: Optional[float]) -> None:
-        self._slot(now).add(ok, size, latency)
+    def add(self, now: float, ok: bool, size: int, latency: Optional[float], bucket: Optional[int] = None) -> None:
+        self._slot(now).add(ok, size, latency, bucket)
 
     def total(self, now: float, window: float) -> Slot:
         """All slots that started within ``window`` seconds before ``now``."""
@@ -160,14 +162,14 @@ class Timeline:
         self.points = points
         self.slots: List[Slot] = []
 
-    def add(self, now: float, ok: bool, size: int, latency: Optional[float]) -> None:
+    def add(self, now: float, ok: bool, size: int, latency: Optional[float], bucket: Optional[int] = None) -> None:
         index = int(now // self.width)
         while index >= self.points:
             self._coarsen()
             index = int(now // self.width)
         while len(self.slots) <= index:
             self.slots.append(Slot(start=len(self.slots) * self.width))
-        self.slots[index].add(ok, size, latency)
+        self.slots[index].add(ok, size, latency, bucket)
 
     def _coarsen(self) -> None:
         merged = []

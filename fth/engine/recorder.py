@@ -13,7 +13,7 @@ from fth.config.model import JobConfig
 from fth.engine.transferlog import TransferLog
 from fth.faults import NOT_SENT, hint_for
 from fth.protocols.base import TransferRequest, TransferResult
-from fth.stats import JobStats, RecentWindow, Timeline
+from fth.stats import JobStats, RecentWindow, Timeline, bucket_of
 
 log = logging.getLogger(__name__)
 
@@ -48,8 +48,9 @@ class Recorder:
         stats = state.stats
         stats.attempted += 1
         latency = ended - intended
-        lateness = max(0.0, started - intended)
-        stats.latency.record(latency)
+        lateness = started - intended if started > intended else 0.0
+        bucket = bucket_of(latency)
+        stats.latency.record(latency, bucket)
         stats.service.record(ended - started)
         stats.lateness.record(lateness)
         if lateness > LATE_AFTER:
@@ -69,8 +70,8 @@ class Recorder:
             stats.failed += 1
             stats.errors[result.fault or "unexpected"] += 1
             self._log_fault(state, result)
-        state.recent.add(ended, result.ok, result.bytes_sent, latency)
-        state.timeline.add(ended, result.ok, result.bytes_sent, latency)
+        state.recent.add(ended, result.ok, result.bytes_sent, latency, bucket)
+        state.timeline.add(ended, result.ok, result.bytes_sent, latency, bucket)
         if self.transfer_log:
             self.transfer_log.write(state.config, request, result, started, latency)
 

@@ -9,7 +9,6 @@ requests; ``client: fast`` selects :mod:`fth.protocols.fasthttp`.
 
 import base64
 import logging
-import time
 from typing import Any, Dict, Optional, Tuple
 from urllib.parse import urlsplit
 
@@ -82,9 +81,7 @@ class HttpUpload:
                     body = file
                 headers.setdefault("Content-Type", "application/octet-stream")
                 headers["Content-Length"] = str(size)
-            started = time.monotonic()
             status, reason = self.exchange(self.url(values), headers, body)
-            phases = {"transfer": time.monotonic() - started}
         except Exception as exc:  # every failure of the exchange becomes a counted fault
             found = self.classify(exc)
             if found is None:
@@ -96,9 +93,9 @@ class HttpUpload:
         finally:
             file.close()
         if status in self.expect if self.expect else 200 <= status < 300:
-            return TransferResult(ok=True, bytes_sent=size, remote_name=remote_name, status=status, phases=phases)
+            return TransferResult(ok=True, bytes_sent=size, remote_name=remote_name, status=status)
         return TransferResult(ok=False, fault=f"http_{status}", status=status, remote_name=remote_name,
-                              phases=phases, detail=f"{self.job.method} {self.where} answered {status} "
+                              detail=f"{self.job.method} {self.where} answered {status} "
                                                     f"{reason or ''}".rstrip())
 
 
