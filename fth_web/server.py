@@ -7,10 +7,11 @@ one) and ``stop()``.
 """
 
 import logging
-import socket
 from typing import Any, Optional
 
 from gevent import pywsgi
+
+from fth.netutil import listen
 
 log = logging.getLogger(__name__)
 
@@ -29,23 +30,6 @@ class _ErrorLog:
 
     def flush(self) -> None:
         pass
-
-
-def listen(host: str, port: int, backlog: int = 256) -> socket.socket:
-    """A listening TCP socket (closed again if binding fails, unlike gevent's own helper)."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        # pywsgi writes headers and body separately; without TCP_NODELAY (inherited by accepted
-        # sockets on Linux) Nagle + delayed ACK add ~40 ms to every small JSON response.
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        sock.bind((host, port))
-        sock.listen(backlog)
-    except BaseException:
-        sock.close()
-        raise
-    return sock
 
 
 def make_server(app: Any, host: str, port: int) -> pywsgi.WSGIServer:

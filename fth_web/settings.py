@@ -13,9 +13,8 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
 
 from fth.config.model import RunConfig, TrackingConfig
-from fth.config.reader import Section, as_bool, as_port, as_positive_int, as_text
+from fth.config.reader import Section, as_bool, as_duration, as_port, as_positive_int, as_rate, as_text
 from fth.errors import ConfigError, UsageError
-from fth.units import parse_duration, parse_rate
 
 LAYOUTS = ("pair", "dashboard")
 ENV_PREFIX = "FTH_WEB_"
@@ -118,20 +117,6 @@ def _positive_float(value: Any) -> float:
     return number
 
 
-def _rate(value: Any) -> float:
-    rate = parse_rate(value)
-    if rate <= 0:
-        raise ValueError("must be more than 0 per period")
-    return rate
-
-
-def _seconds(value: Any) -> float:
-    seconds = parse_duration(value)
-    if seconds <= 0:
-        raise ValueError("must be longer than 0s")
-    return seconds
-
-
 def _cache_seconds(value: Any) -> float:
     """How long polled answers are shared: a duration, or 0 / off for none."""
     if isinstance(value, bool) and not value:
@@ -139,7 +124,7 @@ def _cache_seconds(value: Any) -> float:
     text = str(value).strip().lower()
     if text in ("0", "0s", "off", "no", "false", "none"):
         return 0.0
-    return _seconds(value)
+    return as_duration(value)
 
 
 def _int_list(value: Any) -> Tuple[int, ...]:
@@ -178,7 +163,7 @@ def _apply_yaml(settings: WebSettings, raw: Any, path: Optional[str]) -> WebSett
 
     mock = web.section("mock")
     values["mock"] = mock.get("enabled", as_bool, default=settings.mock)
-    values["mock_rate"] = mock.get("rate", _rate, default=settings.mock_rate, expected="a rate such as 5/s")
+    values["mock_rate"] = mock.get("rate", as_rate, default=settings.mock_rate, expected="a rate such as 5/s")
     mock.done()
 
     db = web.section("database")
@@ -189,8 +174,8 @@ def _apply_yaml(settings: WebSettings, raw: Any, path: Optional[str]) -> WebSett
         password=db.secret("password"),
         database=db.get("database", as_text, default="dashboard"),
         table=db.get("table", as_text, default="transactions"),
-        connect_timeout=db.get("connect_timeout", _seconds, default=5.0),
-        read_timeout=db.get("read_timeout", _seconds, default=30.0),
+        connect_timeout=db.get("connect_timeout", as_duration, default=5.0),
+        read_timeout=db.get("read_timeout", as_duration, default=30.0),
     )
     db.done()
 
@@ -204,8 +189,8 @@ def _apply_yaml(settings: WebSettings, raw: Any, path: Optional[str]) -> WebSett
 
     retry = web.section("retry")
     values["retry"] = RetryPolicy(
-        initial=retry.get("initial", _seconds, default=settings.retry.initial),
-        max=retry.get("max", _seconds, default=settings.retry.max),
+        initial=retry.get("initial", as_duration, default=settings.retry.initial),
+        max=retry.get("max", as_duration, default=settings.retry.max),
         multiplier=retry.get("multiplier", _positive_float, default=settings.retry.multiplier),
     )
     retry.done()
@@ -270,7 +255,7 @@ def _apply_env(settings: WebSettings, environ: Mapping[str, str]) -> WebSettings
         "port": (as_port, "a port number"),
         "layout": (_layout, "pair or dashboard"),
         "mock": (as_bool, "true or false"),
-        "mock_rate": (_rate, "a rate such as 5/s"),
+        "mock_rate": (as_rate, "a rate such as 5/s"),
         "secret_key": (as_text, "a random string"),
         "title": (as_text, "text"),
     }

@@ -21,15 +21,17 @@ from fth.config.reader import (
     MarkedDict,
     Section,
     as_bool,
+    as_duration,
     as_path,
     as_port,
     as_positive_int,
+    as_rate,
     as_text,
     load_yaml,
 )
 from fth.errors import ConfigError
 from fth.templates import check_template
-from fth.units import DURATION_EXAMPLES, RATE_EXAMPLES, parse_duration, parse_rate
+from fth.units import DURATION_EXAMPLES, RATE_EXAMPLES, parse_duration
 
 PROTOCOLS = ("http", "sftp")
 MODES = ("wait", "fire")
@@ -70,7 +72,7 @@ def parse_run_config(data: MarkedDict, path: Optional[str], *, check_paths: bool
         jobs=jobs,
         duration=top.get("duration", parse_duration, default=None, expected=DURATION_EXAMPLES),
         stop_timeout=top.get("stop_timeout", parse_duration, default=30.0, expected=DURATION_EXAMPLES),
-        interval=top.get("interval", _positive_duration, default=10.0, expected=DURATION_EXAMPLES),
+        interval=top.get("interval", as_duration, default=10.0, expected=DURATION_EXAMPLES),
         summary_json=top.get("summary_json", as_path, default=None),
         transfer_log=top.get("transfer_log", as_path, default=None),
         log_file=top.get("log_file", as_path, default=None),
@@ -80,20 +82,6 @@ def parse_run_config(data: MarkedDict, path: Optional[str], *, check_paths: bool
     top.get("web", default=None)
     top.done()
     return config
-
-
-def _positive_duration(value: Any) -> float:
-    seconds = parse_duration(value)
-    if seconds <= 0:
-        raise ValueError("must be longer than zero")
-    return seconds
-
-
-def _rate(value: Any) -> float:
-    per_second = parse_rate(value)
-    if per_second <= 0:
-        raise ValueError("must be more than zero files per period")
-    return per_second
 
 
 def _name(value: Any) -> str:
@@ -154,10 +142,10 @@ def _parse_ramp(job: Section, start: Optional[float]) -> Optional[Ramp]:
         ramp = _ramp_stages(sub, "stages", sub.items("stages"), start)
         sub.done()
         return ramp
-    first = sub.get("start", _rate, expected=RATE_EXAMPLES)
-    step = sub.get("step", _rate, expected=RATE_EXAMPLES)
-    every = sub.get("every", _positive_duration, expected=DURATION_EXAMPLES)
-    until = sub.get("until", _rate, expected=RATE_EXAMPLES)
+    first = sub.get("start", as_rate, expected=RATE_EXAMPLES)
+    step = sub.get("step", as_rate, expected=RATE_EXAMPLES)
+    every = sub.get("every", as_duration, expected=DURATION_EXAMPLES)
+    until = sub.get("until", as_rate, expected=RATE_EXAMPLES)
     sub.done()
     if until < first:
         raise sub.error("until", "must not be below start", value=sub.data.get("until"))
@@ -179,7 +167,7 @@ def _ramp_stages(parent: Section, key: str, raw_stages: List[Any], start: Option
         stage = Section(raw, file=parent.file, prefix=f"{parent.key_path(key)}[{index}]",
                         line=lines[index] if index < len(lines) else parent.line)
         if stage.has("hold"):
-            stages.append(RampStage(rate, stage.get("hold", _positive_duration, expected=DURATION_EXAMPLES)))
+            stages.append(RampStage(rate, stage.get("hold", as_duration, expected=DURATION_EXAMPLES)))
         else:
             rate = stage.get("to", _rate_or_zero, expected=RATE_EXAMPLES)
             stages.append(RampStage(rate, stage.get("over", parse_duration, expected=DURATION_EXAMPLES)))
@@ -188,7 +176,7 @@ def _ramp_stages(parent: Section, key: str, raw_stages: List[Any], start: Option
 
 
 def _rate_or_zero(value: Any) -> float:
-    return 0.0 if str(value).strip() in ("0", "0/s") else _rate(value)
+    return 0.0 if str(value).strip() in ("0", "0/s") else as_rate(value)
 
 
 def _percent(value: Any) -> float:
@@ -206,12 +194,12 @@ def _parse_stop_on(job: Section) -> List[StopCondition]:
     for index, raw in enumerate(raw_list):
         sub = Section(raw, file=job.file, prefix=f"{job.key_path('stop_on')}[{index}]",
                       line=lines[index] if index < len(lines) else job.line)
-        window = sub.get("window", _positive_duration, default=60.0, expected=DURATION_EXAMPLES)
+        window = sub.get("window", as_duration, default=60.0, expected=DURATION_EXAMPLES)
         min_count = sub.get("min_count", as_positive_int, default=10)
         if sub.has("failure_rate"):
             metric, threshold = "failure_rate", sub.get("failure_rate", _percent, expected="a percentage such as 5%")
         elif sub.has("p95_latency"):
-            metric, threshold = "p95_latency", sub.get("p95_latency", _positive_duration,
+            metric, threshold = "p95_latency", sub.get("p95_latency", as_duration,
                                                        expected="a duration such as 2s or 500ms")
         else:
             raise sub.error("failure_rate", "a stop condition needs failure_rate or p95_latency",
@@ -228,9 +216,9 @@ def _parse_job(raw: Any, path: Optional[str], index: int, line: Optional[int], c
     job.prefix = f"jobs[{index}] ({name})"
     mode = job.get("mode", choices=MODES, default="wait")
     if job.has("ramp"):
-        rate = job.get("rate", _rate, default=None, expected=RATE_EXAMPLES)
+        rate = job.get("rate", as_rate, default=None, expected=RATE_EXAMPLES)
     else:
-        rate = job.get("rate", _rate, expected=RATE_EXAMPLES + " (or a ramp:)")
+        rate = job.get("rate", as_rate, expected=RATE_EXAMPLES + " (or a ramp:)")
     common: Dict[str, Any] = {
         "name": name,
         "protocol": protocol,
@@ -244,8 +232,8 @@ def _parse_job(raw: Any, path: Optional[str], index: int, line: Optional[int], c
         "count": job.get("count", as_positive_int, default=None),
         "stop_on": _parse_stop_on(job),
         "remote_name": job.get("remote_name", _template, default="{filename}"),
-        "connect_timeout": job.get("connect_timeout", _positive_duration, default=10.0, expected=DURATION_EXAMPLES),
-        "timeout": job.get("timeout", _positive_duration, default=60.0, expected=DURATION_EXAMPLES),
+        "connect_timeout": job.get("connect_timeout", as_duration, default=10.0, expected=DURATION_EXAMPLES),
+        "timeout": job.get("timeout", as_duration, default=60.0, expected=DURATION_EXAMPLES),
         "line": job.line,
     }
     common["rate"] = rate if rate is not None else common["ramp"].start
@@ -381,8 +369,8 @@ def _parse_db(section: Section, role: str) -> DbConfig:
         ssl_cert=section.get("ssl_cert", _local(section, must_exist=True), default=None),
         ssl_key=section.get("ssl_key", _local(section, must_exist=True), default=None),
         ssl_verify=section.get("ssl_verify", as_bool, default=True),
-        connect_timeout=section.get("connect_timeout", _positive_duration, default=10.0),
-        read_timeout=section.get("read_timeout", _positive_duration, default=300.0),
+        connect_timeout=section.get("connect_timeout", as_duration, default=10.0),
+        read_timeout=section.get("read_timeout", as_duration, default=300.0),
         timezone=section.get("timezone", as_text, default=None),
     )
     section.done()

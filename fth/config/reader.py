@@ -15,6 +15,7 @@ from typing import Any, Callable, Dict, Iterable, List, Optional, TypeVar
 import yaml
 
 from fth.errors import ConfigError
+from fth.units import parse_duration, parse_rate
 
 T = TypeVar("T")
 _MISSING = object()
@@ -250,3 +251,19 @@ def as_text(value: Any) -> str:
 
 def as_path(value: Any) -> str:
     return os.path.expanduser(as_text(value))
+
+
+def as_duration(value: Any) -> float:
+    """A duration longer than zero, in seconds (``90s``, ``1h30m``)."""
+    seconds = parse_duration(value)
+    if seconds <= 0:
+        raise ValueError("must be longer than zero")
+    return seconds
+
+
+def as_rate(value: Any) -> float:
+    """A rate above zero, in files per second (``120/hour``, ``0.5/s``)."""
+    per_second = parse_rate(value)
+    if per_second <= 0:
+        raise ValueError("must be more than zero files per period")
+    return per_second

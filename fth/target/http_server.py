@@ -21,8 +21,8 @@ from urllib.parse import unquote
 
 from gevent.pywsgi import WSGIServer
 
+from fth.netutil import listen
 from fth.target.multipart import FormReader, MultipartError, boundary_of
-from fth.target.net import listen
 from fth.target.records import Arrival, now
 from fth.target.settings import TargetSettings
 from fth.target.tracker import Tracker
@@ -187,7 +187,7 @@ def make_http_server(settings: TargetSettings, tracker: Tracker) -> WSGIServer:
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(settings.tls_cert, settings.tls_key)
         tls = {"ssl_context": context}
-    return WSGIServer(listen(settings.http), UploadApp(settings, tracker), log=None, error_log=_ErrorLog(), **tls)
+    return WSGIServer(listen(*settings.http), UploadApp(settings, tracker), log=None, error_log=_ErrorLog(), **tls)
 
 
 class _ErrorLog:

@@ -5,7 +5,8 @@ from dataclasses import dataclass, field
 from typing import Optional, Tuple
 
 from fth.config.model import DbConfig
-from fth.units import parse_duration, parse_rate
+from fth.config.reader import as_rate
+from fth.units import parse_duration
 
 DEFAULT_HTTP = ("127.0.0.1", 8880)
 DEFAULT_SFTP = ("127.0.0.1", 8822)
@@ -111,7 +112,4 @@ def parse_capacity(text: str) -> Optional[float]:
     raw = str(text).strip().lower()
     if raw in ("", "0", "none", "off", "unlimited"):
         return None
-    value = parse_rate(raw)
-    if value <= 0:
-        raise ValueError("must be more than zero files per period")
-    return value
+    return as_rate(raw)

@@ -29,7 +29,7 @@ import paramiko
 from gevent.server import StreamServer
 from paramiko.sftp import SFTP_FAILURE, SFTP_NO_SUCH_FILE, SFTP_OK, SFTP_PERMISSION_DENIED
 
-from fth.target.net import listen
+from fth.netutil import listen
 from fth.target.records import Arrival, now
 from fth.target.settings import TargetSettings
 from fth.target.tracker import Tracker
@@ -314,7 +314,7 @@ class SftpListener:
             root = self._temp_root = tempfile.mkdtemp(prefix="fth-target-sftp-")
         self.uploads = Uploads(settings, tracker, root, discard=not settings.upload_dir)
         self.transports: List[paramiko.Transport] = []
-        self.server = StreamServer(listen(settings.sftp), self._handle)
+        self.server = StreamServer(listen(*settings.sftp), self._handle)
         self.sweeper: Optional[gevent.Greenlet] = None
 
     @property

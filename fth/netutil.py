@@ -1,16 +1,15 @@
-"""Listening sockets for the target's servers."""
+"""Listening sockets for fth's own servers (fth-web, the built-in target)."""
 
 import socket
-from typing import Tuple
 
 
-def listen(address: Tuple[str, int], backlog: int = 1024) -> socket.socket:
-    """A listening TCP socket with TCP_NODELAY (inherited by accepted sockets on Linux).
+def listen(host: str, port: int, backlog: int = 1024) -> socket.socket:
+    """A listening TCP socket with TCP_NODELAY, closed again if binding fails.
 
     Servers write headers and bodies, or SSH packets, in separate small writes: without
-    TCP_NODELAY, Nagle's algorithm and the client's delayed ACK add ~40 ms to each answer.
+    TCP_NODELAY (inherited by accepted sockets on Linux), Nagle's algorithm and the
+    client's delayed ACK add ~40 ms to each answer.
     """
-    host, port = address
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     try:
