@@ -74,7 +74,7 @@ def test_fire_keeps_the_schedule_against_a_slow_server_and_wait_falls_behind(
     fire = _job(_summary(out), "fire")
     assert abs(fire["achieved_rate_per_s"] - 50) <= 1.0
     assert fire["succeeded"] == fire["attempted"] and fire["not_sent"] == 0
-    assert 90 <= fire["peak_in_flight"] <= 110
+    assert 90 <= fire["peak_in_flight"] <= 140  # rate × latency ≈ 100; a loaded machine answers later
     assert fire["latency_ms"]["p50"] >= 2000
 
     config = write_config({"jobs": [http_job("wait", slow.url, source_dir, rate="50/s", mode="wait", workers=2)]})

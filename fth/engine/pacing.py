@@ -4,7 +4,7 @@ A :class:`Schedule` hands out intended send times in seconds since the job
 started. It starts at a random phase within the first gap, so jobs and their
 senders never fire in lockstep. ``take(now)`` serves both pacing modes:
 
-- ``wait`` (closed model): when the senders fall more than one gap behind, the
+- ``wait`` (closed model): when the senders fall more than CATCH_UP behind, the
   schedule re-anchors at ``now`` instead of bursting to catch up, so a slow server lowers the
   achieved rate and the statistics show it;
 - ``fire`` (open model): times are never moved; a late send keeps its intended
@@ -17,6 +17,7 @@ from typing import Optional
 from fth.config.model import JobConfig
 
 _LOOKAHEAD = 0.05  # seconds stepped while the target rate is zero (a ramp from 0)
+CATCH_UP = 1.0  # wait mode: sends late by up to this many seconds are caught up, not skipped
 
 
 class Schedule:
@@ -65,9 +66,12 @@ class Schedule:
         return intended
 
     def _behind(self, intended: float, now: float) -> bool:
-        """More than one gap late: a closed-model sender then starts afresh instead of bursting."""
+        """Later than CATCH_UP (or one gap): the server is slow, so a closed-model sender starts afresh.
+
+        Smaller delays (a busy CPU, a slow moment) are caught up, so the schedule keeps its rate.
+        """
         rate = self.rate_at(now)
-        return intended < now - (1.0 / rate if rate > 0 else 0.0)
+        return intended < now - max(CATCH_UP, 1.0 / rate if rate > 0 else 0.0)
 
     def expected_sends(self, elapsed: float) -> float:
         """How many sends the target rate called for in the first ``elapsed`` seconds."""
