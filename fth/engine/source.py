@@ -4,6 +4,7 @@ import fnmatch
 import logging
 import os
 import random
+import time
 from typing import Iterator, List, Optional
 
 from fth.config.model import SourceConfig
@@ -30,9 +31,12 @@ def list_files(config: SourceConfig) -> List[str]:
 class FileSource:
     """Yields paths in sequential or random order, looping when asked.
 
-    The directory is listed again at the start of every pass, so files added or
-    removed during a long run are noticed.
+    The directory is listed again at the start of a pass, so files added or removed
+    during a long run are noticed; passes shorter than ``RELIST_INTERVAL`` (a few files
+    sent fast) reuse the last listing instead of scanning the directory for every file.
     """
+
+    RELIST_INTERVAL = 1.0
 
     def __init__(self, config: SourceConfig, job_name: str):
         self.config = config
@@ -47,9 +51,14 @@ class FileSource:
 
     def __iter__(self) -> Iterator[str]:
         files: Optional[List[str]] = self._files
+        listed = time.monotonic()
         while True:
             if files is None:
-                files = list_files(self.config)
+                if time.monotonic() - listed < self.RELIST_INTERVAL:
+                    files = self._files
+                else:
+                    files = self._files = list_files(self.config)
+                    listed = time.monotonic()
                 if not files:
                     log.warning("job %s: source %s has no files left; stopping this job", self.job_name,
                                 self.config.path)
