@@ -7,12 +7,17 @@ closing), and its body is read and dropped. Every failure is raised as a
 :class:`HttpFault` carrying a kind from :mod:`fth.faults`.
 """
 
-import select
 import socket
 import ssl
 from typing import Any, Optional, Tuple
 
+from gevent.monkey import get_original
+
 from fth import faults
+
+# The blocking select, for a zero-timeout poll: gevent's version yields to the hub on
+# every call, a greenlet switch per request for a check that never waits.
+_poll_now = get_original("select", "select")
 
 CHUNK = 256 * 1024
 MAX_HEAD = 64 * 1024
@@ -62,7 +67,7 @@ class RawHttpConnection:
         if self.sock is None:
             return False
         try:
-            readable, _, _ = select.select([self.sock], [], [], 0)
+            readable, _, _ = _poll_now([self.sock], [], [], 0)
         except (OSError, ValueError):
             return False
         return not readable
