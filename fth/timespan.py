@@ -46,10 +46,10 @@ def _aware(value: dt.datetime, now: dt.datetime) -> dt.datetime:
 
 
 def _parse_time(text: str) -> Optional[dt.time]:
-    match = _TIME.match(text.strip())
-    if not match:
+    found = _TIME.match(text.strip())
+    if not found:
         return None
-    hour, minute, second, fraction = match.groups()
+    hour, minute, second, fraction = found.groups()
     try:
         return dt.time(int(hour), int(minute), int(second or 0), int((fraction or "0").ljust(6, "0")))
     except ValueError:
@@ -65,6 +65,14 @@ def parse_point(text: str, now: Optional[dt.datetime] = None, *, base: Optional[
     """One point in time (see the module docstring); ``base`` dates a bare time (the start of a span)."""
     now = _aware(now, local_now()) if now is not None else local_now()
     source = " ".join(str(text).split())
+    try:
+        return _parse_point(source, now, base, what)
+    except OverflowError:
+        raise UsageError(f"{what} {source!r} falls outside the calendar (years 1 to 9999)",
+                         f"examples: {POINT_EXAMPLES}") from None
+
+
+def _parse_point(source: str, now: dt.datetime, base: Optional[dt.datetime], what: str) -> dt.datetime:
     if not source:
         raise UsageError(f"{what} is empty", f"examples: {POINT_EXAMPLES}")
     lowered = source.lower()
@@ -88,9 +96,11 @@ def parse_point(text: str, now: Optional[dt.datetime] = None, *, base: Optional[
     ago = _AGO.match(source)
     duration_text = (ago.group(1) or ago.group(2)) if ago else source
     try:
-        return now - dt.timedelta(seconds=parse_duration(duration_text))
+        seconds = parse_duration(duration_text)
     except ValueError:
         pass
+    else:
+        return now - dt.timedelta(seconds=seconds)
     iso = source.replace("/", "-")
     if iso.endswith(("Z", "z")):
         iso = iso[:-1] + "+00:00"
@@ -103,6 +113,14 @@ def parse_point(text: str, now: Optional[dt.datetime] = None, *, base: Optional[
     except ValueError:
         raise _point_error(source, what) from None
     return _aware(value, now)
+
+
+def _ago(now: dt.datetime, seconds: float, source: str) -> dt.datetime:
+    """``seconds`` before ``now``; a duration reaching past the calendar's start is a usage error."""
+    try:
+        return now - dt.timedelta(seconds=seconds)
+    except OverflowError:
+        raise UsageError(f"{source} reaches back before the year 1", f"examples: {EXAMPLES}") from None
 
 
 def _check(start: dt.datetime, end: dt.datetime, source: str) -> Window:
@@ -124,7 +142,7 @@ def parse_span(text: str, now: Optional[dt.datetime] = None) -> Window:
         except ValueError:
             raise UsageError(f"cannot read the timespan {source!r}: expected 'A .. B' or a duration such as 30m",
                              f"examples: {EXAMPLES}") from None
-        return _check(now - dt.timedelta(seconds=seconds), now, repr(source))
+        return _check(_ago(now, seconds, repr(source)), now, repr(source))
     start = parse_point(parts[0], now, what="span start")
     end = parse_point(parts[1], now, base=start, what="span end")
     return _check(start, end, repr(source))
@@ -148,7 +166,7 @@ def parse_timespan(since: Optional[str] = None, from_: Optional[str] = None, to:
                              f"examples: {EXAMPLES}") from None
         if seconds <= 0:
             raise UsageError(f"--since {since!r} must be longer than zero", f"examples: {EXAMPLES}")
-        return now - dt.timedelta(seconds=seconds), now
+        return _ago(now, seconds, f"--since {since!r}"), now
     if span:
         return parse_span(span, now)
     if not from_:

@@ -48,16 +48,16 @@ def parse_duration(text: Union[str, int, float]) -> float:
             raise ValueError("is empty")
         seconds, pos = 0.0, 0
         while pos < len(source):
-            match = _DURATION_PART.match(source, pos)
-            if not match or match.end() == pos:
+            found = _DURATION_PART.match(source, pos)
+            if not found or found.end() == pos:
                 raise ValueError("is not a duration")
-            number, unit = match.groups()
+            number, unit = found.groups()
             if unit not in _DURATION_UNITS and unit != "":
                 raise ValueError(f"unknown time unit {unit!r}")
             if unit == "" and pos != 0:
                 raise ValueError("is not a duration")
             seconds += float(number) * _DURATION_UNITS.get(unit, 1.0)
-            pos = match.end()
+            pos = found.end()
     if not math.isfinite(seconds) or seconds < 0:
         raise ValueError("is not a duration")
     return seconds
@@ -69,10 +69,10 @@ def parse_rate(text: Union[str, int, float]) -> float:
         raise ValueError("is not a rate")
     if isinstance(text, (int, float)):
         raise ValueError("has no period (a bare number is not a rate)")
-    match = _RATE.match(str(text))
-    if not match:
+    found = _RATE.match(str(text))
+    if not found:
         raise ValueError("is not a rate")
-    count, multiple, unit = match.groups()
+    count, multiple, unit = found.groups()
     unit_seconds = _DURATION_UNITS.get(unit.lower())
     if unit_seconds is None:
         raise ValueError(f"unknown period {unit!r}")
@@ -90,10 +90,10 @@ def parse_size(text: Union[str, int]) -> int:
         if text < 0:
             raise ValueError("is negative")
         return text
-    match = _SIZE.match(str(text))
-    if not match or match.group(2).lower() not in _SIZE_UNITS:
+    found = _SIZE.match(str(text))
+    if not found or found.group(2).lower() not in _SIZE_UNITS:
         raise ValueError("is not a size")
-    return int(float(match.group(1)) * _SIZE_UNITS[match.group(2).lower()])
+    return int(float(found.group(1)) * _SIZE_UNITS[found.group(2).lower()])
 
 
 def format_duration(seconds: float) -> str:

@@ -3,7 +3,7 @@
 import datetime as dt
 
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from fth.config.loader import parse_run_config
@@ -36,6 +36,10 @@ TIME_WORDS = st.sampled_from(["2026-11-22", "10:00", "yesterday", "today", "now"
 
 @settings(max_examples=300)
 @given(st.one_of(st.text(max_size=30), st.lists(TIME_WORDS, max_size=5).map(" ".join)))
+@example("64000000000")  # a duration reaching back past the year 1 (found by this test)
+@example("64000000000s ago .. now")
+@example("9999-12-31T23:00 .. 22:00")  # the next day does not exist
+@example("0001-01-01T00:00+05:00 .. 10:00")
 def test_timespans_return_a_window_or_a_clear_error(text):
     for attempt in (lambda: parse_span(text, now=NOW), lambda: parse_timespan(since=text, now=NOW)):
         try:

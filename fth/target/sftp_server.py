@@ -123,9 +123,9 @@ class Uploads:
 
     def record(self, real_path: str, username: str, size: int, start: Any) -> None:
         name = os.path.basename(real_path)
-        match = self.uuid_pattern.search(name)
-        transaction = (match.group("uuid") if match and "uuid" in match.groupdict() else
-                       match.group(0) if match else "") or str(uuidlib.uuid4())
+        found = self.uuid_pattern.search(name)
+        transaction = (found.group("uuid") if found and "uuid" in found.groupdict() else
+                       found.group(0) if found else "") or str(uuidlib.uuid4())
         self.tracker.arrived(Arrival(transaction, username, name, size, start, now(), "sftp"))
         self.forget_later(real_path)
 

@@ -63,9 +63,9 @@ def resolve_zone(name: Optional[str]) -> Optional[dt.tzinfo]:
     text = str(name).strip()
     if text.upper() in ("UTC", "Z", "GMT"):
         return dt.timezone.utc
-    match = _OFFSET.match(text)
-    if match:
-        sign, hours, minutes = match.groups()
+    found = _OFFSET.match(text)
+    if found:
+        sign, hours, minutes = found.groups()
         delta = dt.timedelta(hours=int(hours), minutes=int(minutes))
         return dt.timezone(-delta if sign == "-" else delta)
     try:
