@@ -520,3 +520,29 @@ def test_a_transfer_killed_mid_way_does_not_poison_the_next(sshd: SshServer, tmp
     assert transport.connections == 2  # the interrupted session was not reused
     assert after.ok, after.detail
     assert digest(remote / small.name) == digest(small)
+
+
+@pytest.mark.parametrize("connection, keepalive, expected", [("reuse", 0.5, True), ("reuse", 0.0, False),
+                                                              ("per-file", 0.5, False)])
+def test_keepalive_pings_an_idle_reused_session_only(sshd: SshServer, source_dir: Path, remote: Path,
+                                                     monkeypatch, connection, keepalive, expected) -> None:
+    import paramiko
+
+    pings = []
+    original = paramiko.Transport.global_request
+
+    def counting(self, kind, *args, **kwargs):
+        if kind == "keepalive@lag.net":
+            pings.append(kind)
+        return original(self, kind, *args, **kwargs)
+
+    monkeypatch.setattr(paramiko.Transport, "global_request", counting)
+    transport = SftpTransport(sftp_job(sshd, source_dir, remote_dir=str(remote), connection=connection,
+                                       keepalive=keepalive))
+    try:
+        assert all(r.ok for r in send_all(transport, sorted(source_dir.iterdir())[:1]))
+        gevent.sleep(2.5)  # idle: paramiko pings every whole second of silence (rounded up from 0.5 s)
+        assert bool(pings) is expected
+        assert all(r.ok for r in send_all(transport, sorted(source_dir.iterdir())[1:2]))  # still usable
+    finally:
+        transport.close()
