@@ -5,6 +5,7 @@ from one :class:`TransferContext`, so every template of a transfer shares its uu
 """
 
 import dataclasses
+import os
 import string
 import time
 from dataclasses import dataclass
@@ -13,6 +14,15 @@ from typing import Callable, Dict, List, Optional, Tuple
 
 FIELDS = ("uuid", "filename", "stem", "ext", "job", "username", "seq", "timestamp", "epoch", "date")
 _FORMATTER = string.Formatter()
+
+
+def new_uuid() -> str:
+    """A random (version 4) UUID as text: ``str(uuid.uuid4())`` at under half the cost."""
+    raw = bytearray(os.urandom(16))
+    raw[6] = raw[6] & 0x0F | 0x40  # version 4
+    raw[8] = raw[8] & 0x3F | 0x80  # RFC 4122 variant
+    text = raw.hex()
+    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
 
 
 @dataclass

@@ -275,6 +275,33 @@ def test_unicode_and_spaces_in_file_names(fth_cli, write_config, http_server, tm
     assert http_server.requests[0].headers["X-Name"] == "résumé <b>x<b> 1.pdf"
 
 
+@pytest.mark.parametrize("body", ["raw", "multipart"])
+def test_empty_small_and_streamed_bodies_arrive_intact(client, body, fth_cli, write_config, http_server, tmp_path):
+    from fth.protocols.http import SMALL_BODY
+
+    source = tmp_path / "sizes"
+    source.mkdir()
+    sent = {}
+    for size in (0, 1, SMALL_BODY, SMALL_BODY + 1, 300_000):  # read in one go up to SMALL_BODY, streamed above
+        sent[f"{size}.bin"] = os.urandom(size)
+        (source / f"{size}.bin").write_bytes(sent[f"{size}.bin"])
+    config = write_config({"jobs": [http_job("sizes", http_server.url, source, count=len(sent), rate="50/s",
+                                             client=client, body=body, headers={"X-Name": "{filename}"})]})
+    out = tmp_path / "out.json"
+    fth_cli("-c", config, "--summary-json", out, "-q")
+    received = {}
+    for request in http_server.requests:
+        if body == "multipart":
+            filename, data = parse_multipart(request.body, request.headers["Content-Type"])["file"]
+            assert filename == request.headers["X-Name"]
+        else:
+            data = request.body
+        received[request.headers["X-Name"]] = data
+    assert received == sent
+    job = _job(_summary(out), "sizes")
+    assert job["succeeded"] == len(sent) and job["bytes"] == sum(map(len, sent.values()))
+
+
 def test_sigint_stops_gracefully_and_writes_the_summary(write_config, http_server, source_dir, tmp_path):
     import subprocess
     import sys

@@ -1,6 +1,8 @@
+import uuid
+
 import pytest
 
-from fth.templates import TransferContext, check_template, compile_template
+from fth.templates import TransferContext, check_template, compile_template, new_uuid
 
 
 def _context(**changes):
@@ -22,3 +24,13 @@ def test_fields_render_and_share_the_uuid():
 def test_bad_templates(text, words):
     with pytest.raises(ValueError, match=words.replace("{", r"\{").replace("}", r"\}")):
         check_template(text)
+
+
+def test_new_uuid_is_a_random_version_4_uuid_in_canonical_form():
+    made = [new_uuid() for _ in range(2000)]
+    assert len(set(made)) == len(made)
+    for text in made:
+        parsed = uuid.UUID(text)
+        assert (parsed.version, parsed.variant) == (4, uuid.RFC_4122)
+        assert str(parsed) == text  # lower-case hex, dashes at 8-4-4-4-12
+    assert len({text[0] for text in made}) == 16  # the random part does vary

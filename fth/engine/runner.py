@@ -10,7 +10,6 @@ failed (kind ``aborted``), so no transfer is ever lost from the figures.
 import logging
 import os
 import time
-import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Callable, Dict, List, Optional
@@ -26,7 +25,7 @@ from fth.engine.source import FileSource
 from fth.faults import UNEXPECTED
 from fth.protocols import create_transport
 from fth.protocols.base import TransferRequest, TransferResult, Transport
-from fth.templates import TransferContext
+from fth.templates import TransferContext, new_uuid
 
 log = logging.getLogger(__name__)
 
@@ -165,7 +164,7 @@ class Runner:
 
     def _request(self, state: JobState, path: str) -> TransferRequest:
         self._seq += 1
-        context = TransferContext(uuid=str(uuid.uuid4()), filename=os.path.basename(path), job=state.config.name,
+        context = TransferContext(uuid=new_uuid(), filename=os.path.basename(path), job=state.config.name,
                                   username=state.config.username, seq=self._seq)
         return TransferRequest(path=path, context=context)
 

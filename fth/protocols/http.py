@@ -8,26 +8,50 @@ requests; ``client: fast`` selects :mod:`fth.protocols.fasthttp`.
 """
 
 import base64
+import io
 import logging
-from typing import Any, Dict, Optional, Tuple
+import os
+from typing import Any, BinaryIO, Dict, Optional, Tuple, Union
 from urllib.parse import urlsplit
 
 import requests
 import requests.adapters
 import urllib3
+from gevent.monkey import get_original
 from requests.structures import CaseInsensitiveDict
 
 from fth import faults
 from fth.config.model import HttpJobConfig
 from fth.protocols.base import TransferRequest, TransferResult
-from fth.protocols.multipart import MultipartStream, file_size
+from fth.protocols.multipart import MultipartStream
 from fth.templates import compile_template
 
 log = logging.getLogger(__name__)
 
-# A raw body up to this size is read in one go and its file closed before the request, so
+# A body up to this size is read in one go and its file closed before the request, so
 # thousands of transfers waiting on a slow server do not each hold a file descriptor.
 SMALL_BODY = 64 * 1024
+# gevent's os.close checks and fstat()s every descriptor first, to cancel IO watchers on it;
+# a regular file's descriptor never has one.
+_close_file = get_original("os", "close")
+
+
+def _open_body(path: str) -> Tuple[Union[bytes, BinaryIO], int]:
+    """(the bytes of a small file, or the open file to stream, size).
+
+    Small files take four system calls (open, fstat, read, close) and no file object.
+    """
+    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        size = os.fstat(fd).st_size
+        if size > SMALL_BODY:
+            return os.fdopen(fd, "rb"), size
+        data = os.read(fd, size) if size else b""  # short only if the file shrank meanwhile
+    except BaseException:
+        _close_file(fd)
+        raise
+    _close_file(fd)
+    return data, len(data)
 
 
 class HttpUpload:
@@ -58,27 +82,22 @@ class HttpUpload:
         values = request.values
         remote_name = self.remote_name(values)
         try:
-            file = open(request.path, "rb")  # noqa: SIM115 - closed below, after the request
+            content, size = _open_body(request.path)
         except OSError as exc:
             return TransferResult(ok=False, fault=faults.LOCAL_FILE, remote_name=remote_name,
-                                  detail=f"cannot read {request.path}: {exc.strerror}")
+                                  detail=f"cannot read {request.path}: {exc.strerror or exc}")
         try:
-            size = file_size(file)
             headers: Dict[str, str] = {name: render(values) for name, render in self.headers.items()}
             if self.auth_header:
                 headers["Authorization"] = self.auth_header
             if self.job.body == "multipart":
+                file = io.BytesIO(content) if isinstance(content, bytes) else content
                 body: Any = MultipartStream(file, size, self.job.field_name, remote_name,
                                             {name: render(values) for name, render in self.form.items()})
                 headers.setdefault("Content-Type", body.content_type)
                 headers["Content-Length"] = str(len(body))
             else:
-                if size <= SMALL_BODY:  # one read either way: close the file now, not after the answer
-                    body = file.read()
-                    file.close()
-                    size = len(body)
-                else:
-                    body = file
+                body = content
                 headers.setdefault("Content-Type", "application/octet-stream")
                 headers["Content-Length"] = str(size)
             status, reason = self.exchange(self.url(values), headers, body)
@@ -91,7 +110,8 @@ class HttpUpload:
             return TransferResult(ok=False, fault=found[0], remote_name=remote_name,
                                   detail=f"{self.job.method} {self.where}: {found[1]}")
         finally:
-            file.close()
+            if not isinstance(content, bytes):
+                content.close()
         if status in self.expect if self.expect else 200 <= status < 300:
             return TransferResult(ok=True, bytes_sent=size, remote_name=remote_name, status=status)
         return TransferResult(ok=False, fault=f"http_{status}", status=status, remote_name=remote_name,

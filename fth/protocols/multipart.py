@@ -5,7 +5,6 @@ reads the preamble, then the file in chunks, then the closing boundary, and
 reports its length so the request carries a Content-Length (no chunking).
 """
 
-import os
 import uuid
 from typing import BinaryIO, Dict, List
 
@@ -57,7 +56,3 @@ class MultipartStream:
             out.append(chunk)
             size -= len(chunk)
         return b"".join(out)
-
-
-def file_size(file: BinaryIO) -> int:
-    return os.fstat(file.fileno()).st_size

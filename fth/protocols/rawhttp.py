@@ -89,7 +89,10 @@ class RawHttpConnection:
         sock = self.sock
         try:
             if isinstance(body, (bytes, bytearray)):
-                sock.sendall(head + body)
+                payload = head + body
+                sent = sock.send(payload)  # one call for a small upload; gevent's sendall costs more
+                if sent < len(payload):
+                    sock.sendall(memoryview(payload)[sent:])
             else:
                 sock.sendall(head)
                 chunk = body.read(CHUNK)

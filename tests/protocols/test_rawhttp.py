@@ -6,6 +6,7 @@ are exercised one by one.
 """
 
 import io
+import os
 from typing import List, Optional
 
 import gevent
@@ -93,6 +94,14 @@ def test_keep_alive_reuses_one_connection_and_streams_file_bodies(scripted):
     assert connection.request(HEAD, bytearray(b"ijkl")) == (201, "Created")
     assert server.connections == 1
     assert server.bodies == [b"abcd", b"efgh", b"ijkl"]
+
+
+def test_a_body_larger_than_the_socket_buffer_is_sent_whole(scripted):
+    data = os.urandom(8 * 1024 * 1024)  # one send() takes part of it; the rest follows
+    server = scripted([b"HTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n"])
+    head = b"POST /upload HTTP/1.1\r\nHost: t\r\nContent-Length: %d\r\n\r\n" % len(data)
+    assert server.connection().request(head, data) == (201, "Created")
+    assert server.bodies == [data]
 
 
 def test_chunked_answer_with_trailer_and_interim_100_continue(scripted):
