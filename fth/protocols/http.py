@@ -41,7 +41,7 @@ def _open_body(path: str) -> Tuple[Union[bytes, BinaryIO], int]:
 
     Small files take four system calls (open, fstat, read, close) and no file object.
     """
-    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    fd = os.open(path, os.O_RDONLY)  # non-inheritable, as every descriptor Python opens
     try:
         size = os.fstat(fd).st_size
         if size > SMALL_BODY:
