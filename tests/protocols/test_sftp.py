@@ -546,3 +546,29 @@ def test_keepalive_pings_an_idle_reused_session_only(sshd: SshServer, source_dir
         assert all(r.ok for r in send_all(transport, sorted(source_dir.iterdir())[1:2]))  # still usable
     finally:
         transport.close()
+
+
+def test_a_remote_size_that_differs_is_a_size_mismatch(sshd: SshServer, source_dir: Path, remote: Path,
+                                                       monkeypatch) -> None:
+    import paramiko
+
+    original = paramiko.SFTPAttributes._from_msg.__func__
+
+    def short_by_one(cls, message, *args, **kwargs):
+        attributes = original(cls, message, *args, **kwargs)
+        attributes.st_size -= 1  # as if the server had lost the last byte
+        return attributes
+
+    transport = SftpTransport(sftp_job(sshd, source_dir, remote_dir=str(remote)))
+    files = sorted(source_dir.iterdir())
+    try:
+        with monkeypatch.context() as patch:
+            patch.setattr(paramiko.SFTPAttributes, "_from_msg", classmethod(short_by_one))
+            mismatched = transport.send(request_for(files[0]))
+        after = transport.send(request_for(files[1]))
+    finally:
+        transport.close()
+    assert mismatched.fault == faults.SIZE_MISMATCH and not mismatched.ok
+    size = files[0].stat().st_size
+    assert f"remote size {size - 1} bytes after sending {size}" in mismatched.detail
+    assert after.ok  # the session goes on
