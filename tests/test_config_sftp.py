@@ -1,15 +1,20 @@
 """Bad SFTP settings are configuration errors naming file:line and key, found before anything is sent."""
 
 import os
+import shutil
 import subprocess
+import tempfile
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Optional
+from typing import Iterator, Optional
 
 import pytest
 
 from fth.config import load_run_config
 from fth.config.model import SftpJobConfig
 from fth.errors import ConfigError
+from fth.protocols import sshkeys  # noqa: F401  (imported as root: nobody may not read site-packages)
+from tests.fixtures.files import make_files
 
 PASSPHRASE = "right horse"
 
@@ -79,14 +84,37 @@ def test_key_file_that_is_a_directory(tmp_path: Path, source_dir: Path) -> None:
     assert "not a file" in str(error)
 
 
-def test_unreadable_key_file(tmp_path: Path, source_dir: Path, keygen) -> None:
-    if os.geteuid() == 0:
-        pytest.skip("root reads files whatever their mode")
-    key = keygen("id_locked")
-    key.chmod(0)
-    config = write_config(tmp_path, source_dir, f"    key_file: {key}\n")
-    error = expect_error(config, "key_file")
-    assert "not readable" in str(error)
+@contextmanager
+def unprivileged(uid: int = 65534) -> Iterator[None]:
+    """Run the block as ``nobody`` when the tests run as root (who reads any file); root again after."""
+    if os.geteuid() != 0:
+        yield
+        return
+    os.setresgid(uid, uid, 0)
+    os.setresuid(uid, uid, 0)  # the saved uid stays 0, so root can be restored
+    try:
+        yield
+    finally:
+        os.setresuid(0, 0, 0)
+        os.setresgid(0, 0, 0)
+
+
+def test_unreadable_key_file(keygen) -> None:
+    # A directory of its own that nobody may enter (pytest's tmp_path is root's alone).
+    shared = Path(tempfile.mkdtemp(prefix="fth-unreadable-"))
+    try:
+        shared.chmod(0o755)
+        source = make_files(shared / "source", 2)
+        key = keygen("id_locked")
+        locked = shared / key.name
+        shutil.copy(key, locked)
+        locked.chmod(0)
+        config = write_config(shared, source, f"    key_file: {locked}\n")
+        with unprivileged():
+            error = expect_error(config, "key_file")
+        assert "not readable" in str(error)
+    finally:
+        shutil.rmtree(shared)
 
 
 def test_encrypted_key_without_or_with_wrong_passphrase(tmp_path: Path, source_dir: Path, keygen) -> None:

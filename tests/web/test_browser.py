@@ -217,20 +217,6 @@ def test_reports_and_admin_pages_load_cleanly(serve):
     s.assert_clean()
 
 
-@pytest.mark.skipif(not os.environ.get("FTH_SCREENSHOTS"), reason="set FTH_SCREENSHOTS=1 to refresh docs/*.png")
-def test_screenshots(serve):
-    from pathlib import Path
-
-    docs = Path(__file__).resolve().parents[2] / "docs"
-    for name, viewport, full in (("monitor-desktop.png", {"width": 1600, "height": 1000}, False),
-                                 ("monitor-phone.png", {"width": 390, "height": 844}, True)):
-        s = serve(WebSettings(mock=True, mock_rate=8, cache_s=0), viewport=viewport)
-        s.page.goto(s.origin + "/")
-        s.page.wait_for_selector("#tx-body tr.row")
-        s.page.wait_for_timeout(500)
-        s.page.screenshot(path=str(docs / name), full_page=full)
-
-
 def test_database_outage_turns_the_status_panel_red_and_recovers(serve, dashboard_table):
     from tests.web.conftest import FAST_RETRY
 
