@@ -96,11 +96,9 @@ def _parse_point(source: str, now: dt.datetime, base: Optional[dt.datetime], wha
     ago = _AGO.match(source)
     duration_text = (ago.group(1) or ago.group(2)) if ago else source
     try:
-        seconds = parse_duration(duration_text)
+        return now - dt.timedelta(seconds=parse_duration(duration_text))
     except ValueError:
         pass
-    else:
-        return now - dt.timedelta(seconds=seconds)
     iso = source.replace("/", "-")
     if iso.endswith(("Z", "z")):
         iso = iso[:-1] + "+00:00"

@@ -32,8 +32,9 @@ class FileSource:
     """Yields paths in sequential or random order, looping when asked.
 
     The directory is listed again at the start of a pass, so files added or removed
-    during a long run are noticed; passes shorter than ``RELIST_INTERVAL`` (a few files
-    sent fast) reuse the last listing instead of scanning the directory for every file.
+    during a long run are noticed. The listing is shared by every iterator (a job's
+    senders) and renewed at most every ``RELIST_INTERVAL``, so short passes (a few files
+    sent fast, many senders) do not scan the directory for every file.
     """
 
     RELIST_INTERVAL = 1.0
@@ -47,18 +48,17 @@ class FileSource:
                 f"job {job_name}: no files matching {config.pattern!r} in {config.path}",
                 hint="put files in the source directory or change source.pattern / recursive",
             )
+        self._listed_at = time.monotonic()
         self.passes = 0
 
     def __iter__(self) -> Iterator[str]:
         files: Optional[List[str]] = self._files
-        listed = time.monotonic()
         while True:
             if files is None:
-                if time.monotonic() - listed < self.RELIST_INTERVAL:
-                    files = self._files
-                else:
-                    files = self._files = list_files(self.config)
-                    listed = time.monotonic()
+                if time.monotonic() - self._listed_at >= self.RELIST_INTERVAL:
+                    self._files = list_files(self.config)
+                    self._listed_at = time.monotonic()
+                files = self._files
                 if not files:
                     log.warning("job %s: source %s has no files left; stopping this job", self.job_name,
                                 self.config.path)
