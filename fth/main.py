@@ -51,11 +51,22 @@ def run_main(prog: str, parser_factory: ParserFactory, program: Program, argv: O
         return int(ExitStatus.ERROR)
 
 
+#: ``fth NAME ...`` runs a subcommand: NAME -> the module that provides
+#: ``build_parser() -> argparse.ArgumentParser`` and ``run(args) -> ExitStatus``.
+SUBCOMMANDS = {}
+
+
 def fth_main(argv: Optional[List[str]] = None) -> int:
+    import importlib
+
     from fth.cli import build_fth_parser
     from fth.run import run_fth
 
-    return run_main("fth", build_fth_parser, run_fth, argv)
+    words = sys.argv[1:] if argv is None else list(argv)
+    if words and words[0] in SUBCOMMANDS:
+        module = importlib.import_module(SUBCOMMANDS[words[0]])
+        return run_main(f"fth {words[0]}", module.build_parser, module.run, words[1:])
+    return run_main("fth", build_fth_parser, run_fth, words)
 
 
 def report_main(argv: Optional[List[str]] = None) -> int:
