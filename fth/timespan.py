@@ -6,13 +6,15 @@ carried its own offset), with ``start < end``. Accepted points in time:
 
 - ``now``, ``today``, ``yesterday`` (midnight), ``today 10:00``, ``yesterday 14:00``;
 - ISO ``2026-11-22T10:00:00``, ``2026-11-22 10:00``, ``2026-11-22``, ``2026/11/22 10:00``,
-  optionally with ``Z`` or ``+02:00``;
-- a bare time ``10:00`` / ``10:00:30``: today, or, as the end of a span, the start's date
-  (the next day if that would end before the start);
+  optionally with ``Z`` or ``+02:00``; ``22 Nov 2026 09:00``, ``Nov 22, 2026 9am``;
+- a bare time ``10:00`` / ``10:00:30`` / ``9am`` / ``2:30pm``: today, or, as the end of a span,
+  the start's date (the next day if that would end before the start and the window stays within
+  :data:`MIDNIGHT_CROSSING`: ``23:00 .. 01:00``; ``10:00 .. 09:00`` is an error, not 23 hours);
 - a duration ``2h`` / ``2h ago`` / ``-2h``: that long before now.
 
-Spans: ``A .. B``, ``A to B``, ``A until B``. A lone duration (``--since 30m``) means the last
-30 minutes. Bad input raises :class:`fth.errors.UsageError` with an example of valid input.
+Spans: ``A .. B``, ``A to B``, ``A until B``, ``A - B`` (spaced) and ``10:00-11:00`` (two times).
+A lone duration (``--since 30m``) means the last 30 minutes. Bad input, and a window that ends
+before it starts, raise :class:`fth.errors.UsageError` saying what was understood, with examples.
 """
 
 from __future__ import annotations
@@ -26,9 +28,18 @@ from fth.units import parse_duration
 
 EXAMPLES = ('--since 30m, --since 2d, --from "2026-11-22 09:00" --to 11:30, '
             '--span "yesterday 14:00 .. 15:30" or --span "2026-11-22T09:00 to 2026-11-22T12:00"')
-POINT_EXAMPLES = "now, 10:00, yesterday 14:00, 2026-11-22 10:00, 2026-11-22T10:00:00+01:00 or 2h ago"
-_SPAN_SEPARATOR = re.compile(r"\s*(?:\.\.|\s+to\s+|\s+until\s+|–|—)\s*", re.IGNORECASE)
-_TIME = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?$")
+POINT_EXAMPLES = ("now, 10:00, 9am, yesterday 14:00, 2026-11-22 10:00, 22 Nov 2026 09:00, "
+                  "2026-11-22T10:00:00+01:00 or 2h ago")
+#: The longest window a bare end time makes by rolling over to the next day (``23:00 .. 01:00``).
+MIDNIGHT_CROSSING = dt.timedelta(hours=12)
+_SPAN_SEPARATOR = re.compile(r"\s*(?:\.\.|\s+to\s+|\s+until\s+|\s+-\s+|–|—)\s*", re.IGNORECASE)
+_CLOCK = r"\d{1,2}(?::\d{2}(?::\d{2}(?:\.\d{1,6})?)?\s*(?:[ap]\.?m\.?)?|\s*[ap]\.?m\.?)"  # 10:00, 9am
+_TIME_RANGE = re.compile(rf"^({_CLOCK})\s*-\s*({_CLOCK})$", re.IGNORECASE)  # 10:00-11:00, 9am-11am
+_TIME = re.compile(r"^(\d{1,2})(?::(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?)?\s*(?:([ap])\.?m\.?)?$", re.IGNORECASE)
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_MONTH = r"([a-z]{3,9})\.?"
+_DAY_MONTH_YEAR = re.compile(rf"^(\d{{1,2}})\s+{_MONTH}\s+(\d{{4}})(?:,?\s+(?:at\s+)?(.+))?$", re.IGNORECASE)
+_MONTH_DAY_YEAR = re.compile(rf"^{_MONTH}\s+(\d{{1,2}}),?\s+(\d{{4}})(?:,?\s+(?:at\s+)?(.+))?$", re.IGNORECASE)
 _DAY_WORD = re.compile(r"^(today|yesterday|tomorrow)(?:\s+(?:at\s+)?(.+))?$", re.IGNORECASE)
 _AGO = re.compile(r"^(?:-\s*(.+)|(.+?)\s+ago)$", re.IGNORECASE)
 
@@ -46,12 +57,39 @@ def _aware(value: dt.datetime, now: dt.datetime) -> dt.datetime:
 
 
 def _parse_time(text: str) -> Optional[dt.time]:
+    """``10:00``, ``10:00:30.5``, ``9am``, ``2:30 pm`` → a time of day, or None."""
     found = _TIME.match(text.strip())
     if not found:
         return None
-    hour, minute, second, fraction = found.groups()
+    hour_text, minute, second, fraction, half = found.groups()
+    hour = int(hour_text)
+    if half is None and minute is None:
+        return None  # a bare number is not a time ("10" could be anything)
+    if half is not None:
+        if not 1 <= hour <= 12:
+            return None
+        hour = hour % 12 + (12 if half.lower() == "p" else 0)
     try:
-        return dt.time(int(hour), int(minute), int(second or 0), int((fraction or "0").ljust(6, "0")))
+        return dt.time(hour, int(minute or 0), int(second or 0), int((fraction or "0").ljust(6, "0")))
+    except ValueError:
+        return None
+
+
+def _named_month_date(source: str) -> Optional[Tuple[dt.date, Optional[str]]]:
+    """``22 Nov 2026 [09:00]`` or ``Nov 22, 2026 [9am]`` → (date, the time part or None)."""
+    found = _DAY_MONTH_YEAR.match(source)
+    if found:
+        day, month, year, clock = found.groups()
+    else:
+        found = _MONTH_DAY_YEAR.match(source)
+        if not found:
+            return None
+        month, day, year, clock = found.groups()
+    names = [index for index, name in enumerate(_MONTHS, 1) if month.lower().startswith(name)]
+    if not names:
+        return None
+    try:
+        return dt.date(int(year), names[0], int(day)), clock
     except ValueError:
         return None
 
@@ -86,11 +124,18 @@ def _parse_point(source: str, now: dt.datetime, base: Optional[dt.datetime], wha
         if time_of_day is None:
             raise _point_error(source, what)
         return _aware(dt.datetime.combine(day, time_of_day), now)
+    named = _named_month_date(source)
+    if named is not None:
+        day, clock = named
+        time_of_day = _parse_time(clock) if clock else dt.time(0, 0)
+        if time_of_day is None:
+            raise _point_error(source, what)
+        return _aware(dt.datetime.combine(day, time_of_day), now)
     time_of_day = _parse_time(source)
     if time_of_day is not None:
         anchor = base.astimezone(now.tzinfo) if base is not None else now
         value = dt.datetime.combine(anchor.date(), time_of_day).replace(tzinfo=anchor.tzinfo)
-        if base is not None and value <= base:
+        if base is not None and value <= base and value + dt.timedelta(days=1) - base <= MIDNIGHT_CROSSING:
             value += dt.timedelta(days=1)
         return value
     ago = _AGO.match(source)
@@ -123,9 +168,11 @@ def _ago(now: dt.datetime, seconds: float, source: str) -> dt.datetime:
 
 def _check(start: dt.datetime, end: dt.datetime, source: str) -> Window:
     if start >= end:
-        raise UsageError(f"the timespan {source} ends before it starts "
-                         f"({start.isoformat(timespec='seconds')} .. {end.isoformat(timespec='seconds')})",
-                         f"examples: {EXAMPLES}")
+        raise UsageError(f"the timespan {source} ends before it starts: understood "
+                         f"{start.isoformat(' ', 'seconds')} .. {end.isoformat(' ', 'seconds')}",
+                         "a bare end time takes the start's date (the next day only for windows up to "
+                         f"{MIDNIGHT_CROSSING.total_seconds() / 3600:g} h, such as 23:00 .. 01:00): give both dates, "
+                         "e.g. --from '2026-11-22 22:00' --to '2026-11-23 09:00'")
     return start, end
 
 
@@ -133,7 +180,8 @@ def parse_span(text: str, now: Optional[dt.datetime] = None) -> Window:
     """``A .. B`` / ``A to B``, or a lone duration meaning the last X."""
     now = _aware(now, local_now()) if now is not None else local_now()
     source = " ".join(str(text).split())
-    parts = _SPAN_SEPARATOR.split(source, maxsplit=1)
+    times = _TIME_RANGE.match(source)
+    parts = list(times.groups()) if times else _SPAN_SEPARATOR.split(source, maxsplit=1)
     if len(parts) == 1:
         try:
             seconds = parse_duration(source)

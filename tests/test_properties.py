@@ -31,7 +31,8 @@ def test_unit_parsers_return_a_value_or_a_value_error(text):
 
 
 TIME_WORDS = st.sampled_from(["2026-11-22", "10:00", "yesterday", "today", "now", "..", "to", " ", "14:30:15",
-                              "2026-11-22T10:00:00", "Z", "+02:00", "25:99", "30m", "-", "tomorrow", "x"])
+                              "2026-11-22T10:00:00", "Z", "+02:00", "25:99", "30m", "-", "tomorrow", "x",
+                              "9am", "12:30pm", "13pm", "22 Nov 2026", "Feb 31, 2026", "at"])
 
 
 @settings(max_examples=300)
@@ -40,6 +41,8 @@ TIME_WORDS = st.sampled_from(["2026-11-22", "10:00", "yesterday", "today", "now"
 @example("64000000000s ago .. now")
 @example("9999-12-31T23:00 .. 22:00")  # the next day does not exist
 @example("0001-01-01T00:00+05:00 .. 10:00")
+@example("1 Jan 0001 00:30 - 11:00pm")  # a bare end time rolled over at the calendar's end
+@example("31 Dec 9999 23:30 - 00:10")
 def test_timespans_return_a_window_or_a_clear_error(text):
     for attempt in (lambda: parse_span(text, now=NOW), lambda: parse_timespan(since=text, now=NOW)):
         try:

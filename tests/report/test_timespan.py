@@ -30,6 +30,12 @@ def test_since(since, seconds):
     ("2h ago .. 1h ago", (at(22, "10:00"), at(22, "11:00"))),
     ("45m", (NOW - dt.timedelta(minutes=45), NOW)),
     ("2026/11/22 9:05 until today 10:00", (at(22, "09:05"), at(22, "10:00"))),
+    ("2026-11-22 09:00 - 2026-11-22 10:00", (at(22, "09:00"), at(22, "10:00"))),
+    ("10:00-11:00", (at(22, "10:00"), at(22, "11:00"))),
+    ("9am-11:30am", (at(22, "09:00"), at(22, "11:30"))),
+    ("9am .. 2:30 pm", (at(22, "09:00"), at(22, "14:30"))),
+    ("22 Nov 2026 09:00 .. 22 Nov 2026 10:00", (at(22, "09:00"), at(22, "10:00"))),
+    ("Nov 21, 2026 9pm to 1am", (at(21, "21:00"), at(22, "01:00"))),
 ])
 def test_span(span, expected):
     assert parse_span(span, now=NOW) == expected
@@ -48,6 +54,9 @@ def test_from_defaults_to_now_and_keeps_explicit_offsets():
 @pytest.mark.parametrize("text, expected", [
     ("now", NOW), ("today", at(22, "00:00")), ("yesterday", at(21, "00:00")), ("10:00", at(22, "10:00")),
     ("Yesterday  14:00", at(21, "14:00")), ("-30m", NOW - dt.timedelta(minutes=30)),
+    ("9am", at(22, "09:00")), ("12am", at(22, "00:00")), ("12pm", at(22, "12:00")), ("11:15 PM", at(22, "23:15")),
+    ("today 9am", at(22, "09:00")), ("22 Nov 2026 09:00", at(22, "09:00")), ("22 november 2026", at(22, "00:00")),
+    ("Nov 20 2026 at 5:30pm", at(20, "17:30")),
 ])
 def test_points(text, expected):
     assert parse_point(text, NOW) == expected
@@ -62,11 +71,28 @@ def test_points(text, expected):
     ({"from_": "25:00"}, "cannot read --from '25:00'"),
     ({"span": "tomorrow-ish .. now"}, "cannot read span start"),
     ({"span": "10:00 .. banana"}, "cannot read span end 'banana'"),
-    ({"span": "2026-11-22 10:00 .. 2026-11-22 09:00"}, "ends before it starts"),
     ({"span": "whenever"}, "cannot read the timespan 'whenever'"),
+    ({"from_": "13pm"}, "cannot read --from '13pm'"),
+    ({"from_": "31 Feb 2026"}, "cannot read --from '31 Feb 2026'"),
+    ({"span": "10-11"}, "cannot read the timespan '10-11'"),
 ])
 def test_errors_say_what_is_wrong_and_show_examples(kwargs, message):
     with pytest.raises(UsageError) as caught:
         parse_timespan(now=NOW, **kwargs)
     assert message in str(caught.value)
     assert "--since 30m" in caught.value.hint or "yesterday 14:00" in caught.value.hint
+
+
+@pytest.mark.parametrize("kwargs, source", [
+    ({"from_": "10:00", "to": "09:00"}, "--from '10:00' --to '09:00'"),
+    ({"span": "10:00 - 09:00"}, "'10:00 - 09:00'"),
+    ({"span": "2026-11-22T10:00+01:00 .. 2026-11-22T09:00+01:00"},
+     "'2026-11-22T10:00+01:00 .. 2026-11-22T09:00+01:00'"),
+])
+def test_a_reversed_window_is_an_error_saying_what_it_understood(kwargs, source):
+    """A bare end time before the start used to become a 23-hour window ending tomorrow."""
+    with pytest.raises(UsageError) as caught:
+        parse_timespan(now=NOW, **kwargs)
+    assert str(caught.value) == (f"the timespan {source} ends before it starts: "
+                                 "understood 2026-11-22 10:00:00+01:00 .. 2026-11-22 09:00:00+01:00")
+    assert "give both dates" in caught.value.hint
