@@ -162,6 +162,10 @@ def _start_web(args: argparse.Namespace, config: RunConfig, runner: Runner) -> O
     host, port = args.web
     settings = load_settings(run_config=config, flags={"host": host, "port": port})
     app = create_app(settings, live_provider=lambda: live_figures(runner))
-    server = start_in_background(app, host, port)
+    try:
+        server = start_in_background(app, host, port)
+    except UsageError as exc:  # its hint names fth-web's --port, which fth does not have
+        raise UsageError(str(exc), hint=f"give another port with --web [HOST:]PORT (--web {host}:0 picks a free one), "
+                                        f"or stop whatever is using {port}") from None
     log.info("live monitor on %s", server.url)
     return server

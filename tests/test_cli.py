@@ -1,5 +1,7 @@
 """The fth command line: exit statuses, precedence of flags over env over file, clear errors."""
 
+import socket
+
 from tests.fixtures.cli import http_job
 
 
@@ -56,3 +58,16 @@ def test_log_file_gets_full_detail_with_timestamps(fth_cli, write_config, source
     text = log_file.read_text()
     assert text.count("refused") >= 3  # the first at WARNING, the rest at DEBUG: all in the file
     assert text[:4].isdigit() and "fth.engine.recorder" in text
+
+
+def test_web_on_a_busy_port_hints_at_fths_own_flag(fth_cli, write_config, http_server, source_dir):
+    config = write_config({"jobs": [http_job("orders", http_server.url, source_dir, count=1)]})
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = fth_cli("-c", config, "--web", port, expect=2)
+    assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
+    assert "--port" not in result.stderr
+    assert "fth: hint: give another port with --web [HOST:]PORT (--web 127.0.0.1:0 picks a free one)" in result.stderr
+    assert http_server.requests == []

@@ -69,6 +69,34 @@ def test_overrides_set_run_and_job_keys(tmp_path, config_text):
     assert config.duration == 120 and config.jobs[0].rate == 5 and config.jobs[0].mode == "fire"
 
 
+@pytest.mark.parametrize("override, where", [
+    ("orders.rate=12/fortnight", "jobs[0] (orders).rate"),
+    ("*.rate=12/fortnight", "jobs[0] (orders).rate"),
+    ("duration=forever", "duration"),
+    ("tracking.ingress.port=many", "tracking.ingress.port"),
+])
+def test_a_bad_set_value_blames_the_option_not_a_line_of_the_file(tmp_path, config_text, source_dir, override,
+                                                                   where):
+    path = tmp_path / "job.yml"
+    tracking = "tracking:\n  ingress: {database: i, table: t}\n  egress: {database: e, table: t}\n"
+    path.write_text(config_text + tracking)
+    with pytest.raises(ConfigError) as caught:
+        load_run_config(str(path), [override])
+    message = str(caught.value)
+    assert message.startswith(f"--set {override}: {where}: "), message
+    assert str(path) not in message
+
+
+def test_a_misspelt_top_level_key_suggests_it_among_all_known_keys(tmp_path, config_text):
+    path = tmp_path / "job.yml"
+    path.write_text(config_text + "trackng:\n  ingress: {database: i}\n")
+    with pytest.raises(ConfigError) as caught:
+        load_run_config(str(path))
+    assert str(caught.value).startswith(f"{path}:8: trackng: unknown setting")
+    assert "tracking" in caught.value.expected.split(": ", 1)[1].split(", ")
+    assert caught.value.hint == "did you mean 'tracking'?"
+
+
 # Each case: (text to replace, replacement, line of the error, key in the message, words of the message)
 BAD_INPUTS = [
     ("    rate: 20/s\n", "    rate: 12/fortnight\n", 6, "rate", "unknown period 'fortnight'"),

@@ -67,6 +67,7 @@ def parse_run_config(data: MarkedDict, path: Optional[str], *, check_paths: bool
                               key=f"jobs[{len(seen)}].name", value=job.name,
                               hint=f"the first job named {job.name!r} is at line {seen[job.name]}")
         seen[job.name] = job.line or 0
+    tracking = top.section("tracking")  # read even when absent, so that a misspelt key suggests it
     config = RunConfig(
         path=path,
         jobs=jobs,
@@ -76,7 +77,7 @@ def parse_run_config(data: MarkedDict, path: Optional[str], *, check_paths: bool
         summary_json=top.get("summary_json", as_path, default=None),
         transfer_log=top.get("transfer_log", as_path, default=None),
         log_file=top.get("log_file", as_path, default=None),
-        tracking=parse_tracking(top.section("tracking")) if top.has("tracking") else None,
+        tracking=parse_tracking(tracking) if top.has("tracking") else None,
         web=data.get("web"),
     )
     top.get("web", default=None)
@@ -398,6 +399,7 @@ def parse_tracking(section: Section) -> TrackingConfig:
         merged = MarkedDict({**shared, **own.data})
         merged.line = own.line
         merged.key_lines = {**getattr(shared, "key_lines", {}), **getattr(own.data, "key_lines", {})}
+        merged.overridden = {**getattr(shared, "overridden", {}), **getattr(own.data, "overridden", {})}
         if timezone and "timezone" not in merged:
             merged["timezone"] = timezone
         dbs[role] = _parse_db(Section(merged, file=section.file, prefix=own.prefix), role)
@@ -413,22 +415,29 @@ def _apply_overrides(data: MarkedDict, overrides: Sequence[str], path: str) -> N
             raise ConfigError("an override must look like KEY=VALUE", key="--set", value=override,
                               expected="e.g. duration=5m or orders-http.rate=50/s")
         if "." not in key:
-            data[key] = value
+            _override(data, key, value, override)
             continue
         job_name, _, job_key = key.partition(".")
         jobs = [job for job in data.get("jobs") or [] if isinstance(job, dict)
                 and (job_name == "*" or str(job.get("name", "")).strip() == job_name)]
         if not jobs:
             if job_name in ("tracking", "web"):
-                _set_nested(data, key.split("."), value)
+                _set_nested(data, key.split("."), value, override)
                 continue
             raise ConfigError(f"--set names no job called {job_name!r}", file=path, key=key,
                               expected="JOB.KEY=VALUE with a job name from the file, or *.KEY=VALUE")
         for job in jobs:
-            job[job_key] = value
+            _override(job, job_key, value, override)
 
 
-def _set_nested(data: dict, keys: List[str], value: str) -> None:
+def _override(mapping: dict, key: str, value: str, option: str) -> None:
+    """Set ``key`` from ``--set option``; errors in it then name the option (see Section.error)."""
+    mapping[key] = value
+    if isinstance(mapping, MarkedDict):
+        mapping.overridden = {**getattr(mapping, "overridden", {}), key: option}
+
+
+def _set_nested(data: dict, keys: List[str], value: str, option: str) -> None:
     for key in keys[:-1]:
         child = data.get(key)
         if not isinstance(child, dict):
@@ -436,4 +445,4 @@ def _set_nested(data: dict, keys: List[str], value: str) -> None:
             child.line, child.key_lines = getattr(data, "line", None), {}
             data[key] = child
         data = child
-    data[keys[-1]] = value
+    _override(data, keys[-1], value, option)

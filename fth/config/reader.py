@@ -22,10 +22,12 @@ _MISSING = object()
 
 
 class MarkedDict(dict):
-    """A mapping that knows its own line and the line of each key (1-based)."""
+    """A mapping that knows its own line and the line of each key (1-based), and which keys
+    ``--set`` replaced (key → the option's text), so errors in those blame the option, not a line."""
 
     line: Optional[int] = None
     key_lines: Dict[str, int]
+    overridden: Dict[str, str]
 
 
 class MarkedList(list):
@@ -118,6 +120,10 @@ class Section:
 
     def error(self, key: str, problem: str, *, value: Any = None, expected: Optional[str] = None,
               hint: Optional[str] = None) -> ConfigError:
+        option = getattr(self.data, "overridden", {}).get(key)
+        if option is not None:
+            return ConfigError(problem, key=f"--set {option}: {self.key_path(key)}", value=value,
+                               expected=expected, hint=hint)
         return ConfigError(problem, file=self.file, line=self.line_of(key), key=self.key_path(key),
                            value=value, expected=expected, hint=hint)
 
