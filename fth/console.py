@@ -13,11 +13,14 @@ from fth.engine.runner import Runner
 from fth.faults import hint_for
 from fth.live import WINDOW as LIVE_WINDOW
 from fth.live import live_figures
-from fth.units import format_bytes, format_duration, format_rate
+from fth.log import ConsoleHandler, console_handler
+from fth.units import format_bytes, format_duration, format_rates
 
 log = logging.getLogger(__name__)
 
 LIVE_EVERY = 1.0  # seconds between live-view refreshes on a terminal
+BAR_WIDTH = 20
+COMPLETED = ("duration reached", "all jobs finished")  # stop reasons of a run that went to its end
 _ANSI = re.compile(r"\033\[[0-9;]*m")
 
 
@@ -80,21 +83,35 @@ class LiveView:
         self.tty = tty
         self.interval = LIVE_EVERY if tty else interval
         self._lines_drawn = 0
+        self._logs: Optional[ConsoleHandler] = None
         self._failed = False
         self._greenlet: Optional[gevent.Greenlet] = None
 
     def start(self) -> None:
+        self._logs = console_handler() if self.tty else None
+        if self._logs is not None:
+            self._logs.clear_live = self._erase
         self._greenlet = gevent.spawn(self._loop)
 
     def stop(self) -> None:
         if self._greenlet is not None:
             self._greenlet.kill()
             self._greenlet = None
+        if self._logs is not None:
+            self._logs.clear_live = None
+            self._logs = None
         if self.tty:
             try:
-                self._draw()  # the last state stays on screen above the summary
+                self._draw(final=True)  # the last state stays on screen above the summary
             except Exception:  # the view must never cost the summary
                 log.debug("live view failed", exc_info=True)
+
+    def _erase(self) -> None:
+        """Take the frame off the screen (a log line is about to be written where it was)."""
+        if self._lines_drawn:
+            self.stream.write(f"\033[{self._lines_drawn}F\033[J")
+            self.stream.flush()
+            self._lines_drawn = 0
 
     def _loop(self) -> None:
         while not self.runner.stopping.wait(timeout=self.interval):
@@ -104,22 +121,25 @@ class LiveView:
                 log.warning("live view failed; the run goes on", exc_info=not self._failed)
                 self._failed = True
 
-    def _progress(self) -> str:
+    def _progress(self, final: bool) -> str:
+        """The bar; the final frame is full when the run went to its end, and says why it stopped."""
         duration = self.runner.config.duration
         elapsed = self.runner.elapsed
+        reason = self.runner.stop_reason
+        ending = f" · {reason}" if final and reason else ""
         if duration:
-            done = min(1.0, elapsed / duration)
-            bar = "█" * int(done * 20) + "░" * (20 - int(done * 20))
-            return f"{bar} {format_duration(elapsed)} / {format_duration(duration)}"
-        return f"elapsed {format_duration(elapsed)} (Ctrl-C to stop)"
+            done = 1.0 if final and reason in COMPLETED else min(1.0, elapsed / duration)
+            filled = int(done * BAR_WIDTH)
+            bar = "█" * filled + "░" * (BAR_WIDTH - filled)
+            return f"{bar} {format_duration(elapsed)} / {format_duration(duration)}{ending}"
+        return f"elapsed {format_duration(elapsed)}{ending or ' (Ctrl-C to stop)'}"
 
-    def _draw(self) -> None:
+    def _draw(self, final: bool = False) -> None:
         style = self.style
-        rows = [[r["name"], f"{r['protocol']}/{r['mode']}", format_rate(r["target_rate_per_s"]),
-                 self._achieved(r), style.green(str(r["succeeded"])),
+        rows = [[r["name"], f"{r['protocol']}/{r['mode']}", *self._rates(r), style.green(str(r["succeeded"])),
                  style.red(str(r["failed"])) if r["failed"] else "0", _ms(r["p95_ms"]), str(r["in_flight"])]
                 for r in live_figures(self.runner)["jobs"]]
-        lines = [style.bold("fth ") + self._progress()]
+        lines = [style.bold("fth ") + self._progress(final)]
         lines += table(["job", "kind", "target", "achieved", "ok", "failed", "p95 ms", "in flight"], rows,
                        right=(2, 3, 4, 5, 6, 7))
         out = []
@@ -130,17 +150,18 @@ class LiveView:
         self.stream.flush()
         self._lines_drawn = len(lines)
 
-    def _achieved(self, row: Dict[str, Any]) -> str:
+    def _rates(self, row: Dict[str, Any]) -> List[str]:
+        """Target and achieved in one unit; achieved in yellow when well behind."""
         target, achieved = row["target_rate_per_s"], row["achieved_rate_per_s"]
-        text = format_rate(achieved)
+        target_text, achieved_text = format_rates(target, achieved)
         if target > 0 and achieved < 0.9 * target and self.runner.elapsed > LIVE_WINDOW:
-            return self.style.yellow(text)
-        return text
+            achieved_text = self.style.yellow(achieved_text)
+        return [target_text, achieved_text]
 
     def _log_lines(self) -> None:
         for r in live_figures(self.runner)["jobs"]:
             log.info("%s: target %s achieved %s ok %d failed %d p95 %s ms in flight %d", r["name"],
-                     format_rate(r["target_rate_per_s"]), format_rate(r["achieved_rate_per_s"]), r["succeeded"],
+                     *format_rates(r["target_rate_per_s"], r["achieved_rate_per_s"]), r["succeeded"],
                      r["failed"], _ms(r["p95_ms"]), r["in_flight"])
 
 
@@ -151,12 +172,12 @@ def render_summary(summary: Dict[str, Any], style: Style) -> List[str]:
     for job in summary["jobs"] + [dict(summary["total"], name="TOTAL", protocol="", mode="")]:
         latency = job["latency_ms"]
         behind = job["target_rate_per_s"] > 0 and job["achieved_rate_per_s"] < 0.98 * job["target_rate_per_s"]
-        achieved = format_rate(job["achieved_rate_per_s"])
+        target, achieved = format_rates(job["target_rate_per_s"], job["achieved_rate_per_s"])
         rows.append([
             job["name"], f"{job['protocol']}/{job['mode']}" if job["protocol"] else "",
             str(job["attempted"]), style.green(str(job["succeeded"])),
             style.red(str(job["failed"])) if job["failed"] else "0", str(job["not_sent"]),
-            format_rate(job["target_rate_per_s"]), style.yellow(achieved + " ▼") if behind else achieved,
+            target, style.yellow(achieved + " ▼") if behind else achieved,
             format_bytes(job["bytes"]), _ms(latency["avg"]), _ms(latency["p50"]), _ms(latency["p95"]),
             _ms(latency["p99"]), _ms(latency["max"]),
         ])
@@ -175,10 +196,10 @@ def render_summary(summary: Dict[str, Any], style: Style) -> List[str]:
                        right=(2,))
     if summary.get("breakpoint"):
         bp = summary["breakpoint"]
+        target, achieved = format_rates(bp["target_rate_per_s"], bp["achieved_rate_per_s"])
         lines += ["", style.red(f"Stop condition tripped: job {bp['job']}: {bp['condition']} after "
-                                f"{format_duration(bp['elapsed_s'])}, at a target rate of "
-                                f"{format_rate(bp['target_rate_per_s'])} "
-                                f"(achieved {format_rate(bp['achieved_rate_per_s'])})")]
+                                f"{format_duration(bp['elapsed_s'])}, at a target rate of {target} "
+                                f"(achieved {achieved})")]
     return lines
 
 

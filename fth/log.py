@@ -3,7 +3,7 @@
 import logging
 import os
 import sys
-from typing import Optional, TextIO
+from typing import Callable, Optional, TextIO
 
 import colorlog
 
@@ -20,6 +20,27 @@ def colour_wanted(stream: TextIO, no_color: bool = False) -> bool:
     if os.environ.get("FORCE_COLOR"):
         return True
     return hasattr(stream, "isatty") and stream.isatty()
+
+
+class ConsoleHandler(logging.StreamHandler):
+    """The terminal's log handler. A live view drawn on the same terminal sets ``clear_live`` to
+    erase itself before each record, so a log line takes the view's place and the next frame is
+    drawn below it (instead of the frame overwriting the line and leaving an old frame above)."""
+
+    clear_live: Optional[Callable[[], None]] = None
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if self.clear_live is not None:
+            self.clear_live()
+        super().emit(record)
+
+
+def console_handler() -> Optional[ConsoleHandler]:
+    """The terminal handler :func:`setup_logging` installed, if it writes to a terminal."""
+    for handler in logging.getLogger().handlers:
+        if isinstance(handler, ConsoleHandler) and getattr(handler.stream, "isatty", lambda: False)():
+            return handler
+    return None
 
 
 def verbosity_level(verbose: int, quiet: bool) -> int:
@@ -42,7 +63,7 @@ def setup_logging(
         if getattr(handler, "_fth", False):
             root.removeHandler(handler)
             handler.close()
-    console = logging.StreamHandler(stream)
+    console = ConsoleHandler(stream)
     if colour_wanted(stream, no_color):
         console.setFormatter(colorlog.ColoredFormatter(CONSOLE_FORMAT, log_colors=LEVEL_COLORS))
     else:

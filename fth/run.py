@@ -19,7 +19,7 @@ from fth.errors import UsageError
 from fth.log import colour_wanted, setup_logging
 from fth.status import ExitStatus
 from fth.summary import build_summary
-from fth.units import format_duration, format_rate
+from fth.units import format_duration, format_rate, format_rates
 
 log = logging.getLogger(__name__)
 
@@ -45,8 +45,9 @@ def resolve_config(args: argparse.Namespace) -> RunConfig:
 def describe_plan(config: RunConfig) -> List[str]:
     lines = [f"{len(config.jobs)} job(s), duration {format_duration(config.duration) if config.duration else 'open'}"]
     for job in config.jobs:
-        rate = f"ramp {format_rate(job.ramp.start)} → {format_rate(job.ramp.peak)} over " \
-               f"{format_duration(job.ramp.total_duration)}" if job.ramp else format_rate(job.rate)
+        rate = "ramp {} → {} over {}".format(*format_rates(job.ramp.start, job.ramp.peak),
+                                             format_duration(job.ramp.total_duration)) if job.ramp \
+            else format_rate(job.rate)
         target = getattr(job, "url", "") or f"{getattr(job, 'host', '')}:{getattr(job, 'port', '')}"
         lines.append(f"  {job.name}: {job.protocol} {job.mode} {rate} as {job.username} → {target}")
     return lines

@@ -7,7 +7,7 @@ Every parser accepts surrounding whitespace and any case of units, and raises
 
 import math
 import re
-from typing import Union
+from typing import List, Union
 
 _DURATION_UNITS = {
     "ms": 0.001, "msec": 0.001, "millisecond": 0.001, "milliseconds": 0.001,
@@ -110,11 +110,17 @@ def format_duration(seconds: float) -> str:
 
 def format_rate(per_second: float) -> str:
     """A rate in the unit that reads best: ``20.0/s``, ``12.0/min``, ``3.0/h``."""
-    if per_second >= 1 or per_second == 0:
-        return f"{per_second:.1f}/s"
-    if per_second * 60 >= 1:
-        return f"{per_second * 60:.1f}/min"
-    return f"{per_second * 3600:.1f}/h"
+    return format_rates(per_second)[0]
+
+
+def format_rates(*per_second: float) -> List[str]:
+    """Rates shown side by side (target and achieved) in one unit: the one that reads best for the
+    largest; smaller values keep two decimals (``1.2/s`` beside ``0.82/s``, not ``49.2/min``)."""
+    largest = max(per_second)
+    unit, factor = next(((unit, factor) for unit, factor in (("/s", 1), ("/min", 60), ("/h", 3600))
+                         if largest * factor >= 1 or largest == 0), ("/h", 3600))
+    return [f"{value * factor:.1f}{unit}" if value * factor >= 1 or value == 0 else f"{value * factor:.2f}{unit}"
+            for value in per_second]
 
 
 def format_bytes(count: float) -> str:

@@ -3,6 +3,8 @@
 import json
 import os
 import pty
+import re
+import signal
 import subprocess
 import sys
 
@@ -25,26 +27,75 @@ def _read_all(fd: int) -> bytes:
     return b"".join(chunks)
 
 
-def test_live_view_redraws_about_once_a_second_on_a_terminal(write_config, http_server, source_dir):
-    config = write_config({"jobs": [http_job("tty", http_server.url, source_dir, rate="10/s")]})
+def _on_terminal(*argv: str, interrupt_after: float = 0.0) -> subprocess.CompletedProcess:
+    """Run fth on a pseudo-terminal (optionally sending SIGINT after a while): exit status and output."""
     primary, secondary = pty.openpty()
     env = dict(os.environ, PYTHONPATH=os.getcwd(), TERM="xterm")
     env.pop("NO_COLOR", None)
-    process = subprocess.Popen([sys.executable, "-m", "fth", "-c", str(config), "--duration", "4s"],
+    process = subprocess.Popen([sys.executable, "-m", "fth", *argv],
                                stdin=secondary, stdout=secondary, stderr=secondary, env=env)
     os.close(secondary)
     reader = gevent.get_hub().threadpool.spawn(_read_all, primary)  # the server runs in this process
     with gevent.Timeout(60):
+        if interrupt_after:
+            gevent.sleep(interrupt_after)
+            process.send_signal(signal.SIGINT)
         while process.poll() is None:
             gevent.sleep(0.1)
         output = reader.get().decode(errors="replace")
     os.close(primary)
-    assert process.returncode == 0
+    return subprocess.CompletedProcess(argv, process.returncode, output)
+
+
+def _screen(output: str) -> list:
+    """What the terminal shows at the end: lines, cursor-up (ESC[nF), erase below (ESC[J); colours dropped."""
+    rows, row, fresh = [""], 0, True
+    for token in re.split(r"(\033\[\d*[A-Za-z]|\r?\n)", output):
+        code = re.fullmatch(r"\033\[(\d*)([A-Za-z])", token)
+        if token in ("\n", "\r\n"):
+            row, fresh = row + 1, True
+            rows += [""] * (row + 1 - len(rows))
+        elif code and code[2] == "F":
+            row, fresh = max(0, row - int(code[1] or 1)), True
+        elif code and code[2] == "J":
+            del rows[row + 1:]
+            rows[row], fresh = "", True
+        elif token and not code:
+            rows[row], fresh = (token if fresh else rows[row] + token), False
+    return rows
+
+
+def test_live_view_redraws_about_once_a_second_on_a_terminal(write_config, http_server, source_dir):
+    config = write_config({"jobs": [http_job("tty", http_server.url, source_dir, rate="10/s")]})
+    result = _on_terminal("-c", str(config), "--duration", "4s")
+    output = result.stdout
+    assert result.returncode == 0
     redraws = output.count("\033[")  # cursor-up sequences between frames
     frames = output.count("in flight")
     assert frames >= 3, output  # ~one frame a second over 4 s (and the last one)
     assert redraws > frames
     assert "tty" in output and "http/wait" in output and "Run summary" in output
+    bars = [line for line in _screen(output) if "░" in line or "█" in line]
+    assert len(bars) == 1 and re.fullmatch("fth █{20} [34][.0-9]*s / 4s · (duration reached|all jobs finished)",
+                                           bars[0]), bars  # the last frame: complete (it ended at 19/20)
+
+
+def test_log_lines_during_the_live_view_stay_on_screen_and_the_frame_is_drawn_once(write_config,
+                                                                                  make_http_server, source_dir):
+    """Ctrl-C: the "stopping" line used to be overwritten by the next frame, an old frame left above it."""
+    slow = make_http_server(delay=0.3)
+    config = write_config({"stop_timeout": "5s",
+                           "jobs": [http_job("tty", slow.url, source_dir, rate="5/s"),
+                                    http_job("closed", "http://127.0.0.1:9/x", source_dir, rate="1/s")]})
+    result = _on_terminal("-c", str(config), "--duration", "30s", interrupt_after=3.5)
+    assert result.returncode == 0
+    screen = _screen(result.stdout)
+    assert any("job closed: refused" in line for line in screen)  # logged while the view was on screen
+    assert any(line.endswith("stopping: SIGINT received") for line in screen)
+    bars = [line for line in screen if "░" in line or "█" in line]
+    assert len(bars) == 1 and bars[0].endswith("/ 30s · SIGINT received"), bars
+    assert screen.index(bars[0]) > max(i for i, line in enumerate(screen) if "stopping: SIGINT" in line)
+    assert sum("in flight" in line for line in screen) == 1
 
 
 def test_plain_progress_lines_when_not_a_terminal(fth_cli, write_config, http_server, source_dir):
@@ -67,6 +118,16 @@ def test_in_flight_transfers_past_the_stop_timeout_are_counted_as_aborted(fth_cl
     assert job["errors"] == {"aborted": job["attempted"]}
     assert job["attempted"] == job["succeeded"] + job["failed"] + job["not_sent"]
     assert job["in_flight"] == 0
+
+
+def test_a_summary_row_shows_target_and_achieved_in_one_unit():
+    job = {"name": "slow", "protocol": "http", "mode": "wait", "attempted": 3, "succeeded": 3, "failed": 0,
+           "not_sent": 0, "target_rate_per_s": 0.82, "achieved_rate_per_s": 1.2, "bytes": 10, "errors": {},
+           "latency_ms": {"min": 1, "avg": 2, "p50": 2, "p90": 3, "p95": 3, "p99": 4, "max": 5}}
+    summary = {"duration_s": 10, "stop_reason": "duration reached", "jobs": [job],
+               "total": {k: v for k, v in job.items() if k not in ("name", "protocol", "mode")}}
+    row = next(line for line in render_summary(summary, Style(False)) if line.startswith("slow"))
+    assert "0.82/s" in row and "1.2/s" in row and "/min" not in row
 
 
 def test_summary_tables_show_errors_with_hints_and_no_colour_when_disabled():

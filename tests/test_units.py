@@ -1,6 +1,6 @@
 import pytest
 
-from fth.units import format_duration, format_rate, parse_duration, parse_rate, parse_size
+from fth.units import format_duration, format_rate, format_rates, parse_duration, parse_rate, parse_size
 
 
 @pytest.mark.parametrize("text, per_second", [
@@ -37,3 +37,6 @@ def test_sizes_and_formatting():
         parse_size("lots")
     assert format_duration(5400) == "1h30m" and format_duration(2.5) == "2.5s"
     assert format_rate(20) == "20.0/s" and format_rate(0.5) == "30.0/min" and format_rate(1 / 3600) == "1.0/h"
+    assert format_rates(0.82, 1.2) == ["0.82/s", "1.2/s"]  # one unit for a row: not 49.2/min beside 1.2/s
+    assert format_rates(0.5, 0) == ["30.0/min", "0.0/min"] and format_rates(0, 0) == ["0.0/s", "0.0/s"]
+    assert format_rates(1 / 36000) == ["0.10/h"]
