@@ -19,7 +19,8 @@ setup(
     packages=find_packages(include=["fth", "fth.*", "fth_web", "fth_web.*"]),
     include_package_data=True,
     package_data={
-        "fth": ["report/templates/*", "py.typed"],
+        # example-config.yml and its sample-files/ ship in the package: `fth init` writes them out.
+        "fth": ["report/templates/*", "py.typed", "example-config.yml", "sample-files/*"],
         "fth_web": ["templates/*", "templates/**/*", "static/*", "static/**/*", "example.env"],
     },
     install_requires=[

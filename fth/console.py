@@ -203,14 +203,20 @@ def render_summary(summary: Dict[str, Any], style: Style) -> List[str]:
     return lines
 
 
+#: Run right after a run, fth-report waits this way for the egress rows of the last transfers
+#: (a system may take a while to process them): without it they would be listed as lost.
+REPORT_WAIT = ("--poll", "5s", "--settle", "2m")
+
+
 def report_command(config_path: Optional[str], started: datetime, ended: datetime) -> str:
-    """The fth-report command covering this run's window (local time, a little margin)."""
+    """The fth-report command covering this run's window (local time, a little margin), waiting
+    for the egress rows still to come (:data:`REPORT_WAIT`)."""
     start = (started - timedelta(seconds=1)).astimezone().strftime("%Y-%m-%d %H:%M:%S")
     end = (ended + timedelta(minutes=1)).astimezone().strftime("%Y-%m-%d %H:%M:%S")
     parts = ["fth-report"]
     if config_path:
         parts += ["-c", config_path]
-    parts += ["--from", start, "--to", end, "-o", "report.html"]
+    parts += ["--from", start, "--to", end, *REPORT_WAIT, "-o", "report.html"]
     return " ".join(shlex.quote(part) for part in parts)
 
 

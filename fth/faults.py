@@ -43,7 +43,10 @@ HINTS = {
     LOCAL_FILE: "a source file could not be read: check the source directory and permissions",
     PROTOCOL: "the server spoke an unexpected protocol: check the URL scheme and port",
     SSH_AUTH: "the server refused the login: check username, password or key",
-    HOST_KEY: "the server's host key is unknown or changed: check known_hosts or host_key_policy",
+    HOST_KEY: "the server's host key is unknown or changed: if it changed on purpose (a new server, or fth-target "
+              "with another --state-dir), remove the old key with ssh-keygen -R '[HOST]:PORT' -f KNOWN_HOSTS using "
+              "the name and file of the message (port 22: ssh-keygen -R HOST -f KNOWN_HOSTS); else check "
+              "known_hosts and host_key_policy",
     PERMISSION: "the server refused to write there: check the remote directory's permissions",
     NO_SUCH_DIR: "the remote directory does not exist: check remote_dir",
     DISK_FULL: "the server is out of space or quota",

@@ -75,6 +75,7 @@ def test_live_view_redraws_about_once_a_second_on_a_terminal(write_config, http_
     assert frames >= 3, output  # ~one frame a second over 4 s (and the last one)
     assert redraws > frames
     assert "tty" in output and "http/wait" in output and "Run summary" in output
+    assert "--poll 5s --settle 2m -o report.html" in output  # the printed fth-report waits for late egress rows
     bars = [line for line in _screen(output) if "░" in line or "█" in line]
     assert len(bars) == 1 and re.fullmatch("fth █{20} [34][.0-9]*s / 4s · (duration reached|all jobs finished)",
                                            bars[0]), bars  # the last frame: complete (it ended at 19/20)

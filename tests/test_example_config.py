@@ -8,9 +8,10 @@ import pytest
 
 from fth.config import load_run_config
 from fth.config.model import DbConfig, HttpJobConfig, RunConfig, SftpJobConfig, SourceConfig
+from fth.paths import target_store
 from fth_web.settings import DashboardDb, Features, RetryPolicy, load_settings
 
-EXAMPLE = Path(__file__).resolve().parent.parent / "example-config.yml"
+EXAMPLE = Path(__file__).resolve().parent.parent / "fth" / "example-config.yml"  # ships in the package
 TEXT = EXAMPLE.read_text()
 
 # dataclass field → the key users write, where they differ
@@ -53,6 +54,8 @@ def test_it_loads_as_shipped_with_the_values_it_shows():
     assert sftp.temp_name == ".{uuid}.part" and sftp.remote_name == "{uuid}_{filename}"
     assert config.duration == 60 and config.tracking.ingress.driver == "sqlite"
     assert config.tracking.egress.table == "egress_transfers"
+    # the store fth-target writes by default, wherever either program is started
+    assert config.tracking.ingress.path == config.tracking.egress.path == target_store()
 
 
 def test_the_web_section_is_valid():

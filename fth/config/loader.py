@@ -30,6 +30,7 @@ from fth.config.reader import (
     load_yaml,
 )
 from fth.errors import ConfigError
+from fth.paths import target_store
 from fth.templates import check_template
 from fth.units import DURATION_EXAMPLES, RATE_EXAMPLES, parse_duration
 
@@ -365,7 +366,7 @@ def _parse_db(section: Section, role: str) -> DbConfig:
         database=section.get("database", _sql_name, default=""),
         table=section.get("table", _sql_name, default="transfers"),
         columns=columns,
-        path=section.get("path", _local(section), default=None),
+        path=section.get("path", _local(section), default=target_store() if driver == "sqlite" else None),
         ssl_ca=section.get("ssl_ca", _local(section, must_exist=True), default=None),
         ssl_cert=section.get("ssl_cert", _local(section, must_exist=True), default=None),
         ssl_key=section.get("ssl_key", _local(section, must_exist=True), default=None),
@@ -377,8 +378,6 @@ def _parse_db(section: Section, role: str) -> DbConfig:
     section.done()
     if driver == "mysql" and not config.database:
         raise section.error("database", "is required", expected="the database holding the tracking table")
-    if driver == "sqlite" and not config.path:
-        raise section.error("path", "is required for driver: sqlite", expected="the SQLite file")
     return config
 
 

@@ -58,7 +58,9 @@ def build_parser() -> argparse.ArgumentParser:
                       help='both at once, e.g. "yesterday 14:00 .. 15:30" or "09:00 to 11:30"')
     wait = parser.add_argument_group("waiting for stragglers")
     wait.add_argument("--poll", type=duration_arg, metavar="TIME", env_var="FTH_POLL",
-                      help="re-query every TIME until every ingress row has its egress partner")
+                      help="re-query every TIME until every ingress row has its egress partner; use it right "
+                           "after a run (e.g. --poll 5s --settle 2m, as fth prints), else files still in "
+                           "processing are listed as lost")
     wait.add_argument("--settle", type=duration_arg, metavar="TIME", env_var="FTH_SETTLE", default=600.0,
                       help="with --poll: give up waiting after TIME (default 10m)")
     out = parser.add_argument_group("results")

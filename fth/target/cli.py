@@ -1,15 +1,19 @@
 """``fth-target``: run the built-in target until SIGINT/SIGTERM.
 
 Defaults: HTTP on 127.0.0.1:8880 (any path, POST/PUT), SFTP on 127.0.0.1:8822 (password
-``demo`` for any username, or any public key), tracking rows in ./fth-target.sqlite
-(tables ``ingress_transfers`` and ``egress_transfers``), UUID from header ``X-Transaction-ID``.
+``demo`` for any username, or any public key), UUID from header ``X-Transaction-ID``. Its state
+lives in one directory whatever the current one (``--state-dir``, default
+``$XDG_STATE_HOME/fth/target``, see :mod:`fth.paths`): the tracking rows (``fth-target.sqlite``,
+tables ``ingress_transfers`` and ``egress_transfers``) and the SFTP host key.
 """
 
 import argparse
 import logging
 import os
+import shlex
 import signal
 import sys
+from pathlib import Path
 from typing import List, Optional, Tuple
 from urllib.parse import unquote, urlsplit
 
@@ -22,13 +26,13 @@ from fth.config.loader import load_run_config
 from fth.config.model import DbConfig
 from fth.errors import FthError, UsageError
 from fth.log import setup_logging
+from fth.paths import TARGET_HOST_KEY, target_state_dir, target_store
 from fth.status import ExitStatus
-from fth.target.core import Target
+from fth.target.core import ListenError, Target
 from fth.target.settings import (
     DEFAULT_HTTP,
     DEFAULT_PASSWORD,
     DEFAULT_SFTP,
-    DEFAULT_STORE,
     DEFAULT_TEMP_PATTERN,
     DEFAULT_UUID_HEADER,
     DEFAULT_UUID_PATTERN,
@@ -43,13 +47,14 @@ log = logging.getLogger(__name__)
 
 EPILOG = """\
 examples:
-  fth-target                                   HTTP :8880, SFTP :8822, rows in ./fth-target.sqlite
+  fth-target                                   HTTP :8880, SFTP :8822, rows in STATE/fth-target.sqlite
   fth-target --delay 1s..5s --mix 80/15/5 --drop 1% --capacity 50/s
   fth-target --tracking-config job.yml --db-user writer --create-tables   write into the job's MySQL tracking DBs
   fth-target --dashboard mysql://writer@127.0.0.1:3306/dashboard          also fill dashboard.transactions
-read the rows with: fth-report / fth-web -c a job file whose tracking: uses driver: sqlite, path: fth-target.sqlite,
-table: ingress_transfers / egress_transfers.
-exit status: 0 stopped by SIGINT/SIGTERM · 1 runtime error · 2 usage error."""
+STATE is --state-dir: $XDG_STATE_HOME/fth/target, by default ~/.local/state/fth/target.
+read the rows with: fth-report / fth-web -c a job file whose tracking: uses driver: sqlite (no path: means
+this default store), table: ingress_transfers / egress_transfers.
+exit status: 0 stopped by SIGINT/SIGTERM · 1 runtime error · 2 usage error (also: a port in use)."""
 
 
 def _listener(text: str) -> Optional[Tuple[str, int]]:
@@ -77,9 +82,9 @@ def build_parser() -> argparse.ArgumentParser:
                       help=f"the SFTP password for every username (default {DEFAULT_PASSWORD!r}, or --password)")
     auth.add_argument("--authorized-keys", metavar="FILE", env_var="FTH_TARGET_AUTHORIZED_KEYS",
                       help="SFTP public keys allowed (OpenSSH format; default: any key)")
-    auth.add_argument("--host-key", metavar="FILE", env_var="FTH_TARGET_HOST_KEY", default="fth-target-host.key",
+    auth.add_argument("--host-key", metavar="FILE", env_var="FTH_TARGET_HOST_KEY",
                       help="SFTP host key; created there when missing, so clients with accept-new keep trusting "
-                           "it across restarts (default ./fth-target-host.key)")
+                           f"it across restarts (default STATE/{TARGET_HOST_KEY})")
     auth.add_argument("--uuid-header", default=DEFAULT_UUID_HEADER, metavar="NAME", env_var="FTH_TARGET_UUID_HEADER",
                       help=f"HTTP header holding the transaction UUID (default {DEFAULT_UUID_HEADER}; then the "
                            "multipart field 'uuid'; else a new one)")
@@ -103,8 +108,12 @@ def build_parser() -> argparse.ArgumentParser:
     behave.add_argument("--upload-dir", metavar="DIR", env_var="FTH_TARGET_UPLOAD_DIR",
                         help="keep the uploaded files here (default: discard the data)")
     store = parser.add_argument_group("tracking rows")
+    store.add_argument("--state-dir", metavar="DIR", env_var="FTH_TARGET_STATE_DIR",
+                       help=f"where the target keeps its state: the SQLite store and the SFTP host key (default "
+                            f"{target_state_dir()}: $XDG_STATE_HOME/fth/target); the same wherever it is started")
     store.add_argument("--store", metavar="FILE", env_var="FTH_TARGET_STORE",
-                       help=f"the SQLite file (default {DEFAULT_STORE}, unless writing to MySQL; 'off' for none)")
+                       help="the SQLite file (default STATE/fth-target.sqlite, unless writing to MySQL; 'off' for "
+                            "none)")
     store.add_argument("--tracking-config", metavar="JOB.YML", env_var="FTH_TARGET_TRACKING_CONFIG",
                        help="write into the tracking: databases of this job file (MySQL pair tables, or its SQLite)")
     store.add_argument("--db-user", metavar="USER", env_var="FTH_TARGET_DB_USER",
@@ -135,11 +144,24 @@ def dashboard_db(url: str, password: Optional[str]) -> DbConfig:
                     database=path[0], table=path[1] if len(path) > 1 else "transactions")
 
 
+def state_dir(args: argparse.Namespace) -> Path:
+    """The state directory (created, private to the user)."""
+    path = Path(args.state_dir).expanduser().resolve() if args.state_dir else target_state_dir()
+    try:
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"cannot create the state directory {path}: {exc.strerror or exc}",
+                         "give a writable one with --state-dir") from None
+    return path
+
+
 def settings_from_args(args: argparse.Namespace) -> TargetSettings:
+    state = state_dir(args)
     settings = TargetSettings(
         http=args.http, sftp=args.sftp, delay=args.delay, mix=args.mix, drop=args.drop, capacity=args.capacity,
         password=args.password, sftp_password=args.sftp_password or args.password or DEFAULT_PASSWORD,
-        authorized_keys=args.authorized_keys, host_key=args.host_key, upload_dir=args.upload_dir,
+        authorized_keys=args.authorized_keys, host_key=args.host_key or str(state / TARGET_HOST_KEY),
+        upload_dir=args.upload_dir, state_dir=str(state),
         uuid_header=args.uuid_header, uuid_pattern=args.uuid_pattern, temp_pattern=args.temp_pattern,
         tls_cert=args.tls_cert, tls_key=args.tls_key, seed=args.seed, create_tables=args.create_tables,
     )
@@ -170,7 +192,7 @@ def settings_from_args(args: argparse.Namespace) -> TargetSettings:
     if args.dashboard:
         settings.dashboard_db = dashboard_db(args.dashboard, args.dashboard_password)
     if store is None and settings.ingress_db is None and settings.dashboard_db is None:
-        store = DEFAULT_STORE
+        store = target_store(state)
     settings.store = None if store in (None, "off", "none") else store
     if settings.http is None and settings.sftp is None:
         raise UsageError("both listeners are off", "keep --http or --sftp")
@@ -179,7 +201,7 @@ def settings_from_args(args: argparse.Namespace) -> TargetSettings:
 
 def describe(target: Target) -> List[str]:
     settings = target.settings
-    lines = ["fth-target running (Ctrl-C to stop)"]
+    lines = ["fth-target running (Ctrl-C to stop)", f"  state  {settings.state_dir}"]
     if target.http is not None:
         auth = "basic auth with the configured password" if settings.password else "any user/password, or none"
         lines.append(f"  HTTP{'S' if target.https else ''}  {target.http_url}  (POST/PUT any path; {auth}; "
@@ -188,7 +210,8 @@ def describe(target: Target) -> List[str]:
         password = repr(DEFAULT_PASSWORD) if settings.sftp_password == DEFAULT_PASSWORD else "as configured"
         keys = "an authorized key" if settings.authorized_keys else "any key"
         lines.append(f"  SFTP   {target.sftp_host}:{target.sftp_port}  (any username; password {password} or {keys})")
-        lines.append(f"  host key  {target.sftp_known_hosts_line[:80]}…")
+        lines.append(f"  host key  {settings.host_key}: {target.sftp_known_hosts_line[:60]}…")
+        lines.append(f"            (a client that knew another key: {forget_host_key(target)})")
     if settings.store:
         lines.append(f"  rows   sqlite {target.store_path} (tables {settings.store_tables[0]}, "
                      f"{settings.store_tables[1]})")
@@ -201,6 +224,12 @@ def describe(target: Target) -> List[str]:
                  f"{mix.timeout:.0%}, drop {settings.drop:.1%}, capacity "
                  f"{f'{settings.capacity:g}/s' if settings.capacity else 'unlimited'}")
     return lines
+
+
+def forget_host_key(target: Target) -> str:
+    """The command that removes an old key of this server from a client's known_hosts."""
+    name = target.sftp_known_hosts_line.split()[0]
+    return f"ssh-keygen -R {shlex.quote(name)} -f THE_JOBS_KNOWN_HOSTS"
 
 
 def run(args: argparse.Namespace) -> int:
@@ -217,6 +246,9 @@ def run(args: argparse.Namespace) -> int:
         target = Target(settings)
         try:
             target.start()
+        except ListenError as exc:
+            raise UsageError(str(exc), f"another fth-target running? stop it, or pick another port with "
+                                       f"--{exc.listener.lower()} [HOST:]PORT") from None
         except OSError as exc:
             raise FthError(f"cannot listen: {exc.strerror or exc}",
                            "another fth-target running? pick other ports with --http/--sftp") from None

@@ -11,11 +11,12 @@
     # leaving the block stops the servers; files still "in processing" keep no egress row
 """
 
+import errno
 import logging
 import os
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
-from fth.errors import FthError
+from fth.errors import FthError, UsageError
 from fth.target.http_server import make_http_server
 from fth.target.settings import TargetSettings
 from fth.target.sftp_server import SftpListener
@@ -42,6 +43,14 @@ def build_sinks(settings: TargetSettings) -> List[Sink]:
     return sinks
 
 
+class ListenError(UsageError):
+    """A listener's address is in use or not available here: nothing was started."""
+
+    def __init__(self, listener: str, address: Tuple[str, int], reason: str) -> None:
+        self.listener = listener
+        super().__init__(f"cannot listen for {listener} on {address[0]}:{address[1]}: {reason}")
+
+
 class Target:
     """HTTP and SFTP listeners in front of one :class:`Tracker`; a context manager."""
 
@@ -59,18 +68,24 @@ class Target:
         if settings.upload_dir:
             os.makedirs(settings.upload_dir, exist_ok=True)
         self.tracker.start()
+        listener = ""
         try:
             if settings.http is not None:
+                listener = "HTTP"
                 self.http = make_http_server(settings, self.tracker)
                 self.http.start()
                 log.info("fth-target: HTTP%s on %s", "S" if self.https else "", self.http_url)
             if settings.sftp is not None:
+                listener = "SFTP"
                 self.sftp = SftpListener(settings, self.tracker)
                 self.sftp.start()
                 log.info("fth-target: SFTP on %s:%d (password or key auth, any username)",
                          self.sftp_host, self.sftp_port)
-        except BaseException:
+        except BaseException as exc:
             self.stop()
+            if isinstance(exc, OSError) and exc.errno in (errno.EADDRINUSE, errno.EADDRNOTAVAIL):
+                address = settings.http if listener == "HTTP" else settings.sftp
+                raise ListenError(listener, address, exc.strerror) from None
             raise
         self.running = True
         return self

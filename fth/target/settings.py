@@ -58,6 +58,7 @@ class TargetSettings:
     tls_key: Optional[str] = None
     ingress_server: str = "fth-target-ingress"
     egress_server: str = "fth-target-egress"
+    state_dir: Optional[str] = None  # fth-target's state directory (shown at start; see fth.paths)
     seed: Optional[int] = None  # for a repeatable status mix
     batch: int = 500  # rows per INSERT batch
     flush_interval: float = 0.2  # seconds the writer waits to fill a batch

@@ -4,6 +4,7 @@ import os
 import signal
 import socket
 import sqlite3
+import stat
 
 import gevent
 import pytest
@@ -13,7 +14,7 @@ import yaml
 from fth.errors import UsageError
 from fth.main import target_main
 from fth.target import Target, TargetSettings
-from fth.target.cli import build_parser, dashboard_db, settings_from_args
+from fth.target.cli import build_parser, dashboard_db, describe, settings_from_args
 from fth.target.settings import Mix, parse_capacity, parse_delay, parse_fraction, parse_mix
 from tests.fixtures.mariadb import free_port
 
@@ -45,13 +46,15 @@ def test_parse_mix_fraction_capacity():
     assert parse_capacity("none") is None
 
 
-def test_defaults(monkeypatch):
+def test_defaults(monkeypatch, state_home):
     for name in list(os.environ):
         if name.startswith("FTH_TARGET_"):
             monkeypatch.delenv(name)
     settings = settings_from_args(build_parser().parse_args([]))
     assert settings.http == ("127.0.0.1", 8880) and settings.sftp == ("127.0.0.1", 8822)
-    assert settings.store == "./fth-target.sqlite"
+    state = state_home / "fth" / "target"  # $XDG_STATE_HOME/fth/target, whatever the current directory
+    assert settings.state_dir == str(state) and stat.S_IMODE(state.stat().st_mode) == 0o700
+    assert settings.store == str(state / "fth-target.sqlite") and settings.host_key == str(state / "host.key")
     assert settings.sftp_password == "demo" and settings.password is None
     assert settings.uuid_header == "X-Transaction-ID"
     assert settings.delay == (0.5, 3.0) and settings.mix == Mix(0.9, 0.07, 0.03)
@@ -139,14 +142,41 @@ def test_run_until_sigterm(tmp_path, capsys):
         conn.close()
 
 
-def test_port_in_use_is_a_clear_error(tmp_path, capsys):
+@pytest.mark.parametrize("listener", ["http", "sftp"])
+def test_port_in_use_names_the_port_and_exits_2(tmp_path, capsys, listener):
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
         busy.listen(1)
         port = busy.getsockname()[1]
-        assert target_main(["--http", "0", "--sftp", str(port), "--store", str(tmp_path / "s.sqlite")]) == 1
-    err = capsys.readouterr().err
-    assert "fth-target: error: cannot listen" in err
+        flags = {"http": "0", "sftp": "0", listener: str(port)}
+        assert target_main(["--http", flags["http"], "--sftp", flags["sftp"], "--state-dir", str(tmp_path),
+                            "-q"]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert err[0] == f"fth-target: error: cannot listen for {listener.upper()} on 127.0.0.1:{port}: " \
+                     "Address already in use"
+    assert err[1] == f"fth-target: hint: another fth-target running? stop it, or pick another port with " \
+                     f"--{listener} [HOST:]PORT"
+
+
+def test_state_lives_in_one_directory_wherever_the_target_starts(tmp_path, monkeypatch, state_home):
+    """Started elsewhere, it used to make a new host key (clients: host key CHANGED) and a new store."""
+    lines = []
+    for cwd in ("a", "b"):
+        (tmp_path / cwd).mkdir()
+        monkeypatch.chdir(tmp_path / cwd)
+        settings = settings_from_args(build_parser().parse_args(["--http", "0", "--sftp", "0", "--delay", "0"]))
+        with Target(settings) as target:
+            lines.append(target.sftp_known_hosts_line.split(" ", 1)[1])
+            assert target.store_path == str(state_home / "fth" / "target" / "fth-target.sqlite")
+            described = describe(target)
+    assert lines[0] == lines[1]
+    assert list((tmp_path / "a").iterdir()) == [] and list((tmp_path / "b").iterdir()) == []
+    assert f"  state  {state_home / 'fth' / 'target'}" in described
+    assert any("ssh-keygen -R '[127.0.0.1]:" in line for line in described)
+    other = tmp_path / "other-state"
+    settings = settings_from_args(build_parser().parse_args(["--state-dir", str(other), "--host-key",
+                                                             str(tmp_path / "k")]))
+    assert settings.store == str(other / "fth-target.sqlite") and settings.host_key == str(tmp_path / "k")
 
 
 def test_unreachable_mysql_is_a_clear_error(tmp_path, capsys):
