@@ -13,7 +13,7 @@ from fth.target import Target, TargetSettings
 
 @pytest.fixture(autouse=True)
 def _in_a_temporary_directory(tmp_path: Path, monkeypatch) -> None:
-    """fth-target writes its default store and host key in the working directory: keep them out of the repo."""
+    """Whatever a test writes relative to the working directory stays out of the repo."""
     monkeypatch.chdir(tmp_path)
 
 
