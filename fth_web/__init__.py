@@ -32,6 +32,9 @@ def create_app(settings: Optional[WebSettings] = None, live_provider: Optional[L
                source: Optional[Source] = None) -> Flask:
     """Build the Flask app; ``source`` overrides the one the settings describe (tests, embedding)."""
     settings = settings or WebSettings()
+    log.info("fth-web: %s layout (%s), data from %s", settings.layout,
+             "as configured" if settings.layout_given else "chosen from the configuration",
+             "; ".join(describe_sources(settings)))
     app = Flask(__name__)
     app.config.from_mapping(
         SECRET_KEY=ensure_secret_key(settings),
@@ -43,7 +46,6 @@ def create_app(settings: Optional[WebSettings] = None, live_provider: Optional[L
     inner = source or make_source(settings)
     state = WebState(settings=settings, source=CachedSource(inner, settings.cache_s), live_provider=live_provider)
     app.extensions["fth_web"] = state
-    log.info("fth-web: %s layout, data from %s", settings.layout, "; ".join(describe_sources(settings)))
 
     from fth_web.views import admin, api, monitor, reports
 

@@ -2,16 +2,27 @@
 
 import argparse
 import logging
+import signal
 from typing import Any, Dict
 
-import configargparse
+import gevent
+from gevent.event import Event
 
+from fth import __version__
+from fth.cli import add_logging_options, new_parser
 from fth.config.reader import as_port
+from fth.config.web import LAYOUTS
 from fth.log import setup_logging
 from fth.status import ExitStatus
-from fth_web.settings import LAYOUTS, load_env_file, load_settings
+from fth_web.settings import load_env_file, load_settings
 
 log = logging.getLogger(__name__)
+
+EPILOG = """\
+settings: defaults < the web: section of the job file < .env < FTH_WEB_* variables < flags.
+Without --layout (and web.layout), a file with tracking: and no web.database shows the pair layout
+on the tracking databases.
+exit status: 0 stopped by SIGINT/SIGTERM · 1 runtime error · 2 usage or configuration error."""
 
 
 def _port(value: str) -> int:
@@ -29,30 +40,22 @@ def _layout(value: str) -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = configargparse.ArgumentParser(
-        prog="fth-web",
-        description="Live monitor of file transfers: recent transactions, stage statistics, database health. "
-                    "Settings come from the web: section of the job YAML, a .env file, FTH_WEB_* environment "
-                    "variables and these flags (flags win).",
-        default_config_files=[],
-        add_config_file_help=False,
-        add_env_var_help=False,
-        ignore_unknown_config_file_keys=True,
-    )
-    parser.add_argument("-c", "--config", metavar="FILE",
+    parser = new_parser("fth-web", "Live monitor of file transfers: recent transactions, stage statistics, "
+                                   "database health and the report form.", EPILOG)
+    parser.add_argument("--version", action="version", version=f"fth-web {__version__}")
+    parser.add_argument("-c", "--config", metavar="FILE", env_var="FTH_CONFIG",
                         help="job YAML; its web: and tracking: sections configure the monitor")
     parser.add_argument("--mock", action="store_true", default=None,
-                        help="show generated transactions instead of a database")
-    parser.add_argument("--host", metavar="HOST", help="address to listen on (default 127.0.0.1)")
-    parser.add_argument("--port", metavar="PORT", type=_port, help="port to listen on (default 8080; 0 = any free)")
-    parser.add_argument("--layout", type=_layout, metavar="{pair,dashboard}",
+                        help="show generated transactions instead of a database (env FTH_WEB_MOCK)")
+    parser.add_argument("--host", metavar="HOST", env_var="FTH_WEB_HOST",
+                        help="address to listen on (default 127.0.0.1)")
+    parser.add_argument("--port", metavar="PORT", type=_port, env_var="FTH_WEB_PORT",
+                        help="port to listen on (default 8080; 0 = any free)")
+    parser.add_argument("--layout", type=_layout, metavar="{pair,dashboard}", env_var="FTH_WEB_LAYOUT",
                         help="pair: the two tracking databases; dashboard: one dashboard.transactions table")
-    parser.add_argument("--env-file", metavar="FILE", help="read FTH_WEB_* settings from this file (default ./.env)")
-    group = parser.add_argument_group("output")
-    group.add_argument("-v", "--verbose", action="count", default=0, help="more detail (-vv: tracebacks)")
-    group.add_argument("-q", "--quiet", action="store_true", help="warnings and errors only")
-    group.add_argument("--log-file", metavar="FILE", help="also write a detailed log here")
-    group.add_argument("--no-color", action="store_true", help="no colours in the log")
+    parser.add_argument("--env-file", metavar="FILE", env_var="FTH_WEB_ENV_FILE",
+                        help="read FTH_WEB_* settings from this file (default ./.env)")
+    add_logging_options(parser)
     return parser
 
 
@@ -62,15 +65,23 @@ def flags_from(args: argparse.Namespace) -> Dict[str, Any]:
 
 def run(args: argparse.Namespace) -> int:
     from fth_web import create_app
-    from fth_web.server import serve_forever
+    from fth_web.server import start_in_background
 
     setup_logging(args.verbose, args.quiet, args.log_file, args.no_color)
     load_env_file(args.env_file)
     settings = load_settings(args.config, flags=flags_from(args))
     app = create_app(settings)
-    log.info("open http://%s:%d/ in a browser (Ctrl-C stops)", settings.host, settings.port)
+    stop = Event()
+    handlers = [gevent.signal_handler(signum, stop.set) for signum in (signal.SIGINT, signal.SIGTERM)]
     try:
-        serve_forever(app, settings.host, settings.port)
-    except KeyboardInterrupt:
-        log.info("fth-web stopped")
+        server = start_in_background(app, settings.host, settings.port)
+        log.info("open %s/ in a browser (Ctrl-C stops)", server.url)
+        try:
+            stop.wait()
+        finally:
+            server.stop()
+    finally:
+        for handler in handlers:
+            handler.cancel()
+    log.info("fth-web stopped")
     return int(ExitStatus.SUCCESS)

@@ -14,11 +14,11 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple, TypeVar
+from typing import Any, Callable, Dict, Iterator, Optional, Tuple, TypeVar
 
 import pymysql
 
-from fth_web.settings import RetryPolicy
+from fth.config.web import RetryPolicy
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -192,21 +192,3 @@ def _close_quietly(conn: Any) -> None:
 
 def _iso(moment: Optional[datetime]) -> Optional[str]:
     return moment.isoformat(timespec="seconds") if moment else None
-
-
-def mysql_connector(host: str, port: int, user: str, password: Optional[str], database: str,
-                    connect_timeout: float, read_timeout: float, **extra: Any) -> Callable[[], Any]:
-    """A function that opens one autocommit utf8mb4 pymysql connection (fresh reads on every query)."""
-
-    def connect() -> Any:
-        return pymysql.connect(
-            host=host, port=port, user=user, password=password or "", database=database,
-            connect_timeout=connect_timeout, read_timeout=read_timeout, write_timeout=read_timeout,
-            charset="utf8mb4", autocommit=True, **extra,
-        )
-
-    return connect
-
-
-def statuses(managers: List[ConnectionManager]) -> List[Dict[str, Any]]:
-    return [manager.status().as_dict() for manager in managers]

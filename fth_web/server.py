@@ -1,4 +1,4 @@
-"""Serve the app with gevent's WSGI server: standalone (``serve_forever``) or inside an fth run.
+"""Serve the app with gevent's WSGI server: for fth-web (until a signal) or inside an fth run.
 
 The access log is off (a wall screen polling every second would flood it); server
 errors go to this module's logger. ``start_in_background`` runs the server in a
@@ -87,12 +87,3 @@ def start_in_background(app: Any, host: str = "127.0.0.1", port: int = 0) -> Ser
     handle = ServerHandle(server)
     log.info("fth-web listening on %s", handle.url)
     return handle
-
-
-def serve_forever(app: Any, host: str = "127.0.0.1", port: int = 8080) -> None:
-    """Serve until interrupted (Ctrl-C raises KeyboardInterrupt to the caller)."""
-    handle = start_in_background(app, host, port)
-    try:
-        handle.server.serve_forever()
-    finally:
-        handle.stop()

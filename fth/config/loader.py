@@ -1,5 +1,6 @@
 """Build a :class:`RunConfig` from a YAML file, rejecting anything invalid up front."""
 
+import logging
 import os
 import re
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
@@ -29,6 +30,7 @@ from fth.config.reader import (
     as_text,
     load_yaml,
 )
+from fth.config.web import parse_web
 from fth.errors import ConfigError
 from fth.paths import target_store
 from fth.templates import check_template
@@ -38,25 +40,29 @@ PROTOCOLS = ("http", "sftp")
 MODES = ("wait", "fire")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 _SQL_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_$]*$")
+log = logging.getLogger(__name__)
 
 
-def load_run_config(path: str, overrides: Sequence[str] = (), *, check_paths: bool = True) -> RunConfig:
+def load_run_config(path: str, overrides: Sequence[str] = (), *, check_paths: bool = True,
+                    require_jobs: bool = True) -> RunConfig:
     """Read and validate the run described by the YAML file at ``path``.
 
     ``overrides`` are ``KEY=VALUE`` strings from ``--set``: ``duration=5m`` for a
     run-level key, ``JOB.KEY=VALUE`` for one job, ``*.KEY=VALUE`` for every job.
     ``check_paths=False`` skips checks of local files (source directories, keys),
     for tools such as fth-report that read the jobs but send nothing.
+    ``require_jobs=False`` accepts a file without jobs (fth-web needs only ``tracking:``/``web:``).
     """
     data = load_yaml(path)
     _apply_overrides(data, overrides, path)
-    return parse_run_config(data, path, check_paths=check_paths)
+    return parse_run_config(data, path, check_paths=check_paths, require_jobs=require_jobs)
 
 
-def parse_run_config(data: MarkedDict, path: Optional[str], *, check_paths: bool = True) -> RunConfig:
+def parse_run_config(data: MarkedDict, path: Optional[str], *, check_paths: bool = True,
+                     require_jobs: bool = True) -> RunConfig:
     top = Section(data, file=path)
     jobs_raw = top.items("jobs")
-    if not jobs_raw:
+    if not jobs_raw and require_jobs:
         raise top.error("jobs", "at least one job is required",
                         expected="a list of jobs, each with name, protocol, username, source and rate")
     job_lines = getattr(data.get("jobs"), "item_lines", [top.line_of("jobs")] * len(jobs_raw))
@@ -68,7 +74,11 @@ def parse_run_config(data: MarkedDict, path: Optional[str], *, check_paths: bool
                               key=f"jobs[{len(seen)}].name", value=job.name,
                               hint=f"the first job named {job.name!r} is at line {seen[job.name]}")
         seen[job.name] = job.line or 0
-    tracking = top.section("tracking")  # read even when absent, so that a misspelt key suggests it
+    for username, names in shared_usernames(jobs).items():
+        log.warning("%s: jobs %s share username %r: tracking rows carry only the username, so reports "
+                    "show them as one group %r", path or "config", ", ".join(names), username, " + ".join(names))
+    tracking_section = top.section("tracking")  # read even when absent, so that a misspelt key suggests it
+    tracking = parse_tracking(tracking_section) if top.has("tracking") else None
     config = RunConfig(
         path=path,
         jobs=jobs,
@@ -78,12 +88,19 @@ def parse_run_config(data: MarkedDict, path: Optional[str], *, check_paths: bool
         summary_json=top.get("summary_json", as_path, default=None),
         transfer_log=top.get("transfer_log", as_path, default=None),
         log_file=top.get("log_file", as_path, default=None),
-        tracking=parse_tracking(tracking) if top.has("tracking") else None,
-        web=data.get("web"),
+        tracking=tracking,
+        web=parse_web(top.section("web").data, path, tracking is not None, parse_db),
     )
-    top.get("web", default=None)
     top.done()
     return config
+
+
+def shared_usernames(jobs: Sequence[JobConfig]) -> Dict[str, List[str]]:
+    """username → the names of the jobs using it, for usernames used by more than one job."""
+    by_user: Dict[str, List[str]] = {}
+    for job in jobs:
+        by_user.setdefault(job.username, []).append(job.name)
+    return {user: names for user, names in by_user.items() if len(names) > 1}
 
 
 def _name(value: Any) -> str:
@@ -349,12 +366,14 @@ def _check_private_key(job: Section, path: str, passphrase: Optional[str]) -> No
         raise job.error("key_file", str(exc), value=path) from None
 
 
-def _parse_db(section: Section, role: str) -> DbConfig:
+def parse_db(section: Section, role: str, defaults: Optional[Dict[str, Any]] = None) -> DbConfig:
+    """One database (a tracking database or fth-web's dashboard database); ``defaults`` per role."""
+    base = DbConfig(role=role, **(defaults or {}))
     driver = section.get("driver", choices=("mysql", "sqlite"), default="mysql")
     columns = dict(DEFAULT_COLUMNS)
     col_section = section.section("columns")
     for logical in DEFAULT_COLUMNS:
-        columns[logical] = col_section.get(logical, _sql_name, default=DEFAULT_COLUMNS[logical])
+        columns[logical] = col_section.get(logical, sql_name, default=DEFAULT_COLUMNS[logical])
     col_section.done()
     config = DbConfig(
         role=role,
@@ -363,16 +382,16 @@ def _parse_db(section: Section, role: str) -> DbConfig:
         port=section.get("port", as_port, default=3306),
         user=section.get("user", as_text, default=""),
         password=section.secret("password"),
-        database=section.get("database", _sql_name, default=""),
-        table=section.get("table", _sql_name, default="transfers"),
+        database=section.get("database", sql_name, default=base.database),
+        table=section.get("table", sql_name, default=base.table),
         columns=columns,
         path=section.get("path", _local(section), default=target_store() if driver == "sqlite" else None),
         ssl_ca=section.get("ssl_ca", _local(section, must_exist=True), default=None),
         ssl_cert=section.get("ssl_cert", _local(section, must_exist=True), default=None),
         ssl_key=section.get("ssl_key", _local(section, must_exist=True), default=None),
         ssl_verify=section.get("ssl_verify", as_bool, default=True),
-        connect_timeout=section.get("connect_timeout", as_duration, default=10.0),
-        read_timeout=section.get("read_timeout", as_duration, default=300.0),
+        connect_timeout=section.get("connect_timeout", as_duration, default=base.connect_timeout),
+        read_timeout=section.get("read_timeout", as_duration, default=base.read_timeout),
         timezone=section.get("timezone", as_text, default=None),
     )
     section.done()
@@ -381,7 +400,8 @@ def _parse_db(section: Section, role: str) -> DbConfig:
     return config
 
 
-def _sql_name(value: Any) -> str:
+def sql_name(value: Any) -> str:
+    """A plain SQL identifier (table, database, column); the one check every database name passes."""
     text = as_text(value)
     if not _SQL_NAME.match(text):
         raise ValueError("is not a plain SQL name (letters, digits, _ and $)")
@@ -401,7 +421,7 @@ def parse_tracking(section: Section) -> TrackingConfig:
         merged.overridden = {**getattr(shared, "overridden", {}), **getattr(own.data, "overridden", {})}
         if timezone and "timezone" not in merged:
             merged["timezone"] = timezone
-        dbs[role] = _parse_db(Section(merged, file=section.file, prefix=own.prefix), role)
+        dbs[role] = parse_db(Section(merged, file=section.file, prefix=own.prefix), role)
     section.done()
     return TrackingConfig(**dbs)
 

@@ -189,7 +189,7 @@ class RunConfig:
     transfer_log: Optional[str] = None
     log_file: Optional[str] = None
     tracking: Optional[TrackingConfig] = None
-    web: Any = None  # the raw ``web:`` mapping, validated by fth_web.settings
+    web: Any = None  # fth.config.web.WebConfig (typed ``web:`` section; parse_run_config always sets it)
 
     def job(self, name: str) -> JobConfig:
         for job in self.jobs:

@@ -8,27 +8,20 @@ is left looking complete.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
-import json
 import logging
 import sys
-import time
-from typing import Any, Dict, List, Optional, Sequence, Set, Tuple
+from typing import Any
 
 from fth import __version__
 from fth.cli import add_logging_options, duration_arg, new_parser
 from fth.config.loader import load_run_config
 from fth.config.model import RunConfig
-from fth.errors import ConfigError, FthError, UsageError
+from fth.errors import ConfigError, FthError
 from fth.log import setup_logging
-from fth.report.compute import summarize
-from fth.report.pairing import Pairing, collect
-from fth.report.render import ReportContext, fmt_time, render_report_chunks, write_atomic
-from fth.report.summary_json import summary_dict
+from fth.report.engine import Report, ReportRequest, report_from_config
+from fth.report.render import write_atomic
 from fth.status import ExitStatus
 from fth.timespan import EXAMPLES, parse_timespan
-from fth.tracking import TrackingStore, open_store
-from fth.units import format_duration
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +29,6 @@ EPILOG = f"""\
 timespans: {EXAMPLES}.
 exit status: 0 report written · 1 database or I/O error (no report written) · 2 usage or configuration error.
 Only SELECT statements are sent, in read-only transactions."""
-SENT_OUTCOMES = ("ok",)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -68,6 +60,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="the HTML report to write (default report.html)")
     out.add_argument("--summary-json", metavar="FILE", env_var="FTH_REPORT_SUMMARY_JSON",
                      help="also write the figures as JSON to FILE")
+    src.add_argument("--username", metavar="NAME", env_var="FTH_REPORT_USERNAME",
+                     help="report only this user's rows (as fth-web's report form does)")
     out.add_argument("--transfer-log", metavar="FILE", env_var="FTH_TRANSFER_LOG",
                      help="fth's JSON-lines transfer log: list files sent that never reached ingress")
     out.add_argument("--title", metavar="TEXT", env_var="FTH_REPORT_TITLE", default="File transfer test report",
@@ -83,113 +77,33 @@ def _tracking(config: RunConfig) -> Any:
     return config.tracking
 
 
-def read_transfer_log(path: str, start: dt.datetime, end: dt.datetime) -> List[Dict[str, Any]]:
-    """Lines of fth's transfer log that were sent successfully within the window."""
-    lines: List[Dict[str, Any]] = []
-    try:
-        handle = open(path, encoding="utf-8")  # noqa: SIM115  (closed below)
-    except OSError as exc:
-        raise UsageError(f"cannot read transfer log {path}: {exc.strerror}") from None
-    with handle:
-        for number, text in enumerate(handle, 1):
-            if not text.strip():
-                continue
-            try:
-                line = json.loads(text)
-                when = dt.datetime.fromisoformat(str(line["time"]).replace("Z", "+00:00"))
-            except (ValueError, KeyError, TypeError):
-                raise UsageError(f"{path}:{number}: not a transfer-log line",
-                                 "expected JSON lines as written by fth --transfer-log") from None
-            if when.tzinfo is None:
-                when = when.astimezone()
-            if line.get("outcome") in SENT_OUTCOMES and start <= when < end and line.get("uuid"):
-                lines.append(line)
-    return lines
-
-
-def not_ingested(sent: Sequence[Dict[str, Any]], pairing: Pairing, ingress: TrackingStore) -> List[Dict[str, Any]]:
-    """Transfer-log lines whose UUID has no ingress row (looked up by UUID outside the window too)."""
-    seen: Set[str] = {r.uuid for r in pairing.pairs if r.uuid} | {r.uuid for r in pairing.ingress_only if r.uuid}
-    missing = [line for line in sent if str(line["uuid"]) not in seen]
-    if not missing:
-        return []
-    found = ingress.rows_by_uuid(str(line["uuid"]) for line in missing)
-    return [line for line in missing if str(line["uuid"]) not in found]
-
-
-def gather(ingress: TrackingStore, egress: TrackingStore, start: dt.datetime, end: dt.datetime,
-           poll: Optional[float], settle: float) -> Pairing:
-    """Pair once, or with ``poll`` re-query until every ingress row is paired or ``settle`` passes."""
-    pairing = collect(ingress, egress, start, end)
-    if not poll:
-        return pairing
-    deadline = time.monotonic() + settle
-    while pairing.ingress_only and time.monotonic() < deadline:
-        total = len(pairing.pairs) + len(pairing.ingress_only)
-        left = deadline - time.monotonic()
-        log.info("waiting for egress: %d of %d ingress rows paired, %d outstanding; next check in %s "
-                 "(giving up in %s)", len(pairing.pairs), total, len(pairing.ingress_only),
-                 format_duration(min(poll, left)), format_duration(max(left, 0)))
-        time.sleep(max(0.0, min(poll, left)))
-        pairing = collect(ingress, egress, start, end)
-    if pairing.ingress_only:
-        log.warning("%d ingress rows still have no egress partner after waiting %s",
-                    len(pairing.ingress_only), format_duration(settle))
-    else:
-        log.info("every ingress row has its egress partner")
-    return pairing
-
-
 def run(args: argparse.Namespace) -> int:
     setup_logging(args.verbose, args.quiet, args.log_file, args.no_color)
     start, end = parse_timespan(args.since, args.from_, args.to, args.span)
     config = load_run_config(args.config, args.overrides, check_paths=False)
-    tracking = _tracking(config)
-    jobs: List[Tuple[str, str, str]] = [(job.name, job.username, job.protocol) for job in config.jobs]
-    sent = read_transfer_log(args.transfer_log, start, end) if args.transfer_log else []
-    log.info("window %s .. %s", start.isoformat(timespec="seconds"), end.isoformat(timespec="seconds"))
-    with open_store(tracking.ingress) as ingress, open_store(tracking.egress) as egress:
-        ingress.check()
-        egress.check()
-        pairing = gather(ingress, egress, start, end, args.poll, args.settle)
-        lost = not_ingested(sent, pairing, ingress) if sent else []
-    user_to_job: Dict[str, str] = {}
-    for name, username, _protocol in jobs:
-        user_to_job.setdefault(username, name)
-    summary = summarize(pairing.records, jobs=user_to_job, window=(start.timestamp(), end.timestamp()))
-    notes = []
-    if pairing.partner_before_window:
-        notes.append(f"{pairing.partner_before_window} egress row(s) in the window belong to ingress rows "
-                     "that started before it and are not counted here.")
-    if args.transfer_log:
-        notes.append(f"Transfer log: {len(sent)} file(s) sent in the window, {len(lost)} never reached ingress.")
-    context = ReportContext(
-        title=args.title, jobs=jobs, ingress_only=pairing.ingress_only, egress_only=pairing.egress_only,
-        issues=pairing.issues, not_ingested=lost, notes=notes,
-        window_label=f"{fmt_time(start.timestamp(), False)} – {fmt_time(end.timestamp(), False)}",
-        meta={"Ingress": tracking.ingress.describe().split(" ", 1)[1],
-              "Egress": tracking.egress.describe().split(" ", 1)[1]},
-    )
-    document = summary_dict(summary, pairing, [(name, username) for name, username, _ in jobs], lost)
+    request = ReportRequest(start, end, config.jobs, username=args.username, poll=args.poll, settle=args.settle,
+                            transfer_log=args.transfer_log, title=args.title)
+    report = report_from_config(_tracking(config), request)
     try:
-        write_atomic(args.output, render_report_chunks(summary, context))
+        write_atomic(args.output, report.html_chunks())
         if args.summary_json:
-            write_atomic(args.summary_json, json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+            write_atomic(args.summary_json, report.json_text())
     except OSError as exc:
         raise FthError(f"cannot write {exc.filename or args.output}: {exc.strerror}",
                        "check the directory exists and is writable") from None
-    _print_result(args, summary, pairing)
+    _print_result(args, report)
     return int(ExitStatus.SUCCESS)
 
 
-def _print_result(args: argparse.Namespace, summary: Any, pairing: Pairing) -> None:
+def _print_result(args: argparse.Namespace, report: Report) -> None:
+    summary, pairing = report.summary, report.pairing
     total = summary.total
     rate = "—" if total.pass_rate is None else f"{total.pass_rate:.1f}%"
     lines = [f"report: {args.output}",
              f"  {total.files} pairs · {total.passed} passed · {total.failed} failed · {total.timeout} timed out · "
-             f"pass rate {rate}",
-             f"  {len(pairing.ingress_only)} ingress-only · {len(pairing.egress_only)} egress-only · "
-             f"{len(summary.unknown_users)} unknown user(s)"]
+             f"{total.lost} lost · pass rate {rate} (passed / (paired + lost))",
+             f"  {len(pairing.egress_only)} egress-only · {len(summary.unknown_users)} unknown user(s) · "
+             f"{len(pairing.issues)} data-quality issue(s)"]
     if args.summary_json:
         lines.append(f"summary: {args.summary_json}")
     if not args.quiet:

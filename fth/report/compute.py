@@ -27,7 +27,8 @@ class Record:
 
     ``status`` is the deciding status (egress); ``ingress_status`` the other stage's, if any.
     ``passed`` says whether the transfer counts as a pass; ``outcome`` refines a non-pass into
-    ``timeout`` (status contains TIMEOUT), ``pending`` (no status yet) or ``fail``.
+    ``timeout`` (status contains TIMEOUT), ``pending`` (no status yet, or ``in_progress``: e.g.
+    the dashboard's SUBMITTED) or ``fail``.
     ``kind`` is ``pair``, ``ingress_only`` or ``egress_only``; ``job`` is filled by :func:`summarize`.
     """
 
@@ -37,7 +38,7 @@ class Record:
     def __init__(self, username: Optional[str], filename: Optional[str], start: Optional[float],
                  end: Optional[float], status: Optional[str], passed: bool, *, size: Optional[int] = None,
                  uuid: Optional[str] = None, ingress_status: Optional[str] = None, kind: str = PAIR,
-                 job: Optional[str] = None) -> None:
+                 job: Optional[str] = None, in_progress: bool = False) -> None:
         self.username = username
         self.filename = filename
         self.start = start
@@ -49,7 +50,7 @@ class Record:
         self.ingress_status = ingress_status
         self.kind = kind
         self.job = job
-        self.outcome = outcome_of(status, passed)
+        self.outcome = PENDING if in_progress and not passed else outcome_of(status, passed)
 
     @property
     def transit(self) -> Optional[float]:
@@ -131,7 +132,8 @@ class GroupStats:
 
     name: str
     username: Optional[str] = None
-    files: int = 0
+    files: int = 0  # paired transfers
+    lost: int = 0  # ingress rows with no egress partner (after settling)
     outcomes: Dict[str, int] = field(default_factory=lambda: dict.fromkeys(OUTCOMES, 0))
     by_status: Dict[str, int] = field(default_factory=dict)
     by_pair_status: Dict[Tuple[str, str], int] = field(default_factory=dict)
@@ -160,8 +162,9 @@ class GroupStats:
 
     @property
     def pass_rate(self) -> Optional[float]:
-        """Percent of files that passed, None when there are none."""
-        return 100.0 * self.passed / self.files if self.files else None
+        """passed / (paired + lost) × 100; None when there are neither."""
+        attempted = self.files + self.lost
+        return 100.0 * self.passed / attempted if attempted else None
 
     @property
     def files_per_s(self) -> Optional[float]:
@@ -264,52 +267,69 @@ class Summary:
     timeline: List[Bucket] = field(default_factory=list)
     transit_histogram: List[Tuple[float, float, int]] = field(default_factory=list)
     unknown_users: List[Tuple[str, int]] = field(default_factory=list)  # (username, rows), most rows first
+    unknown_included: int = 0  # transfers (paired + lost) of unknown users counted in the total
     group_timelines: Dict[str, List[Bucket]] = field(default_factory=dict)
 
 
 def summarize(records: Sequence[Record], *, jobs: Optional[Mapping[str, str]] = None,
               window: Optional[Tuple[float, float]] = None, max_buckets: int = MAX_BUCKETS,
               total_name: str = "All transfers") -> Summary:
-    """Statistics of ``records`` overall and per group.
+    """Statistics of ``records`` overall and per group, in one pass over the records.
 
-    ``jobs`` maps username → job name: records get ``job`` set, groups are the jobs (in mapping
-    order; jobs with no records get empty stats), and usernames not in the mapping are listed in
-    ``unknown_users`` (rows of every kind counted). Without ``jobs``, groups are the usernames.
-    Only ``kind == "pair"`` records (the default kind) count in the statistics; unpaired ones are
-    carried in ``records`` for the transaction list and count towards ``unknown_users``.
+    ``jobs`` maps username → group name (a job, or "job-b + job-c" for jobs sharing a username):
+    records get ``job`` set, groups are the mapping's groups in order (empty ones included), and
+    usernames not in the mapping are listed in ``unknown_users`` (rows of every kind counted);
+    their transfers stay in the total, which says how many (``unknown_included``). Without
+    ``jobs``, groups are the usernames. ``pair`` records are the statistics; ``ingress_only``
+    records count as ``lost`` (pass rate = passed / (paired + lost)); ``egress_only`` records
+    are carried in ``records`` for the lists only.
     """
     unknown: Dict[str, int] = {}
     grouped: Dict[str, List[Record]] = {}
+    lost: Dict[str, int] = {}
     group_users: Dict[str, Optional[str]] = {}
     if jobs is not None:
         for username, job in jobs.items():
             grouped.setdefault(job, [])
             group_users.setdefault(job, username)
     paired: List[Record] = []
+    total_lost = unknown_included = 0
     for record in records:
         if jobs is not None:
             record.job = jobs.get(record.username or "")
             if record.job is None:
                 key = record.username if record.username is not None else "(NULL)"
                 unknown[key] = unknown.get(key, 0) + 1
-        if record.kind != PAIR:
+                unknown_included += record.kind != EGRESS_ONLY
+        if record.kind == EGRESS_ONLY:
+            continue
+        group = record.job if jobs is not None else (record.username or "(NULL)")
+        if record.kind == INGRESS_ONLY:
+            total_lost += 1
+            if group is not None:
+                lost[group] = lost.get(group, 0) + 1
+                grouped.setdefault(group, [])
+                group_users.setdefault(group, record.username)
             continue
         paired.append(record)
-        group = record.job if jobs is not None else (record.username or "(NULL)")
         if group is None:
             continue
         grouped.setdefault(group, []).append(record)
         group_users.setdefault(group, record.username)
     total = group_stats(total_name, paired)
+    total.lost = total_lost
     names = list(grouped) if jobs is not None else sorted(grouped)
     groups = [group_stats(name, grouped[name], group_users.get(name)) for name in names]
+    for stats in groups:
+        stats.lost = lost.get(stats.name, 0)
     if window is None:
         window = (total.first_start or 0.0, (total.last_end or total.first_start or 0.0) + 1.0)
     transits = [t for t in (r.transit for r in paired) if t is not None and t >= 0]
     summary = Summary(total=total, groups=groups, records=list(records), window_start=window[0],
                       window_end=window[1], timeline=timeline(paired, window[0], window[1], max_buckets),
                       transit_histogram=histogram(transits),
-                      unknown_users=sorted(unknown.items(), key=lambda item: (-item[1], item[0])))
+                      unknown_users=sorted(unknown.items(), key=lambda item: (-item[1], item[0])),
+                      unknown_included=unknown_included)
     for name in names:
         summary.group_timelines[name] = timeline(grouped[name], window[0], window[1], max_buckets)
     return summary

@@ -8,15 +8,22 @@ rows already fetched. Rules (SPEC "fth-report"):
 - egress rows in the window with no ingress partner anywhere are ``egress_only`` (an ingress
   partner that started before the window makes the row belong to an earlier window instead);
 - transit = egress endTime − ingress startTime; the egress status decides pass/fail;
-- quality issues: negative transit, NULL endTime, duplicated UUIDs, clock skew (egress started
-  before ingress).
+- a NULL or empty UUID never pairs: the row is a ``null_uuid`` issue;
+- of several rows with one UUID on one side, the earliest-started is used, the others are
+  ``duplicate_uuid`` issues;
+- quality issues also: negative transit (kept out of the transit statistics), NULL endTime,
+  clock skew (egress started before ingress), ``username_mismatch`` (the pair's two rows name
+  different users; the ingress username decides the job), ``bad_time`` (a stored time that is
+  no time: a zero date, unparseable text, an epoch out of range).
+
+Every issue carries the rows it is about, for the report's lists.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import Dict, Iterable, List, Optional, Tuple
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 from fth.report.compute import EGRESS_ONLY, INGRESS_ONLY, PAIR, Record
 from fth.tracking import TrackingRow, TrackingStore
@@ -25,6 +32,7 @@ log = logging.getLogger(__name__)
 
 PASS_STATUS = "SUCCESS"  # noqa: S105  (a status, not a password)
 NEGATIVE_TRANSIT, NULL_END, DUPLICATE_UUID, CLOCK_SKEW = "negative_transit", "null_end", "duplicate_uuid", "clock_skew"
+USERNAME_MISMATCH, NULL_UUID, BAD_TIME = "username_mismatch", "null_uuid", "bad_time"
 
 
 @dataclass
@@ -32,6 +40,7 @@ class QualityIssue:
     kind: str  # one of the constants above
     uuid: str
     detail: str
+    rows: Tuple[Tuple[str, TrackingRow], ...] = ()  # (role, row) of the rows concerned
 
 
 @dataclass
@@ -55,20 +64,41 @@ class Pairing:
         return counts
 
 
+def _of_user(rows: Iterable[TrackingRow], username: Optional[str]) -> Iterable[TrackingRow]:
+    return rows if username is None else (row for row in rows if row.username == username)
+
+
 def _ts(value) -> Optional[float]:
     return value.timestamp() if value is not None else None
 
 
-def _index(rows: Iterable[TrackingRow], role: str, issues: List[QualityIssue],
-           into: Optional[Dict[str, TrackingRow]] = None) -> Dict[str, TrackingRow]:
-    """UUID → first row; later rows with the same UUID are reported as duplicates."""
+def index_rows(rows: Iterable[TrackingRow], role: str, issues: List[QualityIssue],
+               into: Optional[Dict[str, TrackingRow]] = None) -> Dict[str, TrackingRow]:
+    """UUID → first row (rows come ordered by startTime); later rows with the same UUID are
+    ``duplicate_uuid`` issues, rows without a UUID ``null_uuid`` issues, unreadable times ``bad_time``."""
     found: Dict[str, TrackingRow] = {} if into is None else into
     for row in rows:
-        if row.uuid in found:
-            issues.append(QualityIssue(DUPLICATE_UUID, row.uuid, f"{role} has more than one row with this UUID"))
+        if row.bad:
+            issues.append(QualityIssue(BAD_TIME, row.uuid, f"{role}: {row.bad}", ((role, row),)))
+        if not row.uuid.strip():
+            issues.append(QualityIssue(NULL_UUID, "", f"{role} row without a UUID never pairs", ((role, row),)))
+            continue
+        first = found.get(row.uuid)
+        if first is not None:
+            issues.append(QualityIssue(DUPLICATE_UUID, row.uuid, f"{role} has more than one row with this UUID; "
+                                       "the earliest-started one is used", ((role, first), (role, row))))
             continue
         found[row.uuid] = row
     return found
+
+
+def partners(store: TrackingStore, uuids: Sequence[str], role: str,
+             issues: List[QualityIssue]) -> Dict[str, TrackingRow]:
+    """The rows of ``store`` with these UUIDs, one per UUID by the rules of :func:`index_rows`."""
+    if not uuids:
+        return {}
+    found = store.rows_by_uuid(uuids)
+    return index_rows((row for uuid in uuids for row in found.get(uuid, ())), role, issues)
 
 
 def make_pair(ingress: TrackingRow, egress: TrackingRow, issues: List[QualityIssue]) -> Record:
@@ -77,15 +107,21 @@ def make_pair(ingress: TrackingRow, egress: TrackingRow, issues: List[QualityIss
                     ingress.filename if ingress.filename is not None else egress.filename,
                     start, end, egress.status, egress.status == PASS_STATUS, uuid=ingress.uuid,
                     ingress_status=ingress.status, kind=PAIR)
-    if egress.end is None:
-        issues.append(QualityIssue(NULL_END, ingress.uuid, "egress endTime is NULL"))
+    both = (("ingress", ingress), ("egress", egress))
+    if egress.end is None and not egress.bad:
+        issues.append(QualityIssue(NULL_END, ingress.uuid, "egress endTime is NULL", both))
     elif start is not None and end is not None and end < start:
         issues.append(QualityIssue(NEGATIVE_TRANSIT, ingress.uuid,
-                                   f"egress ended {start - end:.3f}s before ingress started"))
+                                   f"egress ended {start - end:.3f}s before ingress started; "
+                                   "left out of the transit statistics", both))
     if ingress.start is not None and egress.start is not None and egress.start < ingress.start:
         issues.append(QualityIssue(CLOCK_SKEW, ingress.uuid,
                                    f"egress started {_ts(ingress.start) - _ts(egress.start):.3f}s "
-                                   "before ingress; are the servers' clocks in sync?"))
+                                   "before ingress; are the servers' clocks in sync?", both))
+    if ingress.username != egress.username:
+        issues.append(QualityIssue(USERNAME_MISMATCH, ingress.uuid,
+                                   f"ingress username {ingress.username!r}, egress username {egress.username!r}; "
+                                   "the ingress username decides the job", both))
     return record
 
 
@@ -110,8 +146,8 @@ def pair_rows(ingress: Dict[str, TrackingRow], egress: Dict[str, TrackingRow], e
             result.ingress_only.append(unpaired(in_row, INGRESS_ONLY))
         else:
             result.pairs.append(make_pair(in_row, out_row, result.issues))
-        if in_row.end is None:
-            result.issues.append(QualityIssue(NULL_END, uuid, "ingress endTime is NULL"))
+        if in_row.end is None and not in_row.bad:
+            result.issues.append(QualityIssue(NULL_END, uuid, "ingress endTime is NULL", (("ingress", in_row),)))
     elsewhere = set(ingress_elsewhere)
     for uuid in egress_in_window:
         if uuid in ingress:
@@ -123,23 +159,27 @@ def pair_rows(ingress: Dict[str, TrackingRow], egress: Dict[str, TrackingRow], e
     return result
 
 
-def collect(ingress_store: TrackingStore, egress_store: TrackingStore, start, end) -> Pairing:
-    """Read and pair the rows of the window ``[start, end)`` (see the module docstring)."""
+def collect(ingress_store: TrackingStore, egress_store: TrackingStore, start, end,
+            username: Optional[str] = None) -> Pairing:
+    """Read and pair the rows of the window ``[start, end)`` (see the module docstring).
+
+    ``username``: only that user's ingress rows and egress-only rows.
+    """
     issues: List[QualityIssue] = []
-    ingress = _index(ingress_store.rows_in_window(start, end), "ingress", issues)
-    egress = _index(egress_store.rows_in_window(start, end), "egress", issues)
+    ingress = index_rows(_of_user(ingress_store.rows_in_window(start, end), username), "ingress", issues)
+    egress = index_rows(_of_user(egress_store.rows_in_window(start, end), username), "egress", issues)
     in_window = list(egress)
     missing = [uuid for uuid in ingress if uuid not in egress]
     if missing:
         log.debug("looking up %d egress partners by UUID", len(missing))
-        late: Dict[str, List[TrackingRow]] = egress_store.rows_by_uuid(missing)
-        _index((rows for group in late.values() for rows in group), "egress", issues, egress)
+        egress.update(partners(egress_store, missing, "egress", issues))
     orphans = [uuid for uuid in in_window if uuid not in ingress]
     elsewhere: Tuple[str, ...] = ()
     if orphans:
         log.debug("looking up %d ingress partners outside the window", len(orphans))
         elsewhere = tuple(ingress_store.rows_by_uuid(orphans))
     result = pair_rows(ingress, egress, in_window, issues, elsewhere)
-    log.info("%d pairs, %d ingress-only, %d egress-only, %d data-quality issues",
+    result.issues.sort(key=lambda issue: (issue.kind, issue.uuid))
+    log.debug("%d pairs, %d ingress-only, %d egress-only, %d data-quality issues",
              len(result.pairs), len(result.ingress_only), len(result.egress_only), len(result.issues))
     return result

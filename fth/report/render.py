@@ -44,6 +44,8 @@ class ReportContext:
     group_label: str = "Job"
     stage_labels: Tuple[str, str] = ("Ingress", "Egress")
     notes: Sequence[str] = ()
+    unknown_rows: Sequence[Record] = ()  # rows whose username matches no job, listed as warnings
+    decimals: Optional[int] = None  # seconds shown to this many decimals (seed 002's dashboard: 1)
 
 
 def script_json(value: Any) -> Markup:
@@ -62,9 +64,11 @@ def fmt_time(epoch: Optional[float], millis: bool = True) -> str:
     return text + f".{value.microsecond // 1000:03d}" if millis else text
 
 
-def fmt_seconds(value: Optional[float]) -> str:
+def fmt_seconds(value: Optional[float], decimals: Optional[int] = None) -> str:
     if value is None:
         return "—"
+    if decimals is not None and abs(value) < 120:
+        return f"{value:.{decimals}f} s"
     if abs(value) < 1:
         return f"{value * 1000:.0f} ms"
     if abs(value) < 120:
@@ -179,11 +183,16 @@ def transaction_json(records: Sequence[Record], known_jobs: bool) -> Markup:
     return Markup("[" + ",".join(parts) + "]")  # noqa: S704  (chunks escaped by script_json)
 
 
-def _environment() -> jinja2.Environment:
+def fmt_datetime(value: Optional[dt.datetime]) -> str:
+    """A tracking row's time as local time, or — (the row's own datetime, for the data-quality list)."""
+    return "—" if value is None else fmt_time(value.timestamp())
+
+
+def _environment(decimals: Optional[int] = None) -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True,
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-    env.filters.update(time=fmt_time, seconds=fmt_seconds, pct=fmt_pct, bytes=format_bytes, rate=fmt_rate,
-                       num=lambda v: "—" if v is None else f"{v:,}")
+    env.filters.update(time=fmt_time, dtime=fmt_datetime, seconds=lambda v: fmt_seconds(v, decimals), pct=fmt_pct,
+                       bytes=format_bytes, rate=fmt_rate, num=lambda v: "—" if v is None else f"{v:,}")
     return env
 
 
@@ -206,7 +215,7 @@ def render_report_chunks(summary: Summary, context: Optional[ReportContext] = No
     generated = ctx.generated_at or dt.datetime.now().astimezone()
     known_jobs = bool(ctx.jobs)
     has_sizes = summary.total.sized_files > 0
-    template = _environment().get_template("report.html.j2")
+    template = _environment(ctx.decimals).get_template("report.html.j2")
     return template.generate(
         s=summary, ctx=ctx, version=fth.__version__, generated=generated.strftime("%Y-%m-%d %H:%M:%S %Z").strip(),
         window_label=ctx.window_label or f"{fmt_time(summary.window_start, False)} – "
@@ -219,6 +228,7 @@ def render_report_chunks(summary: Summary, context: Optional[ReportContext] = No
         egress_only=list(ctx.egress_only)[:EXCEPTION_LIST_LIMIT],
         issues=list(ctx.issues)[:EXCEPTION_LIST_LIMIT], issue_total=len(ctx.issues),
         not_ingested=list(ctx.not_ingested)[:EXCEPTION_LIST_LIMIT],
+        unknown_rows=list(ctx.unknown_rows)[:EXCEPTION_LIST_LIMIT],
         tx_json=transaction_json(summary.records, known_jobs),
         kinds={INGRESS_ONLY: "ingress only", EGRESS_ONLY: "egress only"},
     )

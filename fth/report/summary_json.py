@@ -23,24 +23,34 @@ def _pct(value: Optional[float]) -> Optional[float]:
 def group_dict(stats: GroupStats) -> Dict[str, Any]:
     return {
         "paired": stats.files, "passed": stats.passed, "failed": stats.failed, "timeout": stats.timeout,
-        "pending": stats.pending, "pass_rate": _pct(stats.pass_rate),
+        "pending": stats.pending, "lost": stats.lost, "pass_rate": _pct(stats.pass_rate),
         "transit_s": stats.transit.as_dict(3, TRANSIT_KEYS),
         "by_status": dict(sorted(stats.by_status.items())),
     }
 
 
-def summary_dict(summary: Summary, pairing: Any = None, jobs: Sequence[Tuple[str, str]] = (),
+def summary_dict(summary: Summary, pairing: Any = None, jobs: Sequence[Tuple[str, str, Sequence[str]]] = (),
                  not_ingested: Sequence[Dict[str, Any]] = ()) -> Dict[str, Any]:
-    """``{"window", "total", "jobs", "ingress_only", "egress_only", "unknown_users", ...}``."""
-    usernames = dict(jobs)
+    """``{"window", "total", "jobs", "ingress_only", "egress_only", "unknown_users", "data_quality", ...}``.
+
+    ``jobs``: (group name, username, job names) as :func:`fth.report.engine.job_groups` makes them;
+    a group of several jobs also lists ``job_names``. ``total.from_unknown_users`` is how many of
+    the total's transfers (paired + lost) belong to users without a job.
+    """
+    known = {name: (username, names) for name, username, names in jobs}
     job_list: List[Dict[str, Any]] = []
     for group in summary.groups:
-        entry = {"name": group.name, "username": usernames.get(group.name, group.username)}
+        username, names = known.get(group.name, (group.username, (group.name,)))
+        entry: Dict[str, Any] = {"name": group.name, "username": username}
+        if len(names) > 1:
+            entry["job_names"] = list(names)
         entry.update(group_dict(group))
         job_list.append(entry)
+    total = group_dict(summary.total)
+    total["from_unknown_users"] = summary.unknown_included
     document: Dict[str, Any] = {
         "window": {"from": _iso(summary.window_start), "to": _iso(summary.window_end)},
-        "total": group_dict(summary.total),
+        "total": total,
         "jobs": job_list,
         "ingress_only": sorted(r.uuid for r in getattr(pairing, "ingress_only", ())),
         "egress_only": sorted(r.uuid for r in getattr(pairing, "egress_only", ())),

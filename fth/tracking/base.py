@@ -26,21 +26,25 @@ class TrackingError(FthError):
 class TrackingRow:
     """One row of a tracking table.
 
-    ``uuid`` is a string; ``start``/``end`` are timezone-aware datetimes (``end`` may be None
-    while the transfer is in progress, ``start`` None only in broken data); ``status`` is the
-    stored text, stripped and upper-cased (``SUCCESS``, ``FAILED``, ``TIMEOUT``, ...) or None.
+    ``uuid`` is a string (``""`` for a NULL UUID); ``start``/``end`` are timezone-aware datetimes
+    (``end`` may be None while the transfer is in progress, ``start`` None only in broken data);
+    ``status`` is the stored text, stripped and upper-cased (``SUCCESS``, ``FAILED``, ``TIMEOUT``,
+    ...) or None. ``bad`` says which stored time could not be read (a zero date, text that is no
+    time, an epoch out of range); that time is None.
     """
 
-    __slots__ = ("end", "filename", "start", "status", "username", "uuid")
+    __slots__ = ("bad", "end", "filename", "start", "status", "username", "uuid")
 
     def __init__(self, uuid: str, username: Optional[str], filename: Optional[str],
-                 start: Optional[dt.datetime], end: Optional[dt.datetime], status: Optional[str]) -> None:
+                 start: Optional[dt.datetime], end: Optional[dt.datetime], status: Optional[str],
+                 bad: Optional[str] = None) -> None:
         self.uuid = uuid
         self.username = username
         self.filename = filename
         self.start = start
         self.end = end
         self.status = status
+        self.bad = bad  # why a stored time could not be read (it is None above), e.g. a zero date
 
     def as_tuple(self) -> Tuple[Any, ...]:
         return (self.uuid, self.username, self.filename, self.start, self.end, self.status)
@@ -92,6 +96,8 @@ def to_db_naive(value: dt.datetime, zone: dt.tzinfo) -> dt.datetime:
 
 
 def as_uuid_text(value: Any) -> str:
+    if value is None:
+        return ""
     if isinstance(value, (bytes, bytearray)):
         if len(value) == 16:
             return str(uuidlib.UUID(bytes=bytes(value)))
@@ -100,6 +106,7 @@ def as_uuid_text(value: Any) -> str:
 
 
 def as_datetime(value: Any, zone: dt.tzinfo) -> Optional[dt.datetime]:
+    """A stored time as an aware datetime; raises ValueError (or OverflowError/OSError) when it is none."""
     if value is None:
         return None
     if isinstance(value, dt.datetime):
@@ -113,14 +120,29 @@ def as_datetime(value: Any, zone: dt.tzinfo) -> Optional[dt.datetime]:
     return parsed.replace(tzinfo=zone) if parsed.tzinfo is None else parsed
 
 
+def _time(value: Any, zone: dt.tzinfo, column: str, bad: List[str]) -> Optional[dt.datetime]:
+    """:func:`as_datetime`, or None with a note in ``bad`` (one broken row never ends a report)."""
+    try:
+        moment = as_datetime(value, zone)
+        if moment is not None:
+            moment.timestamp()  # year 1 or 9999 in a zone may still be out of range
+        return moment
+    except (ValueError, TypeError, OverflowError, OSError):
+        shown = value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+        bad.append(f"{column} {shown[:40]!r} is not a time")
+        return None
+
+
 def make_row(raw: Sequence[Any], zone: dt.tzinfo) -> TrackingRow:
     uuid, username, filename, start, end, status = raw
     if status is not None:  # few distinct values: interned, so a million rows share them
         status = sys.intern((status.decode() if isinstance(status, bytes) else str(status)).strip().upper())
     if isinstance(username, str):
         username = sys.intern(username)
-    return TrackingRow(as_uuid_text(uuid), username, filename,
-                       as_datetime(start, zone), as_datetime(end, zone), status)
+    bad: List[str] = []
+    start_time, end_time = _time(start, zone, "startTime", bad), _time(end, zone, "endTime", bad)
+    return TrackingRow(as_uuid_text(uuid), username, filename, start_time, end_time, status,
+                       "; ".join(bad) or None)
 
 
 def error_hint(code: Optional[int], text: str, db: DbConfig) -> str:
@@ -258,7 +280,7 @@ class TrackingStore:
 
     def _uuid_batch(self, uuids: List[str]) -> Iterator[Tuple[Any, ...]]:
         marks = ", ".join([self.placeholder] * len(uuids))
-        sql = self._select(self.select_list, f"{self.col('uuid')} IN ({marks})")
+        sql = self._select(self.select_list, f"{self.col('uuid')} IN ({marks})", f"ORDER BY {self.col('start')}")
         return self._query(sql, uuids, "looking up rows by UUID")
 
     def recent(self, limit: int = 100, username: Optional[str] = None,

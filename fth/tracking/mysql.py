@@ -16,26 +16,41 @@ FETCH_BATCH = 2000
 UNKNOWN_TIME_ZONE = 1298
 
 
+def connect_kwargs(db: DbConfig) -> Dict[str, Any]:
+    """pymysql arguments for ``db``: autocommit utf8mb4, its timeouts and TLS options."""
+    kwargs: Dict[str, Any] = {
+        "host": db.host, "port": db.port, "user": db.user, "password": db.password or "",
+        "database": db.database, "charset": "utf8mb4", "autocommit": True,
+        "connect_timeout": max(1, round(db.connect_timeout)),
+        "read_timeout": max(1, round(db.read_timeout)),
+        "write_timeout": max(1, round(db.connect_timeout)),
+    }
+    if db.ssl_ca or db.ssl_cert or db.ssl_key:
+        kwargs.update(ssl_ca=db.ssl_ca, ssl_cert=db.ssl_cert, ssl_key=db.ssl_key,
+                      ssl_verify_cert=db.ssl_verify, ssl_verify_identity=db.ssl_verify)
+    return kwargs
+
+
+def connect(db: DbConfig) -> Any:
+    """One pymysql connection to ``db`` (the only place fth opens MySQL for reading); pymysql errors propagate."""
+    import pymysql
+
+    return pymysql.connect(**connect_kwargs(db))
+
+
+def session_zone(cur: Any) -> dt.timezone:
+    """The UTC offset of the server's session time zone, as a fixed zone (the one probe)."""
+    cur.execute("SELECT TIMESTAMPDIFF(MINUTE, UTC_TIMESTAMP(), NOW())")
+    (minutes,) = cur.fetchone()
+    return dt.timezone(dt.timedelta(minutes=int(minutes)))
+
+
 class MySQLStore(TrackingStore):
     """See :mod:`fth.tracking`. One connection, opened by ``open()``/``with``."""
 
     def __init__(self, db: DbConfig) -> None:
         super().__init__(db)
         self.conn: Any = None
-
-    def connect_kwargs(self) -> Dict[str, Any]:
-        db = self.db
-        kwargs: Dict[str, Any] = {
-            "host": db.host, "port": db.port, "user": db.user, "password": db.password or "",
-            "database": db.database, "charset": "utf8mb4", "autocommit": True,
-            "connect_timeout": max(1, round(db.connect_timeout)),
-            "read_timeout": max(1, round(db.read_timeout)),
-            "write_timeout": max(1, round(db.connect_timeout)),
-        }
-        if db.ssl_ca or db.ssl_cert or db.ssl_key:
-            kwargs.update(ssl_ca=db.ssl_ca, ssl_cert=db.ssl_cert, ssl_key=db.ssl_key,
-                          ssl_verify_cert=db.ssl_verify, ssl_verify_identity=db.ssl_verify)
-        return kwargs
 
     def open(self) -> MySQLStore:
         import pymysql
@@ -44,7 +59,7 @@ class MySQLStore(TrackingStore):
             return self
         log.debug("connecting to %s", self.db.describe())
         try:
-            self.conn = pymysql.connect(**self.connect_kwargs())
+            self.conn = connect(self.db)
             with self.conn.cursor() as cur:
                 cur.execute("SET SESSION TRANSACTION READ ONLY")
                 self._set_zone(cur)
@@ -57,9 +72,7 @@ class MySQLStore(TrackingStore):
         import pymysql
 
         if self.db.timezone is None:
-            cur.execute("SELECT TIMESTAMPDIFF(MINUTE, UTC_TIMESTAMP(), NOW())")
-            (minutes,) = cur.fetchone()
-            self.zone = dt.timezone(dt.timedelta(minutes=int(minutes)))
+            self.zone = session_zone(cur)
             log.debug("%s: server session time zone is UTC%s", self.db.role, offset_text(self.zone))
             return
         try:

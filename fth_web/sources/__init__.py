@@ -23,7 +23,7 @@ def make_source(settings: WebSettings) -> Source:
     if settings.mock:
         return MockSource(settings.layout, settings.mock_rate)
     if settings.layout == "dashboard":
-        if settings.database.configured:
+        if settings.database_configured:
             from fth_web.sources.dashboard import DashboardSource
 
             return DashboardSource(settings.database, settings.retry, settings.pool_size)
@@ -99,6 +99,9 @@ class CachedSource(Source):
 
     def report_rows(self, start, end, username):  # type: ignore[no-untyped-def]
         return self.inner.report_rows(start, end, username)
+
+    def report(self, request):  # type: ignore[no-untyped-def]
+        return self.inner.report(request)
 
     def fields(self) -> Tuple[str, ...]:
         return self.inner.fields()

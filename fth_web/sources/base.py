@@ -1,16 +1,20 @@
 """The one interface every data source implements, and what the layouts look like.
 
 A source answers the monitor's questions (recent rows, stage panels, connection
-states, usernames) and the report form's (rows in a window). Rows are plain dicts
-ready for JSON; the layout decides their keys (:data:`COLUMNS`) and statuses
-(:data:`STATUSES`). Panels are computed by :func:`dashboard_panels` /
-:func:`pair_panels` from per-status counts, so every source rounds the same way.
+states, usernames) and the report form's (a :class:`fth.report.engine.Report` for a
+window, and the raw rows for CSV). Rows are plain dicts ready for JSON; the layout
+decides their keys (:data:`COLUMNS`) and statuses (:data:`STATUSES`). Panels are
+computed by :func:`dashboard_panels` (per-status counts) and :func:`pair_panels`
+(fth's report engine), so every source rounds the same way.
 """
 
 from abc import ABC, abstractmethod
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Dict, Iterator, List, Optional, Tuple
+
+from fth.report.engine import Report, ReportRequest
 
 STATUSES: Dict[str, Tuple[str, ...]] = {
     "dashboard": ("BAD_REQUEST", "CD_UNAVAILABLE", "SUBMITTED", "COMPLETE", "TIMEOUT", "EP_UNAVAILABLE"),
@@ -120,6 +124,18 @@ class Source(ABC):
     def report_rows(self, start: datetime, end: datetime, username: Optional[str]) -> Iterator[Dict[str, Any]]:
         """Raw rows (keys :meth:`fields`) with ingress/start time in [start, end), oldest first."""
 
+    def report(self, request: ReportRequest) -> Report:
+        """The report of ``request``'s window and user: the pair layout pairs through fth's report
+        engine (:meth:`pair_report`); the dashboard layout summarises its rows."""
+        if self.layout == "dashboard":
+            from fth_web.reporting import dashboard_report
+
+            return dashboard_report(self.report_rows(request.start, request.end, request.username), request)
+        return self.pair_report(request)
+
+    def pair_report(self, request: ReportRequest) -> Report:
+        raise NotImplementedError(f"{type(self).__name__} has no pair layout")
+
     def clear(self) -> int:
         """Delete every row; returns how many were removed."""
         raise ReadOnlySource("this source is read-only")
@@ -194,30 +210,27 @@ def dashboard_panels(counts: Counts, window_min: int) -> List[Dict[str, Any]]:
     ]
 
 
-def pair_panels(ingress: Counts, egress: Counts, in_flight: int, window_min: int) -> List[Dict[str, Any]]:
-    """Ingress / in flight / egress for the two tracking databases; figures to 1 decimal."""
+def pair_panels(report: Report, window_min: int) -> List[Dict[str, Any]]:
+    """Ingress / in flight / egress of the window, every figure from fth's report engine; 1 decimal."""
     window_s = window_min * 60.0
-    e = egress.count
-    finished = sum(e.values())
-    transit_n = sum(egress.transit_n.values())
-    avg_transit = sum(egress.transit_sum.values()) / transit_n if transit_n else None
-    passed = e.get("SUCCESS", 0)
+    total = report.summary.total
+    ingress = Counter(record.ingress_status for record in report.pairing.pairs + report.pairing.ingress_only)
     return [
         {"key": "ingress", "title": "Ingress", "subtitle": "rows in the ingress database", "figures": [
-            _figure("Received", sum(ingress.count.values())),
-            _figure("Failed", ingress.count.get("FAILED", 0), status="FAILED"),
-            _figure("Timeout", ingress.count.get("TIMEOUT", 0), status="TIMEOUT"),
+            _figure("Received", total.files + total.lost),
+            _figure("Failed", ingress.get("FAILED", 0), status="FAILED"),
+            _figure("Timeout", ingress.get("TIMEOUT", 0), status="TIMEOUT"),
         ]},
         {"key": "cd", "title": "In flight", "subtitle": "no egress row yet", "figures": [
-            _figure("Pending", in_flight, status="PENDING"),
+            _figure("Pending", total.lost, status="PENDING"),
         ]},
         {"key": "egress", "title": "Egress", "subtitle": "the egress status decides", "figures": [
-            _figure("Success", passed, status="SUCCESS"),
-            _figure("Failed", e.get("FAILED", 0), status="FAILED"),
-            _figure("Timeout", e.get("TIMEOUT", 0), status="TIMEOUT"),
-            _figure("Pass rate", 100.0 * passed / finished if finished else None, "%"),
-            _figure("Avg transit", avg_transit, "s"),
-            _figure("Files/s", finished / window_s, "files/s"),
+            _figure("Success", total.passed, status="SUCCESS"),
+            _figure("Failed", total.failed, status="FAILED"),
+            _figure("Timeout", total.timeout, status="TIMEOUT"),
+            _figure("Pass rate", total.pass_rate, "%", hint="passed / (paired + no egress yet)"),
+            _figure("Avg transit", total.transit.avg, "s"),
+            _figure("Files/s", total.files / window_s, "files/s"),
         ]},
     ]
 
@@ -250,17 +263,6 @@ def count_dashboard(raws: List[Dict[str, Any]]) -> Counts:
     for raw in raws:
         counts.add(raw["status"], raw.get("file_size") or 0)
     return counts
-
-
-def count_pair(raws: List[Dict[str, Any]]) -> Tuple[Counts, Counts, int]:
-    ingress, egress, in_flight = Counts(), Counts(), 0
-    for raw in raws:
-        ingress.add(raw.get("ingress_status") or "SUCCESS")
-        if raw.get("egress_status"):
-            egress.add(raw["egress_status"], 0, seconds_between(raw.get("ingress_start"), raw.get("egress_end")))
-        else:
-            in_flight += 1
-    return ingress, egress, in_flight
 
 
 def pair_report_row(raw: Dict[str, Any]) -> Dict[str, Any]:

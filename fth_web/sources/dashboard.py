@@ -8,41 +8,30 @@ the status panel says why.
 """
 
 import logging
-import re
 from datetime import datetime
 from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 import pymysql.cursors
 
-from fth.errors import UsageError
-from fth_web.connections import ConnectionManager, DatabaseUnavailable, mysql_connector
-from fth_web.settings import DashboardDb, RetryPolicy
+from fth.config.model import DbConfig
+from fth.config.web import RetryPolicy
+from fth.tracking.mysql import connect
+from fth_web.connections import ConnectionManager, DatabaseUnavailable
 from fth_web.sources.base import DASHBOARD_FIELDS, Counts, Panels, Recent, Source, dashboard_panels, dashboard_row
 from fth_web.sources.memory import example_rows
 
 log = logging.getLogger(__name__)
-_SQL_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_$]*$")
 _SELECT = ", ".join(DASHBOARD_FIELDS)
-
-
-def quote_name(name: str) -> str:
-    if not _SQL_NAME.match(name):
-        raise UsageError(f"not a plain SQL name: {name!r}", hint="use letters, digits, _ and $ only")
-    return f"`{name}`"
 
 
 class DashboardSource(Source):
     layout = "dashboard"
     kind = "database"
 
-    def __init__(self, db: DashboardDb, retry: RetryPolicy, pool_size: int = 4) -> None:
-        self.db = db
-        self.table = f"{quote_name(db.database)}.{quote_name(db.table)}"
-        self.manager = ConnectionManager(
-            "dashboard", db.describe(),
-            mysql_connector(db.host, db.port, db.user, db.password, db.database, db.connect_timeout,
-                            db.read_timeout),
-            retry, pool_size=pool_size)
+    def __init__(self, db: DbConfig, retry: RetryPolicy, pool_size: int = 4) -> None:
+        self.db = db  # database and table names were checked by fth.config (plain SQL names)
+        self.table = f"`{db.database}`.`{db.table}`"
+        self.manager = ConnectionManager("dashboard", db.describe(), lambda: connect(db), retry, pool_size=pool_size)
 
     # -- helpers ---------------------------------------------------------------------
     def _query(self, sql: str, params: tuple = ()) -> List[Dict[str, Any]]:

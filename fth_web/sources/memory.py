@@ -4,12 +4,13 @@ import threading
 from datetime import datetime, timedelta
 from typing import Any, Dict, Iterator, List, Optional
 
+from fth.report.engine import Report, ReportRequest, build_report
+from fth_web.reporting import memory_stores
 from fth_web.sources.base import (
     Panels,
     Recent,
     Source,
     count_dashboard,
-    count_pair,
     dashboard_panels,
     dashboard_row,
     pair_panels,
@@ -73,12 +74,16 @@ class MemorySource(Source):
         return [raw for raw in self._snapshot() if raw[key] >= since]
 
     def panels(self, window_min: int) -> Panels:
-        raws = self._window(window_min)
         if self.layout == "dashboard":
-            stages = dashboard_panels(count_dashboard(raws), window_min)
+            stages = dashboard_panels(count_dashboard(self._window(window_min)), window_min)
         else:
-            stages = pair_panels(*count_pair(raws), window_min=window_min)
+            now = self._now()  # rows are never in the future: the window ends just after now
+            request = ReportRequest(now - timedelta(minutes=window_min), now + timedelta(seconds=1))
+            stages = pair_panels(self.pair_report(request), window_min)
         return Panels(window_min=window_min, stages=stages, examples=self.examples, notice=self.notice)
+
+    def pair_report(self, request: ReportRequest) -> Report:
+        return build_report(*memory_stores(self._snapshot(), f"{self.kind} data"), request)
 
     def usernames(self) -> List[str]:
         return sorted({raw["username"] for raw in self._snapshot()})

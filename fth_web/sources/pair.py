@@ -2,32 +2,28 @@
 
 Each database has its own :class:`~fth_web.connections.ConnectionManager` (a small
 pool of read-only ``TrackingStore`` connections, reconnecting with backoff), so one
-database can be down while the other is shown as up. Ingress rows are paired with
-egress rows by UUID; the egress status decides, PENDING means no egress row yet.
+database can be down while the other is shown as up. Rows are paired by fth's report
+engine (:mod:`fth.report.pairing`: which row partners which, duplicates, NULL UUIDs);
+the panels and the report form are :func:`fth.report.engine.build_report` itself.
 """
 
 import logging
 from datetime import datetime, timedelta, timezone
-from typing import Any, Dict, Iterable, Iterator, List, Optional
+from typing import Any, Dict, Iterator, List, Optional
 
 from fth.config.model import DbConfig, TrackingConfig
+from fth.config.web import RetryPolicy
+from fth.report.engine import Report, ReportRequest, build_report
+from fth.report.pairing import QualityIssue, partners
 from fth.tracking import TrackingError, TrackingRow, open_store
 from fth_web.connections import DB_ERRORS, ConnectionManager, DatabaseUnavailable
-from fth_web.settings import RetryPolicy
-from fth_web.sources.base import (
-    Counts,
-    Panels,
-    Recent,
-    Source,
-    pair_panels,
-    pair_report_row,
-    pair_row,
-)
-from fth_web.sources.memory import example_rows
+from fth_web.sources.base import Panels, Recent, Source, pair_panels, pair_report_row, pair_row
+from fth_web.sources.memory import ExampleSource
 
 log = logging.getLogger(__name__)
 PARTNER_BATCH = 1000
 PENDING_OVERFETCH = 5  # PENDING filter: read this many times the limit of newest ingress rows
+SKEW_ALLOWANCE = timedelta(minutes=5)  # panels: rows stamped a little ahead of this machine's clock count too
 
 
 def _local(moment: Optional[datetime]) -> Optional[datetime]:
@@ -58,6 +54,7 @@ class PairSource(Source):
     def __init__(self, tracking: TrackingConfig, retry: RetryPolicy, pool_size: int = 2) -> None:
         self.managers = {role: self._manager(getattr(tracking, role), retry, pool_size)
                          for role in ("ingress", "egress")}
+        self.examples = ExampleSource("pair")
 
     @staticmethod
     def _manager(db: DbConfig, retry: RetryPolicy, pool_size: int) -> ConnectionManager:
@@ -65,26 +62,21 @@ class PairSource(Source):
                                  pool_size=pool_size, errors=(TrackingError, *DB_ERRORS))
 
     # -- helpers ---------------------------------------------------------------------
-    def _partners(self, role: str, uuids: List[str]) -> Dict[str, TrackingRow]:
-        if not uuids:
-            return {}
-        found = self.managers[role].run(lambda store: store.rows_by_uuid(uuids))
-        return {uuid: rows[-1] for uuid, rows in found.items()}
+    def _partners(self, role: str, rows: List[TrackingRow]) -> Dict[str, TrackingRow]:
+        uuids = [row.uuid for row in rows if row.uuid.strip()]
+        issues: List[QualityIssue] = []  # the table shows rows; the report lists the issues
+        return self.managers[role].run(lambda store: partners(store, uuids, role, issues)) if uuids else {}
 
-    def _pairs(self, ingress_rows: Iterable[TrackingRow]) -> List[Dict[str, Any]]:
-        ingress_rows = list(ingress_rows)
-        egress = self._partners("egress", [row.uuid for row in ingress_rows])
+    def _pairs(self, ingress_rows: List[TrackingRow]) -> List[Dict[str, Any]]:
+        egress = self._partners("egress", ingress_rows)
         return [_raw(row, egress.get(row.uuid)) for row in ingress_rows]
-
-    def _examples(self, exc: DatabaseUnavailable) -> List[Dict[str, Any]]:
-        return list(reversed(example_rows(self.layout, datetime.now())))
 
     # -- Source ----------------------------------------------------------------------
     def recent(self, limit: int, username: Optional[str] = None, status: Optional[str] = None) -> Recent:
         try:
             if status in ("SUCCESS", "FAILED", "TIMEOUT"):
                 egress_rows = self.managers["egress"].run(lambda s: s.recent(limit, username=username, status=status))
-                ingress = self._partners("ingress", [row.uuid for row in egress_rows])
+                ingress = self._partners("ingress", egress_rows)
                 raws = [_raw(ingress.get(row.uuid), row) for row in egress_rows]
                 raws.sort(key=lambda r: r["ingress_start"] or r["egress_start"] or datetime.min, reverse=True)
             else:
@@ -94,31 +86,23 @@ class PairSource(Source):
                 if status == "PENDING":
                     raws = [r for r in raws if not r["egress_status"]][:limit]
         except DatabaseUnavailable as exc:
-            rows = [dict(pair_row(r), example=True) for r in self._examples(exc)]
-            return Recent(rows=rows[:limit], examples=True,
-                          notice=f"Database unavailable — showing example rows. {exc}")
+            rows = self.examples.recent(limit).rows
+            return Recent(rows=rows, examples=True, notice=f"Database unavailable — showing example rows. {exc}")
         return Recent(rows=[pair_row(raw) for raw in raws])
+
+    def pair_report(self, request: ReportRequest) -> Report:
+        """fth-report's report of the window, on pooled connections (raises DatabaseUnavailable)."""
+        return self.managers["ingress"].run(
+            lambda ingress: self.managers["egress"].run(lambda egress: build_report(ingress, egress, request)))
 
     def panels(self, window_min: int) -> Panels:
         end = datetime.now(timezone.utc)
-        start = end - timedelta(minutes=window_min)
-        ingress, egress, in_flight = Counts(), Counts(), 0
+        request = ReportRequest(end - timedelta(minutes=window_min), end + SKEW_ALLOWANCE)
         try:
-            rows = self.managers["ingress"].run(lambda s: list(s.rows_in_window(start, end + timedelta(minutes=5))))
-            for raw in self._pairs(rows):
-                ingress.add(raw["ingress_status"] or "UNKNOWN")
-                if raw["egress_status"]:
-                    transit = (raw["egress_end"] - raw["ingress_start"]).total_seconds() \
-                        if raw["egress_end"] and raw["ingress_start"] else None
-                    egress.add(raw["egress_status"], 0, transit)
-                else:
-                    in_flight += 1
+            return Panels(window_min, pair_panels(self.pair_report(request), window_min))
         except DatabaseUnavailable as exc:
-            from fth_web.sources.base import count_pair
-
-            stages = pair_panels(*count_pair(self._examples(exc)), window_min=window_min)
+            stages = self.examples.panels(window_min).stages
             return Panels(window_min, stages, examples=True, notice=f"Database unavailable — example figures. {exc}")
-        return Panels(window_min, pair_panels(ingress, egress, in_flight, window_min))
 
     def connections(self) -> List[Dict[str, Any]]:
         return [manager.status().as_dict() for manager in self.managers.values()]

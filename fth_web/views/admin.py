@@ -56,7 +56,7 @@ def _target() -> str:
     state = web_state()
     if state.source.kind == "mock":
         return "the mock data held in memory"
-    if state.source.layout == "dashboard" and state.settings.database.configured:
+    if state.source.layout == "dashboard" and state.settings.database_configured:
         return state.settings.database.describe()
     return "the example rows"
 

@@ -19,7 +19,7 @@ from fth_web.sources.base import WINDOWS_MIN
 log = logging.getLogger(__name__)
 bp = Blueprint("api", __name__, url_prefix="/api")
 
-MAX_USERNAME = 100
+MAX_USERNAME = 255  # the tracking tables' VARCHAR(255): any stored username can be asked for
 
 
 class BadParameter(ValueError):
@@ -54,9 +54,14 @@ def _json(source: Any, key: Tuple[Any, ...], body: Callable[[], str]) -> Respons
     return Response(text, mimetype="application/json")
 
 
+def exact_username(raw: Optional[str]) -> Optional[str]:
+    """A username exactly as given (stored names may have spaces at either end); blank means none."""
+    return raw if raw and raw.strip() else None
+
+
 def _filters() -> Tuple[Optional[str], Optional[str]]:
     state = web_state()
-    username = (request.args.get("username") or "").strip() or None
+    username = exact_username(request.args.get("username"))
     status = (request.args.get("status") or "").strip().upper() or None
     if (username or status) and not state.settings.features.filtering:
         raise BadParameter("filtering is disabled in this monitor's settings")

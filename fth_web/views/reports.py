@@ -1,8 +1,9 @@
-"""The report form: a datetime range (default the last 24 h), a user or all, CSV and/or HTML.
+"""The report form: a datetime range (default the last 24 h), a user or all, CSV, HTML and/or JSON.
 
-CSV is the raw rows with headers, streamed from the database. HTML is built by the
-shared report engine of fth-report (see :mod:`fth_web.reporting`). Bad input is
-shown on the form, never as an error page.
+CSV is the raw rows with headers, streamed from the database. HTML and JSON come from one
+:class:`fth.report.engine.Report` (the pair layout: fth-report's engine on the tracking
+databases, so ``format=json`` is byte for byte the ``fth-report --summary-json`` document of the
+same window and user). Bad input is shown on the form, never as an error page.
 """
 
 import itertools
@@ -13,14 +14,16 @@ from typing import Any, Dict, List, Optional, Tuple
 
 from flask import Blueprint, Response, render_template, request, stream_with_context, url_for
 
+from fth.report.engine import Report, ReportRequest
 from fth_web import web_state
 from fth_web.connections import DatabaseUnavailable
 from fth_web.csvout import csv_lines
+from fth_web.views.api import MAX_USERNAME, exact_username
 
 log = logging.getLogger(__name__)
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
-FORMATS = ("csv", "html")
+FORMATS = ("csv", "html", "json")
 MAX_RANGE = timedelta(days=400)
 _INPUT_FORMATS = ("%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d")
 
@@ -63,7 +66,7 @@ def read_form(args: Any) -> ReportForm:
     form = ReportForm(
         start_text=(args.get("from") or defaults.start_text).strip()[:40],
         end_text=(args.get("to") or defaults.end_text).strip()[:40],
-        username=(args.get("username") or "").strip(),
+        username=exact_username(args.get("username")) or "",
         formats=[f.strip().lower() for f in args.getlist("format") if f.strip()],
     )
     form.start = parse_moment(form.start_text)
@@ -77,14 +80,14 @@ def read_form(args: Any) -> ReportForm:
             form.errors.append("From must be earlier than To.")
         elif form.end - form.start > MAX_RANGE:
             form.errors.append(f"The range may span at most {MAX_RANGE.days} days.")
-    if len(form.username) > 100:
-        form.errors.append("Username must be at most 100 characters.")
-        form.username = form.username[:100]
+    if len(form.username) > MAX_USERNAME:
+        form.errors.append(f"Username must be at most {MAX_USERNAME} characters.")
+        form.username = form.username[:MAX_USERNAME]
     unknown = [f for f in form.formats if f not in FORMATS]
     if unknown:
-        form.errors.append(f"Unknown format {unknown[0][:20]!r}: choose CSV and/or HTML.")
+        form.errors.append(f"Unknown format {unknown[0][:20]!r}: choose CSV, HTML and/or JSON.")
     if not form.formats:
-        form.errors.append("Choose at least one format: CSV or HTML.")
+        form.errors.append("Choose at least one format: CSV, HTML or JSON.")
     return form
 
 
@@ -118,7 +121,7 @@ def generate() -> Any:
     try:
         if form.formats[0] == "csv":
             return _csv_response(form)
-        return _html_response(form)
+        return _report_response(form, form.formats[0])
     except DatabaseUnavailable as exc:
         form.errors.append(f"The report could not be read from the database: {exc}")
         return _render(form, 503)
@@ -126,7 +129,9 @@ def generate() -> Any:
 
 def _filename(form: ReportForm, ext: str) -> str:
     assert form.start and form.end
-    who = "".join(ch for ch in form.username if ch.isalnum() or ch in "-_.") or "all-users"
+    # ASCII only: an HTTP header cannot carry other characters (a Cyrillic username made this a 500)
+    who = "".join(ch for ch in form.username if ch.isascii() and (ch.isalnum() or ch in "-_.")) or "user"
+    who = who if form.username else "all-users"
     return f"fth-report_{who}_{form.start:%Y%m%d-%H%M}_{form.end:%Y%m%d-%H%M}.{ext}"
 
 
@@ -142,13 +147,15 @@ def _csv_response(form: ReportForm) -> Response:
     return Response(stream_with_context(body), mimetype="text/csv", headers=headers)
 
 
-def _html_response(form: ReportForm) -> Response:
-    from fth_web.reporting import render_html_report
-
-    source = web_state().source
-    rows = list(source.report_rows(form.start, form.end, form.username or None))
-    html = render_html_report(rows, source.layout, form.start, form.end, form.username or None,
-                              web_state().settings.title)
-    log.info("report: HTML %s .. %s user %s, %d rows", form.start, form.end, form.username or "(all)", len(rows))
-    return Response(html, mimetype="text/html",
-                    headers={"Content-Disposition": f'inline; filename="{_filename(form, "html")}"'})
+def _report_response(form: ReportForm, fmt: str) -> Response:
+    assert form.start is not None and form.end is not None
+    state = web_state()
+    request = ReportRequest(form.start, form.end, state.settings.jobs, username=form.username or None,
+                            title=f"{state.settings.title} — transaction report")
+    report: Report = state.source.report(request)
+    log.info("report: %s %s .. %s user %s, %d transfers", fmt.upper(), form.start, form.end,
+             form.username or "(all)", report.summary.total.files + report.summary.total.lost)
+    disposition = {"Content-Disposition": f'inline; filename="{_filename(form, fmt)}"'}
+    if fmt == "json":
+        return Response(report.json_text(), mimetype="application/json", headers=disposition)
+    return Response("".join(report.html_chunks()), mimetype="text/html", headers=disposition)

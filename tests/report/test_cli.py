@@ -34,7 +34,9 @@ def test_summary_totals_are_exact(known):
     total = doc["total"]
     assert (total["paired"], total["passed"], total["failed"], total["timeout"]) == (
         len(values), dataset.PASSED, dataset.FAILED, dataset.TIMED_OUT)
-    assert total["pass_rate"] == round(100 * dataset.PASSED / len(values), 2) == 71.43
+    assert total["lost"] == len(dataset.INGRESS_ONLY) == 2
+    assert total["pass_rate"] == round(100 * dataset.PASSED / (len(values) + 2), 2) == 55.56  # passed/(paired+lost)
+    assert total["from_unknown_users"] == 2  # carol's pair and dave's lost file
     transit = total["transit_s"]
     assert transit["min"] == min(values) == 1.0
     assert transit["max"] == max(values) == 120.0
@@ -56,16 +58,19 @@ def test_summary_per_job(known):
     jobs = {job["name"]: job for job in doc["jobs"]}
     assert list(jobs) == ["orders-http", "partner-sftp"]
     alice, bob = jobs["orders-http"], jobs["partner-sftp"]
-    assert (alice["username"], alice["paired"], alice["passed"], alice["pass_rate"]) == ("alice", 4, 2, 50.0)
+    assert (alice["username"], alice["paired"], alice["passed"], alice["lost"], alice["pass_rate"]) == (
+        "alice", 4, 2, 1, 40.0)
     assert (alice["transit_s"]["min"], alice["transit_s"]["avg"], alice["transit_s"]["max"]) == (2.0, 5.5, 10.0)
-    assert (bob["username"], bob["paired"], bob["passed"], bob["pass_rate"]) == ("bob", 2, 2, 100.0)
+    assert (bob["username"], bob["paired"], bob["passed"], bob["lost"], bob["pass_rate"]) == ("bob", 2, 2, 0, 100.0)
     assert bob["transit_s"]["max"] == 120.0  # egress row after the window end, fetched by UUID
 
 
 def test_html_shows_the_same_figures(known):
     doc, html = known
     overall = html.split('id="overall"', 1)[1].split("</section>", 1)[0]
-    assert re.search(r'data-kpi="pass_rate">71\.4 %<', overall)
+    assert re.search(r'data-kpi="pass_rate">55\.6 %<', overall)
+    assert "= passed / (paired + lost)" in overall
+    assert re.search(r'data-kpi="lost">2<', overall)
     assert re.search(r'data-kpi="paired">7<', overall)
     assert re.search(r'data-kpi="passed">5<', overall)
     assert re.search(r'data-kpi="failed">1<', overall)
@@ -96,7 +101,7 @@ def test_stdout_summary(tmp_path, tracking_db, capsys):
     code, out, _ = run_report(tmp_path, tracking_db)
     assert code == 0
     stdout = capsys.readouterr().out
-    assert "7 pairs · 5 passed · 1 failed · 1 timed out · pass rate 71.4%" in stdout
+    assert "7 pairs · 5 passed · 1 failed · 1 timed out · 2 lost · pass rate 55.6% (passed / (paired + lost))" in stdout
     assert str(out) in stdout
 
 

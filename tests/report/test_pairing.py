@@ -3,7 +3,7 @@
 import datetime as dt
 
 from fth.report.compute import EGRESS_ONLY, INGRESS_ONLY
-from fth.report.pairing import CLOCK_SKEW, DUPLICATE_UUID, NEGATIVE_TRANSIT, NULL_END, _index, collect, pair_rows
+from fth.report.pairing import CLOCK_SKEW, DUPLICATE_UUID, NEGATIVE_TRANSIT, NULL_END, index_rows, collect, pair_rows
 from fth.tracking import TrackingRow
 
 UTC = dt.timezone.utc
@@ -39,7 +39,7 @@ def test_unpaired_rows_on_both_sides():
 
 def test_quality_checks():
     issues = []
-    ingress = _index([row("neg", 10, 11), row("null", 0, None), row("dup", 0, 1), row("dup", 0, 1),
+    ingress = index_rows([row("neg", 10, 11), row("null", 0, None), row("dup", 0, 1), row("dup", 0, 1),
                       row("skew", 10, 11)], "ingress", issues)
     egress = {"neg": row("neg", 5, 8), "null": row("null", 1, None), "dup": row("dup", 1, 2),
               "skew": row("skew", 9, 20)}

@@ -1,0 +1,200 @@
+"""The one report engine: tracking databases + jobs + window → one :class:`Report`.
+
+``fth-report``, ``fth --demo`` and fth-web's pair layout (its report form and its panels) call
+:func:`build_report` (or :func:`report_from_config`, which opens the stores); nothing else pairs
+rows or assembles figures, so every path gives the same document for the same rows.
+
+Steps: read and pair the window's rows (:func:`fth.report.pairing.collect`), optionally re-query
+until every ingress row has its partner or the settle time passes, cross-check fth's transfer
+log, map usernames to jobs (jobs sharing a username form one group, "job-b + job-c"), compute
+the statistics in one pass (:func:`fth.report.compute.summarize`) and build the HTML context
+and the ``--summary-json`` document from that one result.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Any, Dict, Iterator, List, Optional, Sequence, Set, Tuple
+
+from fth.config.model import TrackingConfig
+from fth.errors import UsageError
+from fth.report.compute import Summary, summarize
+from fth.report.pairing import Pairing, collect
+from fth.report.render import ReportContext, fmt_time, render_report_chunks
+from fth.report.summary_json import summary_dict
+from fth.tracking import TrackingStore, open_store
+from fth.units import format_duration
+
+log = logging.getLogger(__name__)
+
+SENT_OUTCOMES = ("ok",)
+DEFAULT_TITLE = "File transfer test report"
+
+
+@dataclass(frozen=True)
+class JobGroup:
+    """The jobs of one username: reports can tell transfers apart only by username."""
+
+    name: str  # "orders" or, for jobs sharing a username, "job-b + job-c"
+    username: str
+    protocol: str  # "http", or "http/sftp" for a mixed group
+    jobs: Tuple[str, ...]
+
+
+def job_groups(jobs: Sequence[Any]) -> List[JobGroup]:
+    """Jobs (anything with ``name``, ``username``, ``protocol``) grouped by username, in file order."""
+    by_user: Dict[str, List[Any]] = {}
+    for job in jobs:
+        by_user.setdefault(job.username, []).append(job)
+    groups = []
+    for username, members in by_user.items():
+        protocols = "/".join(dict.fromkeys(job.protocol for job in members))
+        groups.append(JobGroup(" + ".join(job.name for job in members), username, protocols,
+                               tuple(job.name for job in members)))
+    return groups
+
+
+@dataclass
+class ReportRequest:
+    """What to report on. ``start``/``end`` may be aware or naive (naive: this machine's local time)."""
+
+    start: dt.datetime
+    end: dt.datetime
+    jobs: Sequence[Any] = ()  # JobConfig or anything with name, username, protocol
+    username: Optional[str] = None  # only this user's rows
+    poll: Optional[float] = None  # seconds between re-queries while ingress rows lack a partner
+    settle: float = 600.0  # with poll: give up after this many seconds
+    transfer_log: Optional[str] = None  # fth's JSON-lines log, cross-checked against ingress
+    title: str = DEFAULT_TITLE
+
+
+@dataclass
+class Report:
+    """One report: the statistics, the pairing they come from, the HTML context and the JSON document."""
+
+    summary: Summary
+    pairing: Pairing
+    context: ReportContext
+    document: Dict[str, Any]
+    sent: int = 0  # transfer-log lines sent in the window
+    not_ingested: List[Dict[str, Any]] = field(default_factory=list)
+
+    def html_chunks(self) -> Iterator[str]:
+        return render_report_chunks(self.summary, self.context)
+
+    def json_text(self) -> str:
+        """The ``--summary-json`` file's text (fth-web's ``format=json`` answers the same bytes)."""
+        return json.dumps(self.document, indent=2, ensure_ascii=False) + "\n"
+
+
+def read_transfer_log(path: str, start: dt.datetime, end: dt.datetime) -> List[Dict[str, Any]]:
+    """Lines of fth's transfer log that were sent successfully within the window."""
+    lines: List[Dict[str, Any]] = []
+    try:
+        handle = open(path, encoding="utf-8")  # noqa: SIM115  (closed below)
+    except OSError as exc:
+        raise UsageError(f"cannot read transfer log {path}: {exc.strerror}") from None
+    start, end = _aware(start), _aware(end)
+    with handle:
+        for number, text in enumerate(handle, 1):
+            if not text.strip():
+                continue
+            try:
+                line = json.loads(text)
+                when = dt.datetime.fromisoformat(str(line["time"]).replace("Z", "+00:00"))
+            except (ValueError, KeyError, TypeError):
+                raise UsageError(f"{path}:{number}: not a transfer-log line",
+                                 "expected JSON lines as written by fth --transfer-log") from None
+            if line.get("outcome") in SENT_OUTCOMES and start <= _aware(when) < end and line.get("uuid"):
+                lines.append(line)
+    return lines
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    return moment if moment.tzinfo is not None else moment.astimezone()
+
+
+def not_ingested(sent: Sequence[Dict[str, Any]], pairing: Pairing, ingress: TrackingStore) -> List[Dict[str, Any]]:
+    """Transfer-log lines whose UUID has no ingress row (looked up by UUID outside the window too)."""
+    seen: Set[str] = {r.uuid for r in pairing.pairs if r.uuid} | {r.uuid for r in pairing.ingress_only if r.uuid}
+    missing = [line for line in sent if str(line["uuid"]) not in seen]
+    if not missing:
+        return []
+    found = ingress.rows_by_uuid(str(line["uuid"]) for line in missing)
+    return [line for line in missing if str(line["uuid"]) not in found]
+
+
+def gather(ingress: TrackingStore, egress: TrackingStore, request: ReportRequest) -> Pairing:
+    """Pair once, or with ``request.poll`` re-query until every ingress row is paired or settled."""
+    pairing = collect(ingress, egress, request.start, request.end, request.username)
+    if not request.poll:
+        return pairing
+    deadline = time.monotonic() + request.settle
+    while pairing.ingress_only and time.monotonic() < deadline:
+        total = len(pairing.pairs) + len(pairing.ingress_only)
+        left = deadline - time.monotonic()
+        log.info("waiting for egress: %d of %d ingress rows paired, %d outstanding; next check in %s "
+                 "(giving up in %s)", len(pairing.pairs), total, len(pairing.ingress_only),
+                 format_duration(min(request.poll, left)), format_duration(max(left, 0)))
+        time.sleep(max(0.0, min(request.poll, left)))
+        pairing = collect(ingress, egress, request.start, request.end, request.username)
+    if pairing.ingress_only:
+        log.warning("%d ingress rows still have no egress partner after waiting %s",
+                    len(pairing.ingress_only), format_duration(request.settle))
+    else:
+        log.info("every ingress row has its egress partner")
+    return pairing
+
+
+def build_report(ingress: TrackingStore, egress: TrackingStore, request: ReportRequest) -> Report:
+    """Read, pair, settle, cross-check and compute: the one report of ``request`` (stores opened by the caller)."""
+    sent = read_transfer_log(request.transfer_log, request.start, request.end) if request.transfer_log else []
+    log.debug("window %s .. %s%s", request.start.isoformat(timespec="seconds"),
+             request.end.isoformat(timespec="seconds"), f", user {request.username}" if request.username else "")
+    pairing = gather(ingress, egress, request)
+    lost_sends = not_ingested(sent, pairing, ingress) if sent else []
+    groups = job_groups(request.jobs)
+    start, end = _aware(request.start).timestamp(), _aware(request.end).timestamp()
+    summary = summarize(pairing.records, jobs={group.username: group.name for group in groups},
+                        window=(start, end))
+    context = ReportContext(
+        title=request.title, jobs=[(group.name, group.username, group.protocol) for group in groups],
+        ingress_only=pairing.ingress_only, egress_only=pairing.egress_only, issues=pairing.issues,
+        not_ingested=lost_sends, notes=_notes(request, pairing, summary, groups, len(sent), len(lost_sends)),
+        window_label=f"{fmt_time(start, False)} – {fmt_time(end, False)}",
+        meta={"Ingress": ingress.db.describe().split(" ", 1)[1], "Egress": egress.db.describe().split(" ", 1)[1],
+              **({"User": request.username} if request.username else {})},
+        unknown_rows=[record for record in summary.records if groups and record.job is None],
+    )
+    document = summary_dict(summary, pairing, [(g.name, g.username, g.jobs) for g in groups], lost_sends)
+    return Report(summary, pairing, context, document, len(sent), lost_sends)
+
+
+def _notes(request: ReportRequest, pairing: Pairing, summary: Summary, groups: Sequence[JobGroup],
+           sent: int, lost_sends: int) -> List[str]:
+    notes = []
+    for group in groups:
+        if len(group.jobs) > 1:
+            notes.append(f"Jobs {', '.join(group.jobs)} share username {group.username!r}: tracking rows name "
+                         f"only the user, so their transfers are reported together as {group.name!r}.")
+    if summary.unknown_included:
+        notes.append(f"The totals include {summary.unknown_included} transfer(s) of users without a job "
+                     "(listed row by row under Exceptions).")
+    if pairing.partner_before_window:
+        notes.append(f"{pairing.partner_before_window} egress row(s) in the window belong to ingress rows "
+                     "that started before it and are not counted here.")
+    if request.transfer_log:
+        notes.append(f"Transfer log: {sent} file(s) sent in the window, {lost_sends} never reached ingress.")
+    return notes
+
+
+def report_from_config(tracking: TrackingConfig, request: ReportRequest) -> Report:
+    """:func:`build_report` on freshly opened stores (checked first: a wrong table fails before any reading)."""
+    with open_store(tracking.ingress) as ingress, open_store(tracking.egress) as egress:
+        ingress.check()
+        egress.check()
+        return build_report(ingress, egress, request)
