@@ -8,8 +8,9 @@ import pytest
 
 from fth.config import load_run_config
 from fth.config.model import DbConfig, HttpJobConfig, RunConfig, SftpJobConfig, SourceConfig
+from fth.config.web import Features, RetryPolicy, WebConfig
 from fth.paths import target_store
-from fth_web.settings import DashboardDb, Features, RetryPolicy, load_settings
+from fth_web.settings import load_settings
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "fth" / "example-config.yml"  # ships in the package
 TEXT = EXAMPLE.read_text()
@@ -18,14 +19,15 @@ TEXT = EXAMPLE.read_text()
 YAML_NAMES = {"field_name": "field", "line": None, "path": None, "role": None, "protocol": "protocol",
               "web": "web", "tracking": "tracking", "jobs": "jobs", "columns": "columns", "use_agent": "use_agent",
               "cache_s": "cache", "mock_rate": "rate", "mock": "mock", "limits": None, "config_path": None,
-              "database": "database"}
+              "database": "database", "layout_given": None, "raw": None,
+              "secret_key": "secret_key_env"}
 
 
 def _documented(name: str) -> bool:
     return re.search(rf"^\s*#?\s*-?\s*{re.escape(name)}:", TEXT, re.MULTILINE) is not None or f"{name}:" in TEXT
 
 
-@pytest.mark.parametrize("model", [RunConfig, HttpJobConfig, SftpJobConfig, SourceConfig, DbConfig, DashboardDb,
+@pytest.mark.parametrize("model", [RunConfig, HttpJobConfig, SftpJobConfig, SourceConfig, DbConfig, WebConfig,
                                    Features, RetryPolicy])
 def test_every_option_is_documented(model):
     missing = []

@@ -79,13 +79,17 @@ class WebConfig:
     title: str = "File Transfer Monitor"
     secret_key: Optional[str] = None
     database: DbConfig = field(default_factory=dashboard_db)
-    limits: LayoutLimits = field(default_factory=lambda: DEFAULT_LIMITS["dashboard"])
+    limits: Optional[LayoutLimits] = None  # None: the layout's defaults
     features: Features = field(default_factory=Features)
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     pool_size: int = 4
     cache_s: float = 1.0  # the polled JSON is computed at most once per this interval
     raw: Any = None  # the mapping itself, for limits of a layout chosen later (:func:`limits_for`)
     path: Optional[str] = None
+
+    def __post_init__(self) -> None:
+        if self.limits is None:
+            self.limits = DEFAULT_LIMITS[self.layout]
 
     @property
     def database_configured(self) -> bool:

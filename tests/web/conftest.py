@@ -8,7 +8,9 @@ from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence
 import pytest
 
 from fth_web import create_app
-from fth_web.settings import DashboardDb, Features, RetryPolicy, WebSettings
+from fth.config.model import DbConfig
+from fth.config.web import Features, RetryPolicy, dashboard_db
+from fth_web.settings import WebSettings
 
 REPO = Path(__file__).resolve().parents[2]
 SCHEMA_SQL = (REPO / "contrib" / "sql" / "dashboard_transactions.sql").read_text(encoding="utf-8")
@@ -52,8 +54,8 @@ class DashboardTable:
         server.create_user(self.user, self.password,
                            [f"GRANT SELECT, DELETE ON `{database}`.* TO {{user}}"])
 
-    def db(self) -> DashboardDb:
-        return DashboardDb(host=self.server.host, port=self.server.port, user=self.user, password=self.password,
+    def db(self) -> DbConfig:
+        return dashboard_db(host=self.server.host, port=self.server.port, user=self.user, password=self.password,
                            database=self.database, connect_timeout=2.0, read_timeout=10.0)
 
     def settings(self, **extra: Any) -> WebSettings:

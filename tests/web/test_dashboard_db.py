@@ -5,7 +5,8 @@ from typing import Any, Callable, Dict, List
 
 import pytest
 
-from fth_web.settings import DashboardDb, WebSettings
+from fth.config.web import dashboard_db
+from fth_web.settings import WebSettings
 from tests.web.conftest import FAST_RETRY
 
 KNOWN: List[Dict[str, Any]] = (
@@ -121,8 +122,8 @@ def test_outage_turns_status_red_and_recovers_by_itself(dashboard_table, make_ap
 def test_backoff_spaces_attempts(dashboard_table, make_app):
     from fth_web.settings import RetryPolicy
 
-    dead = DashboardDb(host="127.0.0.1", port=dashboard_table.server.port, user="nobody", password="wrong",
-                       connect_timeout=2.0)
+    dead = dashboard_db(host="127.0.0.1", port=dashboard_table.server.port, user="nobody", password="wrong",
+                        connect_timeout=2.0)
     client = make_app(WebSettings(database=dead, cache_s=0, retry=RetryPolicy(initial=30, max=60))).test_client()
     client.get("/api/transactions")
     first = client.get("/api/status").get_json()["connections"][0]
@@ -140,7 +141,7 @@ def test_unreachable_database_shows_examples(make_app):
     with socket.socket() as sock:  # a port nothing listens on
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    db = DashboardDb(host="127.0.0.1", port=port, user="monitor", password="pw", connect_timeout=1.0)
+    db = dashboard_db(host="127.0.0.1", port=port, user="monitor", password="pw", connect_timeout=1.0)
     client = make_app(WebSettings(database=db, cache_s=0, retry=FAST_RETRY)).test_client()
     data = client.get("/api/transactions").get_json()
     assert data["examples"] is True and 1 <= len(data["rows"]) <= 3

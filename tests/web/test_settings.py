@@ -148,7 +148,7 @@ def test_example_env_file_is_valid():
     values = dotenv_values(Path(__file__).resolve().parents[2] / "fth_web" / "example.env")
     assert all(key.startswith("FTH_WEB_") for key in values)
     settings = load_settings(environ={k: v for k, v in values.items() if v is not None})
-    assert settings.database.user == "monitor" and settings.database.configured
+    assert settings.database.user == "monitor" and settings.database_configured
     assert settings.mock is False and settings.mock_rate == 5.0 and settings.features.admin is False
 
 
