@@ -65,7 +65,7 @@ def test_filters_apply(client):
     ("limit=201", "limit must be between 1 and 200"),
     ("limit=abc", "limit must be a whole number"),
     ("status=LOST", "status must be one of"),
-    ("username=" + "x" * 101, "username must be at most 100"),
+    ("username=" + "x" * 256, "username must be at most 255"),
 ])
 def test_transactions_reject_bad_parameters(client, query, message):
     response = client.get("/api/transactions?" + query)

@@ -155,3 +155,66 @@ def test_example_env_file_is_valid():
 @pytest.mark.parametrize("value, seconds", [("1s", 1.0), ("500ms", 0.5), ("0", 0.0), ("off", 0.0), ("0s", 0.0)])
 def test_cache_setting(tmp_path, value, seconds):
     assert load_settings(write(tmp_path, f"web:\n  cache: {value}\n"), environ={}).cache_s == seconds
+
+
+def _job_file(tmp_path, web_text, users=("alice", "bob")):
+    source = tmp_path / "files"
+    source.mkdir(exist_ok=True)
+    jobs = "".join(f"  - {{name: job-{n}, protocol: http, username: {user}, source: {source}, rate: 1/s, "
+                   f"url: 'http://127.0.0.1:9/'}}\n" for n, user in enumerate(users))
+    return write(tmp_path, "jobs:\n" + jobs + web_text)
+
+
+def test_every_command_rejects_a_bad_web_section_with_its_location(tmp_path, capsys):
+    from fth.main import fth_main, report_main
+
+    path = _job_file(tmp_path, "tracking:\n  ingress: {driver: sqlite, path: x.db}\n"
+                               "  egress: {driver: sqlite, path: x.db}\nweb:\n  layout: dashbord\n")
+    for main, argv in ((fth_main, ["-c", path, "--check"]), (web_main, ["-c", path]),
+                       (report_main, ["-c", path, "--since", "1h", "-o", str(tmp_path / "r.html")])):
+        assert main(argv) == 2
+        err = capsys.readouterr().err
+        assert f"{path}:8" in err and "web.layout" in err and "dashbord" in err and "Traceback" not in err
+
+
+def test_check_warns_about_jobs_sharing_a_username(tmp_path, capsys):
+    from fth.main import fth_main
+
+    path = _job_file(tmp_path, "", users=("shared", "shared"))
+    assert fth_main(["-c", path, "--check", "--no-color"]) == 0
+    captured = capsys.readouterr()
+    assert "configuration OK" in captured.out
+    assert "jobs job-0, job-1 share username 'shared'" in captured.err and "'job-0 + job-1'" in captured.err
+
+
+def test_layout_follows_the_file_when_not_given(tmp_path):
+    tracking = "tracking:\n  ingress: {driver: sqlite, path: x.db}\n  egress: {driver: sqlite, path: x.db}\n"
+    assert load_settings(write(tmp_path, tracking), environ={}).layout == "pair"
+    both = tracking + "web:\n  database: {user: monitor, password: pw}\n"
+    assert load_settings(write(tmp_path, both), environ={}).layout == "dashboard"
+    assert load_settings(write(tmp_path, tracking), environ={"FTH_WEB_LAYOUT": "dashboard"}).layout == "dashboard"
+    assert load_settings(environ={}).layout == "dashboard"  # nothing configured: the example rows
+
+
+def test_dashboard_database_takes_the_tracking_options(tmp_path):
+    """One database parser: TLS, timeouts and name checks apply to the dashboard database too."""
+    ca = tmp_path / "ca.pem"
+    ca.write_text("x")
+    text = f"web:\n  database: {{user: monitor, ssl_ca: {ca}, ssl_verify: false, read_timeout: 5s}}\n"
+    db = load_settings(write(tmp_path, text), environ={}).database
+    assert (db.role, db.database, db.table, db.ssl_ca, db.ssl_verify, db.read_timeout) == (
+        "dashboard", "dashboard", "transactions", str(ca), False, 5.0)
+    with pytest.raises(ConfigError, match="web.database.table"):
+        load_settings(write(tmp_path, "web:\n  database: {user: m, table: 'a; DROP'}\n"), environ={})
+    with pytest.raises(UsageError, match="FTH_WEB_DB_TABLE"):
+        load_settings(environ={"FTH_WEB_DB_TABLE": "a`b"})
+
+
+def test_cli_help_version_and_did_you_mean(capsys):
+    assert web_main(["--version"]) == 0
+    assert capsys.readouterr().out.startswith("fth-web ")
+    assert web_main(["--help"]) == 0
+    out = capsys.readouterr().out
+    assert "FTH_WEB_PORT" in out and "exit status: 0" in out and "--log-file" in out
+    assert web_main(["--layot", "pair"]) == 2
+    assert "did you mean --layout?" in capsys.readouterr().err
