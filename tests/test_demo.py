@@ -39,6 +39,22 @@ def test_demo_runs_both_protocols_and_reports_what_the_target_recorded(fth_cli, 
     assert {job["name"] for job in summary["jobs"]} == {"orders-http", "partner-sftp", "sensors-ramp"}
     assert summary.get("not_ingested", []) == []  # every file fth sent successfully reached the target
 
+    # the follow-up command the demo prints: fth-web -c demo-job.yml (no layout given) shows these rows
+    from fth_web import create_app
+    from fth_web.settings import load_settings
+
+    settings = load_settings(str(work / "demo-job.yml"), environ={})
+    assert settings.layout == "pair" and not settings.layout_given
+    client = create_app(settings).test_client()
+    page = client.get("/api/transactions?limit=1000").get_json()
+    assert page["source"] == "database" and not page["examples"]
+    conn = sqlite3.connect(f"file:{work / 'tracking.sqlite'}?mode=ro", uri=True)
+    try:
+        uuids = {row[0] for row in conn.execute("SELECT UUID FROM ingress_transfers")}
+    finally:
+        conn.close()
+    assert 0 < len(uuids) <= 1000 and {row["uuid"] for row in page["rows"]} == uuids
+
 
 def test_demo_job_file_is_a_valid_config_for_the_other_tools(tmp_path):
     from fth.config import load_run_config

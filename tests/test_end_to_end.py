@@ -128,7 +128,8 @@ def test_fth_to_target_to_mariadb_to_report_and_web(mariadb, databases, tmp_path
     from fth_web import create_app
     from fth_web.settings import load_settings
 
-    web = load_settings(str(job_file), environ={}, flags={"layout": "pair"})
+    web = load_settings(str(job_file), environ={})  # tracking: and no dashboard database: the pair layout
+    assert web.layout == "pair"
     client = create_app(dataclasses.replace(web, cache_s=0.0)).test_client()
     rows = client.get("/api/transactions?limit=1000").get_json()["rows"]
     assert {row["uuid"] for row in rows} == sent_uuids

@@ -2,9 +2,22 @@
 
 import datetime as dt
 
+import pytest
+
 from fth.report.compute import EGRESS_ONLY, INGRESS_ONLY
-from fth.report.pairing import CLOCK_SKEW, DUPLICATE_UUID, NEGATIVE_TRANSIT, NULL_END, index_rows, collect, pair_rows
+from fth.report.pairing import (
+    BAD_TIME,
+    CLOCK_SKEW,
+    DUPLICATE_UUID,
+    NEGATIVE_TRANSIT,
+    NULL_END,
+    NULL_UUID,
+    collect,
+    index_rows,
+    pair_rows,
+)
 from fth.tracking import TrackingRow
+from fth.tracking.base import make_row
 
 UTC = dt.timezone.utc
 
@@ -79,3 +92,40 @@ def test_collect_fetches_late_partners_by_uuid():
     assert [r.uuid for r in result.egress_only] == ["ghost"]
     assert result.partner_before_window == 1
     assert egress.lookups == [["in", "lonely"]] and ingress.lookups == [["early", "ghost"]]
+
+
+def test_negative_transit_stays_out_of_the_statistics_and_is_listed():
+    from fth.report.compute import summarize
+
+    ingress = {"ok": row("ok", 0, 1), "skew": row("skew", 10, 11)}
+    egress = {"ok": row("ok", 1, 3), "skew": row("skew", 4, 7)}  # egress ends 3 s before ingress started
+    result = pair_rows(ingress, egress, [])
+    total = summarize(result.records).total
+    assert total.files == 2 and total.passed == 2
+    assert (total.transit.count, total.transit.min, total.transit.max) == (1, 3.0, 3.0)
+    skew = [issue for issue in result.issues if issue.kind == NEGATIVE_TRANSIT]
+    assert [issue.uuid for issue in skew] == ["skew"] and [role for role, _ in skew[0].rows] == ["ingress", "egress"]
+
+
+def test_rows_without_a_uuid_never_pair():
+    issues = []
+    ingress = index_rows([row("", 0, 1), row("   ", 0, 1), row("u1", 0, 1)], "ingress", issues)
+    egress = index_rows([row("", 1, 2), row("u1", 1, 2)], "egress", issues)
+    result = pair_rows(ingress, egress, list(egress), issues)
+    assert [r.uuid for r in result.pairs] == ["u1"] and not result.ingress_only and not result.egress_only
+    assert result.issue_counts() == {NULL_UUID: 3}
+
+
+@pytest.mark.parametrize("stored, shown", [
+    ("0000-00-00 00:00:00", "'0000-00-00 00:00:00'"), ("yesterday-ish", "'yesterday-ish'"),
+    (10 ** 20, "'100000000000000000000'"), (b"2026-13-45 25:00:00", "'2026-13-45 25:00:00'"),
+])
+def test_a_time_that_is_no_time_is_a_data_quality_issue(stored, shown):
+    good_start = dt.datetime(2026, 1, 1, 10, 0)
+    broken = make_row(("u1", "alice", "f", good_start, stored, "SUCCESS"), UTC)
+    assert broken.end is None and broken.bad == f"endTime {shown} is not a time"
+    issues = []
+    ingress = index_rows([make_row(("u1", "alice", "f", good_start, good_start, "SUCCESS"), UTC)], "ingress", issues)
+    result = pair_rows(ingress, index_rows([broken], "egress", issues), [], issues)
+    assert result.pairs[0].passed and result.pairs[0].transit is None
+    assert result.issue_counts() == {BAD_TIME: 1}

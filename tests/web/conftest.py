@@ -7,9 +7,9 @@ from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence
 
 import pytest
 
-from fth_web import create_app
 from fth.config.model import DbConfig
 from fth.config.web import Features, RetryPolicy, dashboard_db
+from fth_web import create_app
 from fth_web.settings import WebSettings
 
 REPO = Path(__file__).resolve().parents[2]

@@ -204,7 +204,7 @@ def test_dashboard_database_takes_the_tracking_options(tmp_path):
     db = load_settings(write(tmp_path, text), environ={}).database
     assert (db.role, db.database, db.table, db.ssl_ca, db.ssl_verify, db.read_timeout) == (
         "dashboard", "dashboard", "transactions", str(ca), False, 5.0)
-    with pytest.raises(ConfigError, match="web.database.table"):
+    with pytest.raises(ConfigError, match=r"web\.database\.table"):
         load_settings(write(tmp_path, "web:\n  database: {user: m, table: 'a; DROP'}\n"), environ={})
     with pytest.raises(UsageError, match="FTH_WEB_DB_TABLE"):
         load_settings(environ={"FTH_WEB_DB_TABLE": "a`b"})
