@@ -12,8 +12,7 @@ import secrets
 from dataclasses import dataclass, field, fields, replace
 from typing import Any, Callable, Dict, List, Mapping, Optional
 
-from fth.config import load_run_config
-from fth.config.loader import sql_name
+from fth.config import load_run_config, sql_name
 from fth.config.model import JobConfig, RunConfig, TrackingConfig
 from fth.config.reader import as_bool, as_port, as_rate, as_text
 from fth.config.web import (

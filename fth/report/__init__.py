@@ -1,45 +1,44 @@
-"""The report engine: tracking rows → pairs → statistics → one self-contained HTML file.
+"""The report engine: tracking rows → pairs → statistics → one self-contained HTML file + one JSON document.
 
-Shared by ``fth-report`` and ``fth-web``'s report form. Stable API:
+One engine for every path: ``fth-report``, ``fth --demo`` (through fth-report) and fth-web's pair
+layout (its report form and its panels). Stable API:
+
+``fth.report.engine`` (the entry point)
+    ``ReportRequest(start, end, jobs=(), username=None, poll=None, settle=600, transfer_log=None,
+    title=...)``; ``build_report(ingress_store, egress_store, request) -> Report`` reads and pairs
+    the window (re-querying until settled with ``poll``), cross-checks the transfer log, groups
+    jobs by username (``job_groups``: jobs sharing one form "job-b + job-c") and computes;
+    ``report_from_config(tracking, request)`` opens and checks the stores first. ``Report`` has
+    ``summary``, ``pairing``, ``context`` (for the HTML), ``document`` (the ``--summary-json``
+    dict), ``html_chunks()`` and ``json_text()`` (the file's exact text).
 
 ``fth.report.compute`` (generic, no database knowledge)
     ``Record(username, filename, start, end, status, passed, *, size=None, uuid=None,
-    ingress_status=None, kind="pair", job=None)`` — one transfer; ``start``/``end`` in epoch
-    seconds; ``.transit`` (s), ``.outcome`` (``pass``/``fail``/``timeout``/``pending``).
+    ingress_status=None, kind="pair", job=None, in_progress=False)`` — one transfer; ``start``/``end``
+    in epoch seconds; ``.transit`` (s), ``.outcome`` (``pass``/``fail``/``timeout``/``pending``).
     ``summarize(records, *, jobs=None, window=None, max_buckets=60, total_name=...) -> Summary``
-    — ``jobs`` maps username → job name (groups are jobs; unknown usernames listed), without it
-    groups are usernames. ``Summary`` has ``total`` and ``groups`` (``GroupStats``: files,
-    passed/failed/timeout/pending, pass_rate (%), by_status, by_pair_status, bytes,
-    files_per_s, bytes_per_s, ``transit`` and ``rate`` ``Distribution`` (count, min, max, avg,
-    median, p95, p99, stddev)), ``timeline`` (``Bucket``: start, files, passed, failed, bytes),
-    ``transit_histogram``, ``unknown_users`` [(username, rows)], ``records``.
-    ``group_stats(name, records) -> GroupStats`` for one set.
+    in one pass — ``jobs`` maps username → group name; ``ingress_only`` records count as
+    ``lost``. ``GroupStats``: files (paired), lost, passed/failed/timeout/pending, pass_rate
+    (passed / (paired + lost) × 100), by_status, by_pair_status, bytes, ``transit`` and ``rate``
+    ``Distribution`` (negative transits left out); ``Summary``: ``total``, ``groups``,
+    ``timeline``, ``transit_histogram``, ``unknown_users`` [(username, rows)],
+    ``unknown_included``, ``records``.
 
 ``fth.report.pairing`` (the two tracking databases of seed 000)
-    ``collect(ingress_store, egress_store, start, end) -> Pairing`` with ``pairs``,
-    ``ingress_only``, ``egress_only`` (lists of ``Record``), ``issues`` (``QualityIssue``:
-    kind, uuid, detail) and ``records``.
+    ``collect(ingress_store, egress_store, start, end, username=None) -> Pairing`` with ``pairs``,
+    ``ingress_only``, ``egress_only``, ``issues`` (``QualityIssue``: kind, uuid, detail, rows) and
+    ``records``; ``index_rows`` and ``partners`` are the one rule for which row partners which.
 
 ``fth.report.render``
-    ``render_report(summary, context=None, **fields) -> str`` — the HTML; ``ReportContext``
-    fields: title, window_label, generated_at, meta {label: value}, jobs [(name, username,
-    protocol)], ingress_only, egress_only, issues, not_ingested, group_label ("Job" or
-    "Username"), stage_labels (("Ingress", "Egress")), notes. ``write_atomic(path, text)``.
+    ``render_report(summary, context=None, **fields) -> str`` / ``render_report_chunks``;
+    ``ReportContext`` fields: title, window_label, generated_at, meta, jobs [(group, username,
+    protocol)], ingress_only, egress_only, issues, not_ingested, unknown_rows, group_label,
+    stage_labels, notes, decimals. ``write_atomic(path, text)``.
 
 ``fth.report.summary_json``
     ``summary_dict(summary, pairing=None, jobs=(), not_ingested=()) -> dict`` — the
-    ``--summary-json`` shape (``jobs``: [(job name, username)]).
+    ``--summary-json`` shape (SPEC.md); ``jobs``: [(group name, username, job names)].
 
 ``fth.report.cli``
-    ``build_parser()``, ``run(args) -> int`` (behind ``fth.main.report_main``); ``gather(ingress,
-    egress, start, end, poll, settle) -> Pairing`` re-queries until paired or settled.
-
-Example (fth-web, dashboard rows)::
-
-    from fth.report.compute import Record, summarize
-    from fth.report.render import render_report
-    records = [Record(r.username, r.file_name, r.ingress_time.timestamp(), r.egress_time.timestamp(),
-                      r.status, r.status == "COMPLETE", size=r.file_size) for r in rows]
-    html = render_report(summarize(records, window=(t0, t1)), title="Transactions",
-                         group_label="Username", stage_labels=("Ingress", "Status"))
+    ``build_parser()``, ``run(args) -> int`` (behind ``fth.main.report_main``).
 """

@@ -14,6 +14,10 @@ Used by ``fth-report`` and by ``fth-web``'s pair layout. The API is stable::
         names = store.usernames()                  # distinct usernames, sorted
         n = store.count_in_window(start, end)
 
+MySQL connections: ``mysql_connect(db)`` is the one place a pymysql connection is opened from
+a ``DbConfig`` (TLS options, timeouts, utf8mb4, autocommit; fth-web's dashboard database uses
+it too); ``session_zone(cursor)`` is the one probe of the server's session time zone.
+
 Drivers: ``mysql`` (pymysql; MySQL or MariaDB) and ``sqlite`` (the built-in target's embedded
 store, opened with ``mode=ro``).
 
@@ -36,5 +40,8 @@ error text, with a hint (wrong table? column mapping? grants? host/port?).
 """
 
 from fth.tracking.base import TrackingError, TrackingRow, TrackingStore, open_store, resolve_zone
+from fth.tracking.mysql import connect as mysql_connect
+from fth.tracking.mysql import session_zone
 
-__all__ = ["TrackingError", "TrackingRow", "TrackingStore", "open_store", "resolve_zone"]
+__all__ = ["TrackingError", "TrackingRow", "TrackingStore", "mysql_connect", "open_store", "resolve_zone",
+           "session_zone"]

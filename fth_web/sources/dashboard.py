@@ -15,7 +15,7 @@ import pymysql.cursors
 
 from fth.config.model import DbConfig
 from fth.config.web import RetryPolicy
-from fth.tracking.mysql import connect
+from fth.tracking import mysql_connect
 from fth_web.connections import ConnectionManager, DatabaseUnavailable
 from fth_web.sources.base import DASHBOARD_FIELDS, Counts, Panels, Recent, Source, dashboard_panels, dashboard_row
 from fth_web.sources.memory import example_rows
@@ -31,7 +31,8 @@ class DashboardSource(Source):
     def __init__(self, db: DbConfig, retry: RetryPolicy, pool_size: int = 4) -> None:
         self.db = db  # database and table names were checked by fth.config (plain SQL names)
         self.table = f"`{db.database}`.`{db.table}`"
-        self.manager = ConnectionManager("dashboard", db.describe(), lambda: connect(db), retry, pool_size=pool_size)
+        self.manager = ConnectionManager("dashboard", db.describe(), lambda: mysql_connect(db), retry,
+                                         pool_size=pool_size)
 
     # -- helpers ---------------------------------------------------------------------
     def _query(self, sql: str, params: tuple = ()) -> List[Dict[str, Any]]:
