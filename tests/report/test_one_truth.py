@@ -12,9 +12,11 @@ import math
 import statistics
 
 import pytest
+import requests
 
 from fth.main import report_main
 from fth_web import create_app
+from fth_web.server import start_in_background
 from fth_web.settings import load_settings
 from tests.report.dataset import create_tables
 from tests.web.conftest import FAST_RETRY
@@ -185,10 +187,15 @@ def test_any_stored_username_works_in_the_form_and_filters(truth_db, mariadb):
         conn.close()
     client = web_client(truth_db)
     start, end = window(9, 10)
-    for fmt in ("csv", "html", "json"):
-        response = client.get("/reports/generate", query_string={"from": start, "to": end, "username": name,
-                                                                 "format": fmt})
-        assert response.status_code == 200, fmt
+    server = start_in_background(client.application)  # a real server: headers must be Latin-1 on the wire
+    try:
+        for fmt in ("csv", "html", "json"):
+            response = requests.get(server.url + "/reports/generate", timeout=30, params={
+                "from": start, "to": end, "username": name, "format": fmt})
+            assert response.status_code == 200, fmt
+            assert "t-name" in response.text
+    finally:
+        server.stop()
     assert json.loads(web_document(client, start, end, name))["ingress_only"] == ["t-name"]
     rows = client.get("/api/transactions", query_string={"username": name}).get_json()["rows"]
     assert [row["uuid"] for row in rows] == ["t-name"]
