@@ -114,7 +114,7 @@ def load_settings(
     """Build the settings; ``flags`` holds only options given on the command line (None = not given)."""
     if run_config is None and config_path is not None:
         run_config = load_run_config(config_path, check_paths=False, require_jobs=False)
-    web: WebConfig = run_config.web if run_config is not None else WebConfig()
+    web = run_config.web if run_config is not None and run_config.web is not None else WebConfig()
     settings = WebSettings(**{f.name: getattr(web, f.name) for f in fields(WebConfig)})
     if run_config is not None:
         settings = replace(settings, tracking=run_config.tracking, jobs=list(run_config.jobs))

@@ -1,7 +1,10 @@
 """Typed configuration of a run: what the YAML file and the flags describe."""
 
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Tuple
+from typing import TYPE_CHECKING, Dict, List, Optional, Tuple
+
+if TYPE_CHECKING:  # fth.config.web builds on DbConfig below
+    from fth.config.web import WebConfig
 
 DEFAULT_COLUMNS: Dict[str, str] = {
     "uuid": "UUID",
@@ -189,7 +192,7 @@ class RunConfig:
     transfer_log: Optional[str] = None
     log_file: Optional[str] = None
     tracking: Optional[TrackingConfig] = None
-    web: Any = None  # fth.config.web.WebConfig (typed ``web:`` section; parse_run_config always sets it)
+    web: Optional["WebConfig"] = None  # the typed ``web:`` section; parse_run_config always sets it
 
     def job(self, name: str) -> JobConfig:
         for job in self.jobs:
