@@ -17,6 +17,7 @@ from fth.config.model import (
     SourceConfig,
     StopCondition,
     TrackingConfig,
+    job_groups,
 )
 from fth.config.reader import (
     MarkedDict,
@@ -74,9 +75,11 @@ def parse_run_config(data: MarkedDict, path: Optional[str], *, check_paths: bool
                               key=f"jobs[{len(seen)}].name", value=job.name,
                               hint=f"the first job named {job.name!r} is at line {seen[job.name]}")
         seen[job.name] = job.line or 0
-    for username, names in shared_usernames(jobs).items():
-        log.warning("%s: jobs %s share username %r: tracking rows carry only the username, so reports "
-                    "show them as one group %r", path or "config", ", ".join(names), username, " + ".join(names))
+    for group in job_groups(jobs):
+        if len(group.jobs) > 1:
+            log.warning("%s: jobs %s share username %r: tracking rows carry only the username, so reports "
+                        "show them as one group %r", path or "config", ", ".join(group.jobs), group.username,
+                        group.name)
     tracking_section = top.section("tracking")  # read even when absent, so that a misspelt key suggests it
     tracking = parse_tracking(tracking_section) if top.has("tracking") else None
     config = RunConfig(
@@ -93,14 +96,6 @@ def parse_run_config(data: MarkedDict, path: Optional[str], *, check_paths: bool
     )
     top.done()
     return config
-
-
-def shared_usernames(jobs: Sequence[JobConfig]) -> Dict[str, List[str]]:
-    """username → the names of the jobs using it, for usernames used by more than one job."""
-    by_user: Dict[str, List[str]] = {}
-    for job in jobs:
-        by_user.setdefault(job.username, []).append(job.name)
-    return {user: names for user, names in by_user.items() if len(names) > 1}
 
 
 def _name(value: Any) -> str:

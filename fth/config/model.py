@@ -1,7 +1,7 @@
 """Typed configuration of a run: what the YAML file and the flags describe."""
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Dict, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple
 
 if TYPE_CHECKING:  # fth.config.web builds on DbConfig below
     from fth.config.web import WebConfig
@@ -179,6 +179,32 @@ class DbConfig:
 class TrackingConfig:
     ingress: DbConfig
     egress: DbConfig
+
+
+@dataclass(frozen=True)
+class JobGroup:
+    """The jobs of one username: reports can tell transfers apart only by username."""
+
+    name: str  # "orders" or, for jobs sharing a username, "job-b + job-c"
+    username: str
+    protocol: str  # "http", or "http/sftp" for a mixed group
+    jobs: Tuple[str, ...]
+
+
+def job_groups(jobs: Sequence[Any]) -> List[JobGroup]:
+    """Jobs (anything with ``name``, ``username``, ``protocol``) grouped by username, in file order.
+
+    Tracking rows carry only the username, so reports show a group of several jobs as one.
+    """
+    by_user: Dict[str, List[Any]] = {}
+    for job in jobs:
+        by_user.setdefault(job.username, []).append(job)
+    groups = []
+    for username, members in by_user.items():
+        protocols = "/".join(dict.fromkeys(job.protocol for job in members))
+        groups.append(JobGroup(" + ".join(job.name for job in members), username, protocols,
+                               tuple(job.name for job in members)))
+    return groups
 
 
 @dataclass

@@ -7,7 +7,7 @@ layout (its report form and its panels). Stable API:
     ``ReportRequest(start, end, jobs=(), username=None, poll=None, settle=600, transfer_log=None,
     title=...)``; ``build_report(ingress_store, egress_store, request) -> Report`` reads and pairs
     the window (re-querying until settled with ``poll``), cross-checks the transfer log, groups
-    jobs by username (``job_groups``: jobs sharing one form "job-b + job-c") and computes;
+    jobs by username (``fth.config.model.job_groups``: jobs sharing one form "job-b + job-c") and computes;
     ``report_from_config(tracking, request)`` opens and checks the stores first. ``Report`` has
     ``summary``, ``pairing``, ``context`` (for the HTML), ``document`` (the ``--summary-json``
     dict), ``html_chunks()`` and ``json_text()`` (the file's exact text).

@@ -18,9 +18,9 @@ import json
 import logging
 import time
 from dataclasses import dataclass, field
-from typing import Any, Dict, Iterator, List, Optional, Sequence, Set, Tuple
+from typing import Any, Dict, Iterator, List, Optional, Sequence, Set
 
-from fth.config.model import TrackingConfig
+from fth.config.model import JobGroup, TrackingConfig, job_groups
 from fth.errors import UsageError
 from fth.report.compute import Summary, summarize
 from fth.report.pairing import Pairing, collect
@@ -33,29 +33,6 @@ log = logging.getLogger(__name__)
 
 SENT_OUTCOMES = ("ok",)
 DEFAULT_TITLE = "File transfer test report"
-
-
-@dataclass(frozen=True)
-class JobGroup:
-    """The jobs of one username: reports can tell transfers apart only by username."""
-
-    name: str  # "orders" or, for jobs sharing a username, "job-b + job-c"
-    username: str
-    protocol: str  # "http", or "http/sftp" for a mixed group
-    jobs: Tuple[str, ...]
-
-
-def job_groups(jobs: Sequence[Any]) -> List[JobGroup]:
-    """Jobs (anything with ``name``, ``username``, ``protocol``) grouped by username, in file order."""
-    by_user: Dict[str, List[Any]] = {}
-    for job in jobs:
-        by_user.setdefault(job.username, []).append(job)
-    groups = []
-    for username, members in by_user.items():
-        protocols = "/".join(dict.fromkeys(job.protocol for job in members))
-        groups.append(JobGroup(" + ".join(job.name for job in members), username, protocols,
-                               tuple(job.name for job in members)))
-    return groups
 
 
 @dataclass

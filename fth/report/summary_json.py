@@ -33,7 +33,7 @@ def summary_dict(summary: Summary, pairing: Any = None, jobs: Sequence[Tuple[str
                  not_ingested: Sequence[Dict[str, Any]] = ()) -> Dict[str, Any]:
     """``{"window", "total", "jobs", "ingress_only", "egress_only", "unknown_users", "data_quality", ...}``.
 
-    ``jobs``: (group name, username, job names) as :func:`fth.report.engine.job_groups` makes them;
+    ``jobs``: (group name, username, job names) as :func:`fth.config.model.job_groups` makes them;
     a group of several jobs also lists ``job_names``. ``total.from_unknown_users`` is how many of
     the total's transfers (paired + lost) belong to users without a job.
     """
