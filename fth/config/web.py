@@ -16,6 +16,7 @@ from fth.config.model import DbConfig
 from fth.config.reader import Section, as_bool, as_duration, as_port, as_positive_int, as_rate, as_text
 
 LAYOUTS = ("pair", "dashboard")
+TRACKING_ONLY = ("driver", "path", "columns", "timezone")
 DASHBOARD_DEFAULTS: Dict[str, Any] = {"database": "dashboard", "table": "transactions",
                                       "connect_timeout": 5.0, "read_timeout": 30.0}
 
@@ -151,8 +152,7 @@ def parse_web(raw: Any, path: Optional[str], has_tracking: bool,
     web = Section(raw, file=path, prefix="web")
     base = WebConfig()
     given = web.get("layout", default=None, choices=LAYOUTS)
-    database = (parse_db(web.section("database"), "dashboard", DASHBOARD_DEFAULTS) if web.has("database")
-                else base.database)
+    database = _dashboard_db(web.section("database"), parse_db) if web.has("database") else base.database
     mock = web.section("mock")
     mock_enabled = mock.get("enabled", as_bool, default=base.mock)
     mock_rate = mock.get("rate", as_rate, default=base.mock_rate, expected="a rate such as 5/s")
@@ -186,6 +186,15 @@ def parse_web(raw: Any, path: Optional[str], has_tracking: bool,
     web.section("rows")
     web.done()
     return config
+
+
+def _dashboard_db(section: Section, parse_db: Callable[[Section, str, Dict[str, Any]], DbConfig]) -> DbConfig:
+    """A MySQL table read with the server's clock: the tracking-only options are mistakes here."""
+    for key in TRACKING_ONLY:
+        if section.has(key):
+            raise section.error(key, "does not apply to the dashboard database",
+                                expected="host, port, user, password, database, table, ssl_*, timeouts")
+    return parse_db(section, "dashboard", DASHBOARD_DEFAULTS)
 
 
 def limits_for(raw_web: Any, layout: str, path: Optional[str]) -> LayoutLimits:

@@ -206,6 +206,8 @@ def test_dashboard_database_takes_the_tracking_options(tmp_path):
         "dashboard", "dashboard", "transactions", str(ca), False, 5.0)
     with pytest.raises(ConfigError, match=r"web\.database\.table"):
         load_settings(write(tmp_path, "web:\n  database: {user: m, table: 'a; DROP'}\n"), environ={})
+    with pytest.raises(ConfigError, match=r"web\.database\.driver"):
+        load_settings(write(tmp_path, "web:\n  database: {user: m, driver: sqlite}\n"), environ={})
     with pytest.raises(UsageError, match="FTH_WEB_DB_TABLE"):
         load_settings(environ={"FTH_WEB_DB_TABLE": "a`b"})
 
