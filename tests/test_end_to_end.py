@@ -79,7 +79,7 @@ def test_fth_to_target_to_mariadb_to_report_and_web(mariadb, databases, tmp_path
                 {"name": "partner-sftp", "protocol": "sftp", "username": "partner", "password": "demo",
                  "host": "127.0.0.1", "port": target.sftp_port, "host_key_policy": "accept-new",
                  "known_hosts": str(tmp_path / "known_hosts"), "remote_dir": "/",
-                 "remote_name": "{uuid}_{filename}", "temp_name": ".{filename}.part",
+                 "remote_name": "{uuid}_{filename}", "temp_name": ".{uuid}.part",  # fire mode: one per transfer
                  "source": str(make_files(tmp_path / "partner", 4, 70000)), "rate": "40/s", "mode": "fire",
                  "count": PER_JOB},
             ],
