@@ -8,11 +8,14 @@ what was expected.
 
 import argparse
 import difflib
+import os
 from typing import Callable, Optional
 
 import configargparse
 
 from fth import __version__
+from fth.segment import parse_segment
+from fth.startat import START_AT_EXAMPLES, parse_start_at
 from fth.status import ExitStatus
 from fth.units import DURATION_EXAMPLES, parse_duration
 
@@ -34,6 +37,21 @@ def _typed(parse: Callable, expected: str) -> Callable[[str], object]:
 
 
 duration_arg = _typed(parse_duration, DURATION_EXAMPLES)
+start_at_arg = _typed(parse_start_at, START_AT_EXAMPLES)
+
+
+def processes_arg(text: str) -> int:
+    """``auto`` → the number of CPUs; else a whole number of processes, at least 1."""
+    if text.strip().lower() == "auto":
+        return os.cpu_count() or 1
+    try:
+        number = int(text)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of processes; expected a whole number >= 1 "
+                                         "or auto")
+    return number
 
 
 def host_port(text: str) -> tuple:
@@ -99,9 +117,24 @@ def build_fth_parser() -> Parser:
     run.add_argument("--demo", action="store_true",
                      help="run the demo: start the built-in target, send to it over HTTP and SFTP for ~30 s, "
                           "then write the HTML report (needs no servers and no -c)")
+    scale = parser.add_argument_group(
+        "scale out", "One fth process uses one core. --processes N runs N worker processes on this machine (one "
+        "live view, one summary); for several machines run one fth per machine with --segment I/N and the "
+        "same --start-at, then add their --summary-json documents up with 'fth merge'.")
+    scale.add_argument("--processes", type=processes_arg, metavar="N|auto", env_var="FTH_PROCESSES",
+                       help="split the run over N worker processes on this machine (auto: one per CPU); use it "
+                            "when one core is the limit (SFTP handshakes, TLS, high rates)")
+    scale.add_argument("--segment", type=parse_segment, metavar="I/N", env_var="FTH_SEGMENT",
+                       help="run segment I of N (I = 0…N-1) of every job: 1/N of its rate, count, workers and "
+                            "max_in_flight, phase-shifted so that the N segments together are the one-process run")
+    scale.add_argument("--start-at", type=start_at_arg, metavar="TIME", env_var="FTH_START_AT",
+                       help="wait (with a countdown) until TIME, ISO 8601 or epoch seconds, and take it as the "
+                            "schedule origin: give every segment the same TIME")
+    scale.add_argument("--stream-figures", action="store_true", help=argparse.SUPPRESS)  # a --processes worker
     out = parser.add_argument_group("results")
     out.add_argument("--summary-json", metavar="FILE", env_var="FTH_SUMMARY_JSON",
-                     help="write the run's figures as JSON to FILE")
+                     help="write the run's figures as JSON to FILE ('-': as the last line of stdout, one line); "
+                          "'fth merge' adds such documents up")
     out.add_argument("--transfer-log", metavar="FILE", env_var="FTH_TRANSFER_LOG",
                      help="append one JSON line per transfer to FILE (for fth-report --transfer-log)")
     out.add_argument("--web", type=host_port, metavar="[HOST:]PORT", env_var="FTH_WEB",

@@ -5,7 +5,7 @@ import re
 import shlex
 import sys
 from datetime import datetime, timedelta
-from typing import Any, Dict, List, Optional, Sequence, TextIO
+from typing import Any, Callable, Dict, List, Optional, Sequence, TextIO
 
 import gevent
 
@@ -76,8 +76,11 @@ def _ms(value: Optional[float]) -> str:
 class LiveView:
     """Redraws a compact per-job view about once a second (TTY), or logs plain lines."""
 
-    def __init__(self, runner: Runner, stream: TextIO, style: Style, tty: bool, interval: float):
+    def __init__(self, runner: Runner, stream: TextIO, style: Style, tty: bool, interval: float,
+                 figures: Optional[Callable[[], Dict[str, Any]]] = None):
+        """``figures`` gives what live_figures(runner) gives (fth --processes: the workers' figures added up)."""
         self.runner = runner
+        self.figures = figures or (lambda: live_figures(runner))
         self.stream = stream
         self.style = style
         self.tty = tty
@@ -138,7 +141,7 @@ class LiveView:
         style = self.style
         rows = [[r["name"], f"{r['protocol']}/{r['mode']}", *self._rates(r), style.green(str(r["succeeded"])),
                  style.red(str(r["failed"])) if r["failed"] else "0", _ms(r["p95_ms"]), str(r["in_flight"])]
-                for r in live_figures(self.runner)["jobs"]]
+                for r in self.figures()["jobs"]]
         lines = [style.bold("fth ") + self._progress(final)]
         lines += table(["job", "kind", "target", "achieved", "ok", "failed", "p95 ms", "in flight"], rows,
                        right=(2, 3, 4, 5, 6, 7))
@@ -159,7 +162,7 @@ class LiveView:
         return [target_text, achieved_text]
 
     def _log_lines(self) -> None:
-        for r in live_figures(self.runner)["jobs"]:
+        for r in self.figures()["jobs"]:
             log.info("%s: target %s achieved %s ok %d failed %d p95 %s ms in flight %d", r["name"],
                      *format_rates(r["target_rate_per_s"], r["achieved_rate_per_s"]), r["succeeded"],
                      r["failed"], _ms(r["p95_ms"]), r["in_flight"])

@@ -6,7 +6,8 @@ import logging
 import resource
 import signal
 import sys
-from typing import Any, Dict, List, Optional, Tuple
+from datetime import datetime
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import gevent
 
@@ -17,7 +18,11 @@ from fth.engine.runner import Runner
 from fth.engine.transferlog import TransferLog
 from fth.errors import UsageError
 from fth.log import colour_wanted, setup_logging
+from fth.parts import job_file_sha256
+from fth.segment import split_config
+from fth.startat import wait_until
 from fth.status import ExitStatus
+from fth.stream import stream_figures
 from fth.summary import build_summary
 from fth.units import format_duration, format_rate, format_rates
 
@@ -29,6 +34,8 @@ def resolve_config(args: argparse.Namespace) -> RunConfig:
     if not args.config:
         raise UsageError("no configuration given", hint="fth -c job.yml (see example-config.yml), or set FTH_CONFIG")
     config = load_run_config(args.config, args.overrides)
+    if args.segment:
+        config = split_config(config, args.segment)
     for name in ("duration", "stop_timeout", "summary_json", "transfer_log", "log_file"):
         value = getattr(args, name, None)
         if value is not None:
@@ -44,6 +51,9 @@ def resolve_config(args: argparse.Namespace) -> RunConfig:
 
 def describe_plan(config: RunConfig) -> List[str]:
     lines = [f"{len(config.jobs)} job(s), duration {format_duration(config.duration) if config.duration else 'open'}"]
+    segment = config.jobs[0].segment if config.jobs else None
+    if segment and segment.count > 1:
+        lines.append(f"segment {segment} of the run: the rates below are this segment's share")
     for job in config.jobs:
         rate = "ramp {} → {} over {}".format(*format_rates(job.ramp.start, job.ramp.peak),
                                              format_duration(job.ramp.total_duration)) if job.ramp \
@@ -65,6 +75,10 @@ def run_fth(args: argparse.Namespace) -> int:
     if args.check:
         write_lines(["configuration OK: " + (config.path or ""), *describe_plan(config)])
         return ExitStatus.SUCCESS
+    if args.processes and args.processes > 1 and not args.stream_figures:
+        from fth.workers import run_workers
+
+        return run_workers(config, args)
     status, _ = run_config(config, args)
     return status
 
@@ -86,6 +100,7 @@ def raise_file_limit() -> None:
 def run_config(config: RunConfig, args: argparse.Namespace) -> Tuple[int, Dict[str, Any]]:
     """Run a validated config with the display options of ``args``; (exit status, summary)."""
     raise_file_limit()
+    job_file_hash = job_file_sha256(config.path, getattr(args, "overrides", ()))
     tty = sys.stdout.isatty()
     style = Style(colour_wanted(sys.stdout, args.no_color))
     transfer_log = TransferLog(config.transfer_log) if config.transfer_log else None
@@ -95,10 +110,19 @@ def run_config(config: RunConfig, args: argparse.Namespace) -> Tuple[int, Dict[s
     web = _start_web(args, config, runner)
     view = LiveView(runner, sys.stdout, style, tty and not args.quiet, config.interval)
     interrupts = _install_signal_handlers(runner)
+    stream = None
     try:
+        start_at = getattr(args, "start_at", None)
+        if start_at is not None:
+            wait_until(start_at, runner.stopping)
+            runner.origin = start_at
+        if getattr(args, "stream_figures", False):
+            stream = gevent.spawn(stream_figures, runner, job_file_hash)
         view.start()
         runner.run(config.duration)
     finally:
+        if stream is not None:
+            stream.kill()
         view.stop()
         for handler in interrupts:
             handler.cancel()
@@ -106,14 +130,8 @@ def run_config(config: RunConfig, args: argparse.Namespace) -> Tuple[int, Dict[s
             transfer_log.close()
         if web is not None:
             web.stop()
-    summary = build_summary(runner)
-    if not args.quiet:
-        write_lines(render_summary(summary, style))
-    if config.summary_json:
-        _write_json(config.summary_json, summary)
-    if runner.started_at and runner.ended_at and not args.quiet:
-        write_lines(["", "Report on this run's transfers with:",
-                     "  " + report_command(config.path, runner.started_at, runner.ended_at)])
+    summary = build_summary(runner, job_file_hash)
+    show_results(summary, config, args, style)
     if runner.breakpoint:
         return ExitStatus.STOP_CONDITION, summary
     if runner.stop_reason == "internal error":
@@ -121,16 +139,35 @@ def run_config(config: RunConfig, args: argparse.Namespace) -> Tuple[int, Dict[s
     return ExitStatus.SUCCESS, summary
 
 
+def show_results(summary: Dict[str, Any], config: RunConfig, args: argparse.Namespace, style: Style) -> None:
+    """The summary tables, the JSON document and the fth-report command; with ``--summary-json -``
+    the document is the last line of stdout (one line), for whatever collects it (fth merge -)."""
+    if not args.quiet:
+        write_lines(render_summary(summary, style))
+    if config.summary_json and config.summary_json != "-":
+        _write_json(config.summary_json, summary)
+    if summary["started"] and summary["ended"] and not args.quiet:
+        started, ended = (datetime.fromisoformat(summary[key]) for key in ("started", "ended"))
+        write_lines(["", "Report on this run's transfers with:", "  " + report_command(config.path, started, ended)])
+    if config.summary_json == "-":
+        write_lines([json.dumps(summary, separators=(",", ":"))])
+
+
 def _install_signal_handlers(runner: Runner) -> list:
     """First SIGINT/SIGTERM: stop gracefully; a second one: stop now."""
+    return install_signal_handlers(lambda name: runner.stop(f"{name} received"), lambda name: runner.abort())
+
+
+def install_signal_handlers(first: Callable[[str], None], again: Callable[[str], None]) -> list:
+    """Call ``first(signal name)`` on the first SIGINT/SIGTERM, ``again(signal name)`` on any later one."""
     count = {"n": 0}
 
     def on_signal(name: str) -> None:
         count["n"] += 1
         if count["n"] == 1:
-            runner.stop(f"{name} received")
+            first(name)
         else:
-            runner.abort()
+            again(name)
 
     handlers = []
     for signum, name in ((signal.SIGINT, "SIGINT"), (signal.SIGTERM, "SIGTERM")):

@@ -128,6 +128,15 @@ class Slot:
         self.bytes += other.bytes
         self.latency.merge(other.latency)
 
+    def to_dict(self) -> dict:
+        return {"start": self.start, "attempted": self.attempted, "succeeded": self.succeeded,
+                "failed": self.failed, "bytes": self.bytes, "latency": self.latency.to_dict()}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Slot":
+        return cls(start=data["start"], attempted=data["attempted"], succeeded=data["succeeded"],
+                   failed=data["failed"], bytes=data["bytes"], latency=Histogram.from_dict(data["latency"]))
+
 
 class RecentWindow:
     """One-second slots for the last ``seconds`` seconds (a ring: fixed memory)."""
@@ -180,6 +189,33 @@ class Timeline:
             merged.append(slot)
         self.slots = merged
         self.width *= 2
+
+    def absorb(self, other: "Timeline", shift: float = 0.0) -> None:
+        """Add ``other``'s intervals, whose origin lies ``shift`` seconds after this one's.
+
+        Widths are the same base doubled, so with a common origin (``shift`` 0) every interval
+        lands whole in one of ours: the sum is exact.
+        """
+        while self.width < other.width:
+            self._coarsen()
+        for slot in other.slots:
+            start = slot.start + shift
+            index = int(max(start, 0.0) // self.width)
+            while index >= self.points:
+                self._coarsen()
+                index = int(max(start, 0.0) // self.width)
+            while len(self.slots) <= index:
+                self.slots.append(Slot(start=len(self.slots) * self.width))
+            self.slots[index].merge(slot)
+
+    def to_dict(self) -> dict:
+        return {"width": self.width, "points": self.points, "slots": [slot.to_dict() for slot in self.slots]}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Timeline":
+        timeline = cls(width=data["width"], points=data["points"])
+        timeline.slots = [Slot.from_dict(slot) for slot in data["slots"]]
+        return timeline
 
     def rows(self) -> List[dict]:
         return [{"start_s": slot.start, "width_s": self.width, "attempted": slot.attempted,

@@ -1,8 +1,10 @@
 """The figures of a finished (or running) run, as the dict behind --summary-json."""
 
+from datetime import datetime, timezone
 from typing import Any, Dict, List, Optional
 
 from fth.engine.runner import Runner
+from fth.parts import RunParts
 from fth.stats import JobStats, merge_all
 
 
@@ -35,34 +37,35 @@ def job_figures(stats: JobStats, target_sends: float, active: float) -> Dict[str
     }
 
 
-def build_summary(runner: Runner) -> Dict[str, Any]:
-    elapsed = _elapsed(runner)
+def build_summary(runner: Runner, job_file_hash: Optional[str] = None) -> Dict[str, Any]:
+    return summary_document(RunParts.from_runner(runner, job_file_hash))
+
+
+def summary_document(parts: RunParts) -> Dict[str, Any]:
+    """The summary of a run (one process, or merged segments): every figure from ``parts``."""
     jobs: List[Dict[str, Any]] = []
-    target_total = 0.0
-    for name, state in runner.states.items():
-        target = runner.target_sends(name)
-        target_total += target
-        figures = job_figures(state.stats, target, runner.active_seconds(name))
-        figures["username"] = state.config.username
-        figures["timeline"] = state.timeline.rows()
+    for part in parts.jobs.values():
+        figures = job_figures(part.stats, part.target_sends, part.active_s)
+        figures["username"] = part.username
+        figures["timeline"] = part.timeline.rows()
         jobs.append(figures)
-    active = max(runner.active_seconds(name) for name in runner.states)
-    total = job_figures(merge_all("total", (s.stats for s in runner.states.values())), target_total, active)
+    active = max(part.active_s for part in parts.jobs.values())
+    total = job_figures(merge_all("total", (part.stats for part in parts.jobs.values())),
+                        sum(part.target_sends for part in parts.jobs.values()), active)
     for key in ("name", "protocol", "mode"):
         total.pop(key)
-    breakpoint_: Optional[Dict[str, Any]] = runner.breakpoint.__dict__ if runner.breakpoint else None
     return {
-        "started": runner.started_at.isoformat(timespec="milliseconds") if runner.started_at else None,
-        "ended": runner.ended_at.isoformat(timespec="milliseconds") if runner.ended_at else None,
-        "duration_s": round(elapsed, 3),
-        "stop_reason": runner.stop_reason,
-        "breakpoint": breakpoint_,
+        "started": _iso(parts.origin),
+        "ended": _iso(parts.origin + parts.elapsed_s) if parts.finished else None,
+        "duration_s": round(parts.elapsed_s, 3),
+        "stop_reason": "; ".join(parts.stop_reasons) or None,
+        "breakpoint": parts.breakpoint,
+        "segment": f"{'+'.join(map(str, parts.segments))}/{parts.segment_count}",
         "jobs": jobs,
         "total": total,
+        "mergeable": parts.to_dict(),
     }
 
 
-def _elapsed(runner: Runner) -> float:
-    if runner.started_at and runner.ended_at:
-        return (runner.ended_at - runner.started_at).total_seconds()
-    return runner.elapsed
+def _iso(epoch: float) -> str:
+    return datetime.fromtimestamp(epoch, timezone.utc).isoformat(timespec="milliseconds")

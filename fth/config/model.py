@@ -78,6 +78,20 @@ class StopCondition:
 
 
 @dataclass(frozen=True)
+class Segment:
+    """Segment ``index`` of ``count`` (``--segment I/N``): the share of every job this process runs.
+
+    The split rules live in :mod:`fth.segment`; the whole run is segment 0/1.
+    """
+
+    index: int = 0
+    count: int = 1
+
+    def __str__(self) -> str:
+        return f"{self.index}/{self.count}"
+
+
+@dataclass(frozen=True)
 class SourceConfig:
     path: str
     pattern: str = "*"
@@ -103,6 +117,7 @@ class JobConfig:
     count: Optional[int] = None  # stop this job after this many files
     stop_on: List[StopCondition] = field(default_factory=list)
     remote_name: str = "{filename}"
+    segment: Segment = Segment()  # the share of this job run here (fth.segment.split_job)
     connect_timeout: float = 10.0
     timeout: float = 60.0
     line: Optional[int] = None

@@ -2,7 +2,8 @@
 
 A :class:`Schedule` hands out intended send times in seconds since the job
 started. It starts at a random phase within the first gap, so jobs and their
-senders never fire in lockstep. ``take(now)`` serves both pacing modes:
+senders never fire in lockstep; a segment of a split run (``fth.segment``) starts at its
+share of the one-process phase instead, so the segments interleave. ``take(now)`` serves both pacing modes:
 
 - ``wait`` (closed model): when the senders fall more than CATCH_UP behind, the
   schedule re-anchors at ``now`` instead of bursting to catch up, so a slow server lowers the
@@ -15,6 +16,7 @@ import random
 from typing import Optional
 
 from fth.config.model import JobConfig
+from fth.segment import whole_gap_phase
 
 _LOOKAHEAD = 0.05  # seconds stepped while the target rate is zero (a ramp from 0)
 CATCH_UP = 1.0  # wait mode: sends late by up to this many seconds are caught up, not skipped
@@ -22,6 +24,8 @@ CATCH_UP = 1.0  # wait mode: sends late by up to this many seconds are caught up
 
 class Schedule:
     def __init__(self, job: JobConfig, *, rng: Optional[random.Random] = None):
+        self.name = job.name
+        self.segment = job.segment
         self.rate = job.rate
         self.ramp = job.ramp
         self.poisson = job.spacing == "poisson"
@@ -52,7 +56,12 @@ class Schedule:
 
     def _first_time(self) -> Optional[float]:
         gap = self._gap(0.0)
-        return None if gap is None else self.rng.uniform(0.0, gap)
+        if gap is None:
+            return None
+        if self.segment.count == 1 or self.poisson:
+            return self.rng.uniform(0.0, gap)
+        whole_gap = gap / self.segment.count  # segment I sends k ≡ I (mod N) of the one-process schedule
+        return whole_gap_phase(self.name, whole_gap) + self.segment.index * whole_gap
 
     def take(self, now: float) -> Optional[float]:
         """The intended time of the next send, or None when the schedule has ended."""

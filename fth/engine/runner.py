@@ -52,7 +52,7 @@ class Runner:
         self.transport_factory = transport_factory
         window = int(max([60.0] + [c.window for job in jobs for c in job.stop_on]))
         self.states: Dict[str, JobState] = {job.name: JobState.create(job, window, config.interval) for job in jobs}
-        self.sources = {job.name: FileSource(job.source, job.name) for job in jobs}
+        self.sources = {job.name: FileSource(job.source, job.name, job.segment) for job in jobs}
         self.schedules = {job.name: Schedule(job) for job in jobs}
         self.workers = gevent.pool.Group()
         self.stopping = gevent.event.Event()
@@ -60,6 +60,7 @@ class Runner:
         self.breakpoint: Optional[Breakpoint] = None
         self.started_at: Optional[datetime] = None
         self.ended_at: Optional[datetime] = None
+        self.origin: Optional[float] = None  # epoch seconds of the schedule origin (--start-at); None: at start()
         self._t0 = 0.0
         self._seq = 0
 
@@ -76,6 +77,9 @@ class Runner:
     def start(self) -> None:
         self.started_at = datetime.now(timezone.utc)
         self._t0 = time.monotonic()
+        if self.origin is not None:  # every segment of a run counts from the same instant
+            self._t0 -= self.started_at.timestamp() - self.origin
+            self.started_at = datetime.fromtimestamp(self.origin, timezone.utc)
         for name, state in self.states.items():
             job = state.config
             if job.mode == "fire":

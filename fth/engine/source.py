@@ -1,13 +1,14 @@
 """Files to send, read from a job's source directory."""
 
 import fnmatch
+import itertools
 import logging
 import os
 import random
 import time
 from typing import Iterator, List, Optional
 
-from fth.config.model import SourceConfig
+from fth.config.model import Segment, SourceConfig
 from fth.errors import UsageError
 
 log = logging.getLogger(__name__)
@@ -35,13 +36,17 @@ class FileSource:
     during a long run are noticed. The listing is shared by every iterator (a job's
     senders) and renewed at most every ``RELIST_INTERVAL``, so short passes (a few files
     sent fast, many senders) do not scan the directory for every file.
+
+    A segment I/N of a split run yields positions k ≡ I (mod N) of that sequence (the rule is in
+    :mod:`fth.segment`).
     """
 
     RELIST_INTERVAL = 1.0
 
-    def __init__(self, config: SourceConfig, job_name: str):
+    def __init__(self, config: SourceConfig, job_name: str, segment: Optional[Segment] = None):
         self.config = config
         self.job_name = job_name
+        self.segment = segment or Segment()
         self._files = list_files(config)
         if not self._files:
             raise UsageError(
@@ -52,6 +57,9 @@ class FileSource:
         self.passes = 0
 
     def __iter__(self) -> Iterator[str]:
+        return itertools.islice(self._passes(), self.segment.index, None, self.segment.count)
+
+    def _passes(self) -> Iterator[str]:
         files: Optional[List[str]] = self._files
         while True:
             if files is None:

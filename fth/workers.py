@@ -1,0 +1,178 @@
+"""``fth --processes N``: one run as N worker processes on this machine, one live view, one summary.
+
+Worker p of N runs ``fth … --segment p/N`` (within ``--segment I/M``: segment I + M·p of M·N,
+whose union is segment I/M) with a common ``--start-at`` a few seconds ahead, and streams its
+figures as JSON lines on stdout (:mod:`fth.stream`). The parent adds the latest figures of all
+workers up for the live view and, at the end, merges them exactly (:mod:`fth.merge`) into the
+summary. SIGINT and SIGTERM are forwarded to the workers, which run in their own sessions so a
+terminal's Ctrl-C reaches them once, through the parent. A worker that dies is reported and its
+figures up to its last line are counted.
+"""
+
+import argparse
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from typing import Any, Dict, List, Optional
+
+import gevent
+import gevent.event
+
+from fth.config import RunConfig
+from fth.config.model import Segment
+from fth.console import LiveView, Style
+from fth.errors import UsageError
+from fth.log import colour_wanted
+from fth.merge import merge_parts
+from fth.run import install_signal_handlers, show_results
+from fth.segment import WHOLE
+from fth.startat import wait_until
+from fth.status import ExitStatus
+from fth.stream import parse_line
+from fth.summary import summary_document
+
+log = logging.getLogger(__name__)
+
+START_DELAY = 3.0  # seconds between launching the workers and their common start
+_CHILD_ENV_DROPPED = ("FTH_PROCESSES", "FTH_WEB", "FTH_SEGMENT", "FTH_START_AT", "FTH_SUMMARY_JSON",
+                      "FTH_TRANSFER_LOG")
+_SUMMED = ("target_rate_per_s", "achieved_rate_per_s", "succeeded", "failed", "in_flight")
+
+
+@dataclass
+class Worker:
+    segment: Segment
+    process: subprocess.Popen
+    live: Optional[Dict[str, Any]] = None
+    mergeable: Optional[Dict[str, Any]] = None
+    finished: bool = False  # its summary document (last line) arrived
+
+    def read(self) -> None:
+        """Keep the latest figures the worker streams, until its stdout closes."""
+        for line in self.process.stdout:
+            document = parse_line(line)
+            if document is None:
+                continue
+            self.mergeable = document["mergeable"]
+            if "live" in document:
+                self.live = document["live"]
+            else:
+                self.finished = True
+        self.process.wait()
+
+
+class WorkerGroup:
+    """What the live view needs of a run (``stopping``, ``config``, ``elapsed``), for all workers."""
+
+    def __init__(self, config: RunConfig, workers: List[Worker], origin: float):
+        self.config = config
+        self.workers = workers
+        self.origin = origin
+        self.stopping = gevent.event.Event()
+
+    @property
+    def elapsed(self) -> float:
+        return max(0.0, time.time() - self.origin)
+
+    def live(self) -> Dict[str, Any]:
+        """live_figures() of the whole run: rates and counts summed; p95 the highest worker's."""
+        jobs: Dict[str, Dict[str, Any]] = {}
+        for worker in self.workers:
+            for row in (worker.live or {}).get("jobs", []):
+                total = jobs.setdefault(row["name"], dict(row, **dict.fromkeys(_SUMMED, 0), p95_ms=None))
+                for key in _SUMMED:
+                    total[key] += row[key]
+                if row["p95_ms"] is not None:
+                    total["p95_ms"] = max(total["p95_ms"] or 0.0, row["p95_ms"])
+        return {"elapsed_s": round(self.elapsed, 1), "jobs": list(jobs.values())}
+
+
+def worker_command(config: RunConfig, args: argparse.Namespace, segment: Segment, start_at: float) -> List[str]:
+    """The command line of the worker that runs ``segment``: the parent's run settings, resolved."""
+    command = [sys.executable, "-m", "fth", "-c", config.path or "", "--segment", str(segment),
+               "--start-at", repr(start_at), "--summary-json", "-", "--stream-figures", "--no-color",
+               "--stop-timeout", f"{config.stop_timeout}s"]
+    for override in args.overrides:
+        command += ["--set", override]
+    for name in args.jobs or ():
+        command += ["--job", name]
+    if config.duration is not None:
+        command += ["--duration", f"{config.duration}s"]
+    if config.transfer_log:  # one file per worker: concurrent appends could split lines
+        command += ["--transfer-log", f"{config.transfer_log}.{segment.index}"]
+    command += ["-v"] * args.verbose if args.verbose else ["-q"]
+    return command
+
+
+def _child_env() -> Dict[str, str]:
+    return {key: value for key, value in os.environ.items() if key not in _CHILD_ENV_DROPPED}
+
+
+def run_workers(config: RunConfig, args: argparse.Namespace) -> int:
+    """Run ``config`` as ``args.processes`` workers; show and write one merged summary."""
+    if args.web:
+        raise UsageError("--web is not available with --processes", hint="run without --processes to watch it live")
+    count = args.processes
+    outer = args.segment or WHOLE
+    segments = [Segment(outer.index + outer.count * p, outer.count * count) for p in range(count)]
+    start_at = args.start_at if args.start_at is not None else time.time() + START_DELAY
+    env = _child_env()
+    workers = [Worker(segment, subprocess.Popen(worker_command(config, args, segment, start_at), env=env,
+                                                stdout=subprocess.PIPE, text=True, start_new_session=True))
+               for segment in segments]
+    log.info("%d worker processes (segments %s), starting together", count, ", ".join(str(s) for s in segments))
+    if config.transfer_log:
+        log.info("transfer log: one file per worker, %s.<segment index>", config.transfer_log)
+    group = WorkerGroup(config, workers, start_at)
+    readers = [gevent.spawn(worker.read) for worker in workers]
+
+    def forward(name: str) -> None:
+        log.info("%s: passed on to the workers", name)
+        for worker in workers:
+            if worker.process.poll() is None:
+                worker.process.send_signal(getattr(signal, name))
+
+    interrupts = install_signal_handlers(forward, forward)
+    style = Style(colour_wanted(sys.stdout, args.no_color))
+    view = LiveView(group, sys.stdout, style, sys.stdout.isatty() and not args.quiet, config.interval,
+                    figures=group.live)
+    try:
+        wait_until(start_at, group.stopping)
+        view.start()
+        gevent.joinall(readers)
+        group.stopping.set()
+    finally:
+        view.stop()
+        for handler in interrupts:
+            handler.cancel()
+    return _finish(config, args, outer, workers, style)
+
+
+def _finish(config: RunConfig, args: argparse.Namespace, outer: Segment, workers: List[Worker], style: Style) -> int:
+    reported = [worker for worker in workers if worker.mergeable is not None]
+    for worker in workers:
+        if not worker.finished:
+            log.error("worker %s ended with exit status %s before its summary: %s", worker.segment,
+                      worker.process.returncode,
+                      "its figures up to its last report (at most a second old) are counted"
+                      if worker.mergeable else "it reported no figures")
+    if not reported:
+        raise UsageError("no worker reported any figures", hint="run with -v to see the workers' messages")
+    expected = [worker.segment.index for worker in workers]
+    parts, warnings = merge_parts([(f"worker {w.segment}", {"mergeable": w.mergeable}) for w in reported], expected)
+    if len(reported) == len(workers):  # together the workers are this process's segment
+        parts.segment_count, parts.segments = outer.count, [outer.index]
+    for warning in warnings:
+        log.warning("%s", warning)
+    summary = summary_document(parts)
+    show_results(summary, config, args, style)
+    codes = [worker.process.returncode for worker in workers]
+    if any(not worker.finished for worker in workers) or ExitStatus.ERROR in codes:
+        return ExitStatus.ERROR
+    if ExitStatus.STOP_CONDITION in codes:
+        return ExitStatus.STOP_CONDITION
+    return ExitStatus.SUCCESS
