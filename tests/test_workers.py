@@ -1,0 +1,104 @@
+"""fth --processes N against a loopback sink: one summary, signals forwarded, a dead worker reported."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import gevent
+
+from fth.cli import processes_arg
+from tests.test_segment_run import phase_offset, segment_job
+
+
+def fth_process(*args):
+    return subprocess.Popen([sys.executable, "-m", "fth", *map(str, args)], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+
+
+def arrivals_by_segment(received):
+    """Requests from segment 0 and 1 of 2 (even and odd files of the source)."""
+    odd = sum(int(request.headers["X-Filename"][-8:-4]) % 2 for request in received)
+    return len(received) - odd, odd
+
+
+def children(pid):
+    return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+
+
+def test_two_processes_write_one_summary_of_what_the_sink_received(write_config, http_server, source_dir, tmp_path):
+    config = segment_job(write_config, http_server, source_dir)
+    process = fth_process("-c", config, "--processes", "2", "--duration", "3s", "--summary-json", tmp_path / "s.json")
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == 0, err
+    summary = json.loads((tmp_path / "s.json").read_text())
+    received = http_server.requests
+    assert summary["segment"] == "0/1" and summary["mergeable"]["segment"] == {"count": 1, "indexes": [0]}
+    assert summary["total"]["attempted"] == summary["total"]["succeeded"] == len(received)
+    assert 590 <= len(received) <= 600
+    uuids = [request.headers["X-Transaction-Id"] for request in received]
+    assert len(set(uuids)) == len(uuids)
+    assert 0.0035 < phase_offset(received) < 0.0065  # 5 ms: evenly spaced across the segments
+    assert "2 worker processes (segments 0/2, 1/2)" in err
+    assert out.count("Run summary") == 1
+
+
+def test_processes_within_a_segment_run_that_segment(write_config, http_server, source_dir, tmp_path):
+    config = segment_job(write_config, http_server, source_dir)
+    process = fth_process("-c", config, "--segment", "1/2", "--processes", "2", "--duration", "2s",
+                          "--summary-json", "-", "-q")
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == 0, err
+    summary = json.loads(out.strip().split("\n")[-1])
+    assert summary["segment"] == "1/2"
+    assert summary["total"]["attempted"] == len(http_server.requests) == 200  # half of 200/s for 2 s
+
+
+def test_sigterm_is_forwarded_and_every_transfer_counted(write_config, http_server, source_dir, tmp_path):
+    config = segment_job(write_config, http_server, source_dir)
+    process = fth_process("-c", config, "--processes", "2", "--duration", "60s", "--summary-json", tmp_path / "s.json",
+                          "-q")
+    deadline = time.time() + 30
+    while len(http_server.requests) < 200 and time.time() < deadline:
+        gevent.sleep(0.1)
+    process.send_signal(signal.SIGTERM)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 0, err
+    summary = json.loads((tmp_path / "s.json").read_text())
+    assert summary["stop_reason"] == "SIGTERM received"
+    assert summary["total"]["attempted"] == summary["total"]["succeeded"] == len(http_server.requests)
+    assert summary["duration_s"] < 30
+
+
+def test_a_worker_that_dies_is_reported_and_its_figures_kept(write_config, http_server, source_dir, tmp_path):
+    config = segment_job(write_config, http_server, source_dir)
+    process = fth_process("-c", config, "--processes", "2", "--duration", "6s", "--summary-json", tmp_path / "s.json",
+                          "-q")
+    deadline = time.time() + 30
+    while min(arrivals_by_segment(http_server.requests)) < 150 and time.time() < deadline:
+        gevent.sleep(0.1)
+    gevent.sleep(1.5)  # a report (one a second) from after that point
+    os.kill(max(children(process.pid)), signal.SIGKILL)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 1
+    assert "ended with exit status -9 before its summary: its figures up to its last report" in err
+    summary = json.loads((tmp_path / "s.json").read_text())
+    survivor = 600  # half of 200/s for 6 s
+    assert summary["total"]["attempted"] >= survivor + 150  # the dead worker's reported share is in
+    assert summary["total"]["attempted"] <= len(http_server.requests)
+
+
+def test_processes_auto_is_the_cpu_count_and_zero_is_a_usage_error(fth_cli):
+    assert processes_arg("auto") == (os.cpu_count() or 1)
+    assert processes_arg(" 3 ") == 3
+    result = fth_cli("--processes", "0", "-c", "x.yml", expect=2)
+    assert "expected a whole number >= 1 or auto" in result.stderr
+
+
+def test_live_monitor_is_refused_with_processes(fth_cli, write_config, http_server, source_dir):
+    config = segment_job(write_config, http_server, source_dir)
+    result = fth_cli("-c", config, "--processes", "2", "--web", "127.0.0.1:0", expect=2)
+    assert "--web is not available with --processes" in result.stderr
