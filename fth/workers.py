@@ -128,13 +128,11 @@ def run_workers(config: RunConfig, args: argparse.Namespace) -> int:
     if config.transfer_log:
         log.info("transfer log: one file per worker, %s.<segment index>", config.transfer_log)
     group = WorkerGroup(config, workers, start_at)
-    readers = [gevent.spawn(worker.read) for worker in workers]
+    readers = [gevent.spawn(_watch, worker, workers) for worker in workers]
 
     def forward(name: str) -> None:
         log.info("%s: passed on to the workers", name)
-        for worker in workers:
-            if worker.process.poll() is None:
-                worker.process.send_signal(getattr(signal, name))
+        _signal(workers, getattr(signal, name))
 
     interrupts = install_signal_handlers(forward, forward)
     style = Style(colour_wanted(sys.stdout, args.no_color))
@@ -150,6 +148,20 @@ def run_workers(config: RunConfig, args: argparse.Namespace) -> int:
         for handler in interrupts:
             handler.cancel()
     return _finish(config, args, outer, workers, style)
+
+
+def _signal(workers: List[Worker], signum: int) -> None:
+    for worker in workers:
+        if worker.process.poll() is None:
+            worker.process.send_signal(signum)
+
+
+def _watch(worker: Worker, workers: List[Worker]) -> None:
+    """Read a worker to its end; a tripped stop condition ends the run for every worker."""
+    worker.read()
+    if worker.process.returncode == ExitStatus.STOP_CONDITION:
+        log.warning("worker %s: a stop condition tripped; stopping the other workers", worker.segment)
+        _signal(workers, signal.SIGTERM)
 
 
 def _finish(config: RunConfig, args: argparse.Namespace, outer: Segment, workers: List[Worker], style: Style) -> int:

@@ -19,6 +19,7 @@ TEXT = EXAMPLE.read_text()
 YAML_NAMES = {"field_name": "field", "line": None, "path": None, "role": None, "protocol": "protocol",
               "web": "web", "tracking": "tracking", "jobs": "jobs", "columns": "columns", "use_agent": "use_agent",
               "cache_s": "cache", "mock_rate": "rate", "mock": "mock", "limits": None, "config_path": None,
+              "segment": None,  # set by --segment I/N, not by the file
               "database": "database", "layout_given": None, "raw": None,
               "secret_key": "secret_key_env"}
 

@@ -9,8 +9,10 @@ import time
 from pathlib import Path
 
 import gevent
+from gevent import pywsgi
 
 from fth.cli import processes_arg
+from tests.fixtures.cli import http_job
 from tests.test_segment_run import phase_offset, segment_job
 
 
@@ -102,3 +104,29 @@ def test_live_monitor_is_refused_with_processes(fth_cli, write_config, http_serv
     config = segment_job(write_config, http_server, source_dir)
     result = fth_cli("-c", config, "--processes", "2", "--web", "127.0.0.1:0", expect=2)
     assert "--web is not available with --processes" in result.stderr
+
+
+def test_a_stop_condition_in_one_worker_stops_them_all(write_config, source_dir, tmp_path):
+    """Segment 0 sends the even files, which this sink refuses: only worker 0 trips its condition."""
+    def app(environ, start_response):
+        even = int(environ.get("HTTP_X_FILENAME", "0")[-5:-4]) % 2 == 0
+        start_response("500 Refused" if even else "201 Created", [("Content-Length", "0")])
+        return [b""]
+
+    server = pywsgi.WSGIServer(("127.0.0.1", 0), app, log=None, error_log=None)
+    server.start()
+    try:
+        config = write_config({"jobs": [http_job("orders", f"http://127.0.0.1:{server.server_port}/", source_dir,
+                                                 rate="100/s", headers={"X-Filename": "{filename}"},
+                                                 stop_on=[{"failure_rate": "50%", "window": "2s", "min_count": 10}])]})
+        process = fth_process("-c", config, "--processes", "2", "--duration", "60s", "--summary-json",
+                              tmp_path / "s.json")
+        _, err = process.communicate(timeout=60)
+    finally:
+        server.stop()
+    assert process.returncode == 3, err
+    assert "worker 0/2: a stop condition tripped; stopping the other workers" in err
+    summary = json.loads((tmp_path / "s.json").read_text())
+    assert summary["breakpoint"]["job"] == "orders"
+    assert "SIGTERM received" in summary["stop_reason"] and "stop condition" in summary["stop_reason"]
+    assert summary["duration_s"] < 30
