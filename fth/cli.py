@@ -24,6 +24,12 @@ exit status: 0 run completed · 1 runtime error · 2 usage or configuration erro
 3 a stop condition tripped · 130 interrupted before the run started.
 docs: README.md and example-config.yml (every option, commented)."""
 
+SCALE_OUT_HELP = """\
+One fth process uses one core. When that is the limit, --processes N runs N worker
+processes on this machine (one live view, one summary). Beyond one machine, run one fth
+per machine with --segment I/N and the same --start-at, then add their --summary-json
+documents up with 'fth merge'."""
+
 
 def _typed(parse: Callable, expected: str) -> Callable[[str], object]:
     def convert(text: str):
@@ -117,10 +123,7 @@ def build_fth_parser() -> Parser:
     run.add_argument("--demo", action="store_true",
                      help="run the demo: start the built-in target, send to it over HTTP and SFTP for ~30 s, "
                           "then write the HTML report (needs no servers and no -c)")
-    scale = parser.add_argument_group(
-        "scale out", "One fth process uses one core. --processes N runs N worker processes on this machine (one "
-        "live view, one summary); for several machines run one fth per machine with --segment I/N and the "
-        "same --start-at, then add their --summary-json documents up with 'fth merge'.")
+    scale = parser.add_argument_group("scale out", SCALE_OUT_HELP)
     scale.add_argument("--processes", type=processes_arg, metavar="N|auto", env_var="FTH_PROCESSES",
                        help="split the run over N worker processes on this machine (auto: one per CPU); use it "
                             "when one core is the limit (SFTP handshakes, TLS, high rates)")

@@ -26,6 +26,15 @@ from fth.summary import summary_document
 
 log = logging.getLogger(__name__)
 
+MERGE_HELP = """\
+Add up the --summary-json documents of a run's segments (fth --segment I/N, or documents
+merged before) into one summary: counts summed, percentiles from the merged histograms,
+timelines aligned on the common origin. Documents of different job files, of different
+segment counts or with a segment twice are refused; missing segments are reported.
+
+  fth merge seg0.json seg1.json -o total.json --html total.html
+  kubectl logs -l job-name=NAME | fth merge - -o total.json   (one document per line)"""
+
 Document = Tuple[str, Dict[str, Any]]  # (where it came from, the summary document)
 
 
@@ -103,8 +112,7 @@ def _lines(name: str, lines) -> List[Document]:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = new_parser("fth merge", __doc__.split("\n\n")[0], "Each input is a --summary-json document of one "
-                        "segment (fth --segment I/N) or of merged segments.")
+    parser = new_parser("fth merge", MERGE_HELP)
     parser.add_argument("inputs", nargs="+", metavar="FILE", help="summary JSON documents; - reads stdin, one per line")
     parser.add_argument("-o", "--output", metavar="FILE", help="write the merged summary JSON to FILE (- : stdout)")
     parser.add_argument("--html", metavar="FILE", help="also write the merged summary as a self-contained HTML page")

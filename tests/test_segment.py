@@ -101,3 +101,12 @@ def test_start_at_reads_iso_8601_and_epoch_seconds(text, epoch):
 def test_start_at_rejects_other_text():
     with pytest.raises(ValueError):
         parse_start_at("tomorrow-ish")
+
+
+def test_segment_from_the_environment_shows_in_the_plan(fth_cli, write_config, source_dir, monkeypatch):
+    config = write_config({"jobs": [{"name": "orders", "protocol": "http", "username": "u", "source": str(source_dir),
+                                     "rate": "100/s", "url": "http://127.0.0.1:9/"}]})
+    monkeypatch.setenv("FTH_SEGMENT", "1/4")
+    out = fth_cli("-c", config, "--check").stdout
+    assert "segment 1/4 of the run" in out and "25.0/s" in out
+    assert "expected I/N" in fth_cli("-c", config, "--check", "--segment", "4/4", expect=2).stderr
