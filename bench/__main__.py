@@ -16,6 +16,7 @@ BENCHES = [
     ("locust", "fth beside Locust HttpUser / FastHttpUser", ["bench.vs_locust"]),
     ("fire", "10,000 transfers in flight (fire mode)", ["bench.fire_scale"]),
     ("sftp", "SFTP files/s and 200 MiB beside OpenSSH sftp", ["bench.sftp_rate"]),
+    ("processes", "1 vs 2 worker processes (--processes): HTTP and SFTP", ["bench.processes"]),
     ("report", "fth-report with 1M pairs", ["bench.report_scale", "--pairs", "1000000"]),
     ("web", "fth-web API p50/p95 at 1M rows", ["bench.web_api"]),
     ("soak", "RSS over a long run at 200 files/s", ["bench.soak"]),

@@ -32,7 +32,8 @@ def phase_offset(received, period=0.01):
 def segment_job(write_config, server, source_dir):
     return write_config({"jobs": [http_job("orders", server.url, source_dir, rate="200/s", mode="fire",
                                            max_in_flight=1000, client="fast",
-                                           headers={"X-Transaction-ID": "{uuid}", "X-Filename": "{filename}"})]})
+                                           headers={"X-Transaction-ID": "{uuid}", "X-Filename": "{filename}",
+                                                    "X-Seq": "{seq}"})]})
 
 
 def fth_process(*args):
@@ -65,6 +66,8 @@ def test_two_segments_interleave_evenly_and_merge_to_what_the_sink_received(writ
     assert 590 <= len(received) <= 600
     uuids = [request.headers["X-Transaction-Id"] for request in received]
     assert len(set(uuids)) == len(uuids)
+    seqs = [request.headers["X-Seq"] for request in received]
+    assert len(set(seqs)) == len(seqs)  # {seq} too: I+1, I+1+N, … in segment I/N
     assert 0.0035 < phase_offset(received) < 0.0065  # 5 ms: evenly spaced across the segments
     assert sum(row["attempted"] for row in total["jobs"][0]["timeline"]) == len(received)
 

@@ -168,8 +168,10 @@ class Runner:
 
     def _request(self, state: JobState, path: str) -> TransferRequest:
         self._seq += 1
+        segment = state.config.segment  # {seq} of segment I/N: I+1, I+1+N, …: unique across the segments
         context = TransferContext(uuid=new_uuid(), filename=os.path.basename(path), job=state.config.name,
-                                  username=state.config.username, seq=self._seq)
+                                  username=state.config.username,
+                                  seq=(self._seq - 1) * segment.count + segment.index + 1)
         return TransferRequest(path=path, context=context)
 
     def _transfer(self, state: JobState, transport: Transport, intended: float, path: str) -> None:
