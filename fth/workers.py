@@ -62,11 +62,21 @@ class Worker:
                 self.live = document["live"]
             else:
                 self.finished = True
+                self._final_counts(document)
         self.process.wait()
+
+    def _final_counts(self, summary: Dict[str, Any]) -> None:
+        """The live view's last frame shows the summary's counts, not those of the last report."""
+        jobs = {job["name"]: job for job in summary["jobs"]}
+        for row in (self.live or {}).get("jobs", []):
+            job = jobs.get(row["name"])
+            if job is not None:
+                row.update(succeeded=job["succeeded"], failed=job["failed"] + job["not_sent"],
+                           in_flight=job["in_flight"])
 
 
 class WorkerGroup:
-    """What the live view needs of a run (``stopping``, ``config``, ``elapsed``), for all workers."""
+    """What the live view needs of a run (``stopping``, ``config``, ``elapsed``, ``stop_reason``), for all workers."""
 
     def __init__(self, config: RunConfig, workers: List[Worker], origin: float):
         self.config = config
@@ -77,6 +87,14 @@ class WorkerGroup:
     @property
     def elapsed(self) -> float:
         return max(0.0, time.time() - self.origin)
+
+    @property
+    def stop_reason(self) -> Optional[str]:
+        """Why the workers stopped, as far as they have said."""
+        reasons: List[str] = []
+        for worker in self.workers:
+            reasons += [r for r in (worker.mergeable or {}).get("stop_reasons", []) if r not in reasons]
+        return "; ".join(reasons) or None
 
     def live(self) -> Dict[str, Any]:
         """live_figures() of the whole run: rates and counts summed; p95 the highest worker's."""
