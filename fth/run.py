@@ -115,7 +115,8 @@ def run_config(config: RunConfig, args: argparse.Namespace) -> Tuple[int, Dict[s
         start_at = getattr(args, "start_at", None)
         if start_at is not None:
             wait_until(start_at, runner.stopping)
-            runner.origin = start_at
+            if not runner.stopping.is_set():  # interrupted during the countdown: nothing to align
+                runner.origin = start_at
         if getattr(args, "stream_figures", False):
             stream = gevent.spawn(stream_figures, runner, job_file_hash)
         view.start()

@@ -151,6 +151,8 @@ def run_workers(config: RunConfig, args: argparse.Namespace) -> int:
     def forward(name: str) -> None:
         log.info("%s: passed on to the workers", name)
         _signal(workers, getattr(signal, name))
+        if time.time() < start_at:  # during the countdown: no need to wait for the start
+            group.stopping.set()
 
     interrupts = install_signal_handlers(forward, forward)
     style = Style(colour_wanted(sys.stdout, args.no_color))

@@ -6,6 +6,7 @@ started with gevent's subprocess so the sink keeps answering while we wait for t
 
 import json
 import math
+import signal
 import subprocess
 import sys
 import time
@@ -80,3 +81,16 @@ def test_start_at_counts_down_and_is_the_schedule_origin(fth_cli, write_config, 
     assert summary["mergeable"]["origin"] == start_at
     assert "starting in" in result.stderr
     assert min(request.at for request in http_server.requests) >= start_at
+
+
+def test_sigterm_during_the_countdown_ends_the_run_before_it_sends(write_config, http_server, source_dir, tmp_path):
+    config = segment_job(write_config, http_server, source_dir)
+    process = fth_process("-c", config, "--start-at", time.time() + 60, "--summary-json", tmp_path / "s.json")
+    while "starting in" not in process.stderr.readline():
+        pass
+    process.send_signal(signal.SIGTERM)
+    _, err = process.communicate(timeout=30)
+    assert process.returncode == 0, err
+    summary = json.loads((tmp_path / "s.json").read_text())
+    assert summary["stop_reason"] == "SIGTERM received" and summary["total"]["attempted"] == 0
+    assert 0 <= summary["duration_s"] < 5 and http_server.requests == []
