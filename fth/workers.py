@@ -190,7 +190,7 @@ def _finish(config: RunConfig, args: argparse.Namespace, outer: Segment, workers
         if not worker.finished:
             log.error("worker %s ended with exit status %s before its summary: %s", worker.segment,
                       worker.process.returncode,
-                      "its figures up to its last report (at most a second old) are counted"
+                      "its figures up to its last report are counted"
                       if worker.mergeable else "it reported no figures")
     if not reported:
         raise UsageError("no worker reported any figures", hint="run with -v to see the workers' messages")
