@@ -37,10 +37,14 @@ setup(
         "colorlog>=6.7",
         # .env files for fth-web settings (seed 002); tiny, well kept, no dependencies.
         "python-dotenv>=1.0",
+        # /metrics in the Prometheus text format (issue 14): the reference client, no dependencies.
+        "prometheus-client>=0.17",
     ],
     extras_require={
         "test": ["pytest>=7.4", "pytest-timeout>=2.2", "hypothesis>=6.80", "playwright>=1.40", "cryptography>=41",
-                 "ruff>=0.6"],
+                 "ruff>=0.6",
+                 # validates fth kube's manifests offline against the Kubernetes schemas it ships (issue 14)
+                 "kubernetes-validate>=1.28"],
     },
     entry_points={
         "console_scripts": [

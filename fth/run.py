@@ -193,14 +193,17 @@ def _start_web(args: argparse.Namespace, config: RunConfig, runner: Runner) -> O
     if not args.web:
         return None
     from fth.live import live_figures
+    from fth.metrics import run_registry
     from fth_web import create_app
     from fth_web.server import start_in_background
     from fth_web.settings import load_env_file, load_settings
+    from fth_web.views.metrics import attach
 
     load_env_file(None)  # a .env in the working directory, as fth-web reads it
     host, port = args.web
     settings = load_settings(run_config=config, flags={"host": host, "port": port})
     app = create_app(settings, live_provider=lambda: live_figures(runner))
+    attach(app, run_registry(runner))
     try:
         server = start_in_background(app, host, port)
     except UsageError as exc:  # its hint names fth-web's --port, which fth does not have

@@ -9,10 +9,11 @@ recent window is a ring of one-second slots and the timeline halves its
 resolution instead of growing.
 """
 
+import bisect
 import math
 from collections import Counter, deque
 from dataclasses import dataclass, field
-from typing import Deque, Dict, Iterable, List, Optional
+from typing import Deque, Dict, Iterable, List, Optional, Sequence
 
 BUCKET_GROWTH = 1.02  # bucket width: a midpoint is within 1 % of any value in it
 _LOG_GROWTH = math.log(BUCKET_GROWTH)
@@ -75,6 +76,21 @@ class Histogram:
             if seen >= rank:
                 return min(max(_bucket_value(index), self.min), self.max)
         return self.max
+
+    def cumulative(self, bounds: Sequence[float]) -> List[int]:
+        """How many values lie at or below each of the ascending ``bounds`` (Prometheus ``le``).
+
+        A bucket counts by its midpoint, as :meth:`percentile` reads it: within 1 % of the bound.
+        """
+        counts = [0] * (len(bounds) + 1)
+        for index, count in self.buckets.items():
+            counts[bisect.bisect_left(bounds, _bucket_value(index))] += count
+        running = 0
+        result = []
+        for count in counts[:-1]:
+            running += count
+            result.append(running)
+        return result
 
     def summary_ms(self) -> Dict[str, Optional[float]]:
         """min/avg/p50/p90/p95/p99/max in milliseconds (None when empty)."""

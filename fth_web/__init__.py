@@ -47,12 +47,13 @@ def create_app(settings: Optional[WebSettings] = None, live_provider: Optional[L
     state = WebState(settings=settings, source=CachedSource(inner, settings.cache_s), live_provider=live_provider)
     app.extensions["fth_web"] = state
 
-    from fth_web.views import admin, api, monitor, reports
+    from fth_web.views import admin, api, metrics, monitor, reports
 
     app.register_blueprint(monitor.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(reports.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(metrics.bp)
 
     @app.context_processor
     def inject_settings() -> Dict[str, Any]:
