@@ -53,7 +53,7 @@ def run_main(prog: str, parser_factory: ParserFactory, program: Program, argv: O
 
 #: ``fth NAME ...`` runs a subcommand: NAME -> the module that provides
 #: ``build_parser() -> argparse.ArgumentParser`` and ``run(args) -> ExitStatus``.
-SUBCOMMANDS = {"init": "fth.init", "merge": "fth.merge"}
+SUBCOMMANDS = {"init": "fth.init", "kube": "fth.kube", "merge": "fth.merge"}
 
 
 def fth_main(argv: Optional[List[str]] = None) -> int:
