@@ -27,7 +27,7 @@ from fth.cli import add_logging_options, duration_arg, new_parser
 from fth.config import RunConfig, load_run_config
 from fth.config.reader import load_yaml
 from fth.engine.source import list_files
-from fth.errors import UsageError
+from fth.errors import ConfigError, UsageError
 from fth.log import setup_logging
 from fth.status import ExitStatus
 
@@ -145,14 +145,14 @@ def secret_references(config_path: str) -> List[str]:
         if not isinstance(node, dict):
             return
         for key, value in node.items():
-            key = str(key)
+            name = f"{where}.{key}" if where else str(key)
             if key in SECRET_KEYS and value not in (None, ""):
-                raise UsageError(f"{config_path}: {where}{key} is written in the file; fth kube never puts "
-                                 "secrets into a ConfigMap",
-                                 hint=f"use {key}_env: VARIABLE instead; the pods read VARIABLE from a Secret")
-            if key.endswith("_env") and key[:-4] in SECRET_KEYS and isinstance(value, str):
+                raise ConfigError("is written in the file, and fth kube never puts a secret into a ConfigMap",
+                                  file=config_path, line=getattr(node, "key_lines", {}).get(key), key=name,
+                                  hint=f"use {key}_env: VARIABLE instead; the pods read VARIABLE from a Secret")
+            if str(key).endswith("_env") and str(key)[:-4] in SECRET_KEYS and isinstance(value, str):
                 found.append(value)
-            walk(value, f"{where}{key}.")
+            walk(value, name)
 
     walk(load_yaml(config_path), "")
     return list(dict.fromkeys(found))
