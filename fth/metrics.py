@@ -5,8 +5,9 @@
 view and the summary are one set of figures. Every transfer is counted once in
 ``fth_transfers_total`` under one outcome (``succeeded``, ``failed``, ``not_sent``);
 ``fth_errors_total`` splits ``failed`` by fault kind. Label values are bounded:
-``job`` comes from the job file, ``kind`` from :mod:`fth.faults` (``http_<code>``
-for status faults), ``outcome`` is one of three.
+``fth_job`` comes from the job file, ``kind`` from :mod:`fth.faults` (``http_<code>``
+for status faults), ``outcome`` is one of three. The job's name is in ``fth_job``:
+Prometheus sets ``job`` itself (the scrape job), so a ``job`` label would be renamed.
 """
 
 from typing import Iterator, Tuple
@@ -22,6 +23,9 @@ LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0
 
 OUTCOMES = ("succeeded", "failed", "not_sent")
 
+#: the job label: ``job`` (and ``job_name``, from the pods' ``job-name`` label) are Prometheus's own
+JOB = "fth_job"
+
 
 class RunCollector(Collector):
     """The figures of one run's jobs, as Prometheus metric families."""
@@ -34,16 +38,16 @@ class RunCollector(Collector):
         now = runner.now() if runner.started_at else 0.0
         transfers = CounterMetricFamily(
             "fth_transfers", "Finished transfers by job and outcome; each transfer is counted once",
-            labels=["job", "outcome"])
+            labels=[JOB, "outcome"])
         errors = CounterMetricFamily(
             "fth_errors", "Failed transfers by job and fault kind (they add up to outcome=failed)",
-            labels=["job", "kind"])
-        sent = CounterMetricFamily("fth_sent_bytes", "Bytes of successful transfers", labels=["job"], unit="bytes")
+            labels=[JOB, "kind"])
+        sent = CounterMetricFamily("fth_sent_bytes", "Bytes of successful transfers", labels=[JOB], unit="bytes")
         latency = HistogramMetricFamily(
             "fth_transfer_latency_seconds", "Time from the intended send time to the end of the transfer",
-            labels=["job"])
-        in_flight = GaugeMetricFamily("fth_in_flight", "Transfers in progress", labels=["job"])
-        target = GaugeMetricFamily("fth_target_rate_per_second", "The job's target send rate now", labels=["job"])
+            labels=[JOB])
+        in_flight = GaugeMetricFamily("fth_in_flight", "Transfers in progress", labels=[JOB])
+        target = GaugeMetricFamily("fth_target_rate_per_second", "The job's target send rate now", labels=[JOB])
         for name, state in runner.states.items():
             stats = state.stats
             for outcome, value in zip(OUTCOMES, (stats.succeeded, stats.failed, stats.not_sent)):
@@ -83,4 +87,4 @@ def exposition(registry: CollectorRegistry) -> Tuple[bytes, str]:
     return generate_latest(registry), CONTENT_TYPE_LATEST
 
 
-__all__ = ["LATENCY_BUCKETS", "OUTCOMES", "RunCollector", "exposition", "run_registry"]
+__all__ = ["JOB", "LATENCY_BUCKETS", "OUTCOMES", "RunCollector", "exposition", "run_registry"]

@@ -72,22 +72,22 @@ def test_metrics_during_a_run_match_the_summary(write_config, make_http_server, 
                 assert later.get(key, 0) >= number, key
     jobs = {job["name"]: job for job in summary["jobs"]}
     for name, job in jobs.items():
-        assert value(final, "fth_transfers_total", job=name, outcome="succeeded") == job["succeeded"]
-        assert value(final, "fth_transfers_total", job=name, outcome="failed") == job["failed"]
-        assert value(final, "fth_transfers_total", job=name, outcome="not_sent") == job["not_sent"]
-        assert sum(value(final, "fth_transfers_total", job=name, outcome=o)
+        assert value(final, "fth_transfers_total", fth_job=name, outcome="succeeded") == job["succeeded"]
+        assert value(final, "fth_transfers_total", fth_job=name, outcome="failed") == job["failed"]
+        assert value(final, "fth_transfers_total", fth_job=name, outcome="not_sent") == job["not_sent"]
+        assert sum(value(final, "fth_transfers_total", fth_job=name, outcome=o)
                    for o in ("succeeded", "failed", "not_sent")) == job["attempted"]
         for kind, count in job["errors"].items():
-            assert value(final, "fth_errors_total", job=name, kind=kind) == count
-        assert value(final, "fth_sent_bytes_total", job=name) == job["bytes"]
-        assert value(final, "fth_transfer_latency_seconds_count", job=name) == job["attempted"] - job["not_sent"]
-        assert value(final, "fth_transfer_latency_seconds_bucket", job=name, le="+Inf") == \
+            assert value(final, "fth_errors_total", fth_job=name, kind=kind) == count
+        assert value(final, "fth_sent_bytes_total", fth_job=name) == job["bytes"]
+        assert value(final, "fth_transfer_latency_seconds_count", fth_job=name) == job["attempted"] - job["not_sent"]
+        assert value(final, "fth_transfer_latency_seconds_bucket", fth_job=name, le="+Inf") == \
             job["attempted"] - job["not_sent"]
-        assert value(final, "fth_in_flight", job=name) == 0
+        assert value(final, "fth_in_flight", fth_job=name) == 0
     assert jobs["ok"]["succeeded"] == len(ok.requests) > 0
-    assert value(final, "fth_errors_total", job="broken", kind="http_503") == len(broken.requests) > 0
+    assert value(final, "fth_errors_total", fth_job="broken", kind="http_503") == len(broken.requests) > 0
     assert jobs["slow"]["not_sent"] > 0
-    assert value(final, "fth_target_rate_per_second", job="ok") == 40
+    assert value(final, "fth_target_rate_per_second", fth_job="ok") == 40
     assert any(key[0] == "process_cpu_seconds_total" for key in final)
 
 
@@ -123,7 +123,48 @@ def test_fth_web_flag_serves_metrics_during_the_run(write_config, http_server, s
         deadline.close()
     assert process.returncode == 0
     job = json.loads(out.read_text())["jobs"][0]
-    succeeded = value(scraped, "fth_transfers_total", job="live", outcome="succeeded")
+    succeeded = value(scraped, "fth_transfers_total", fth_job="live", outcome="succeeded")
     assert 10 <= succeeded <= job["succeeded"] == len(http_server.requests)
-    assert value(scraped, "fth_target_rate_per_second", job="live") == 20
-    assert value(scraped, "fth_transfer_latency_seconds_count", job="live") >= succeeded
+    assert value(scraped, "fth_target_rate_per_second", fth_job="live") == 20
+    assert value(scraped, "fth_transfer_latency_seconds_count", fth_job="live") >= succeeded
+
+
+def _references(expr: str) -> Tuple[set, set]:
+    """(metric names, label names) a PromQL expression reads."""
+    labels = {name.strip() for group in re.findall(r"by \(([^)]*)\)", expr) for name in group.split(",")}
+    labels |= {name for matchers in re.findall(r"\{([^}]*)\}", expr) for name in re.findall(r"(\w+)\s*=~?\"", matchers)}
+    stripped = re.sub(r"by \([^)]*\)|\{[^}]*\}|\[[^\]]*\]", " ", expr)
+    metrics = {word for word, call in re.findall(r"([A-Za-z_][A-Za-z0-9_]*)\s*(\(?)", stripped) if not call}
+    return metrics, labels
+
+
+def test_grafana_dashboard_reads_only_what_metrics_serves(write_config, make_http_server, source_dir):
+    import json
+    from pathlib import Path
+
+    ok, broken = make_http_server(), make_http_server(status=500)
+    config = load_run_config(str(write_config({"duration": "1s", "jobs": [
+        http_job("ok", ok.url, source_dir, rate="20/s"), http_job("broken", broken.url, source_dir, rate="20/s")]})))
+    runner = Runner(config, config.jobs)
+    app = create_app(WebSettings(mock=True, cache_s=0))
+    attach(app, run_registry(runner))
+    runner.run(config.duration)
+    families = list(text_string_to_metric_families(app.test_client().get("/metrics").get_data(as_text=True)))
+    served = {sample.name for family in families for sample in family.samples}
+    served_labels = {label for family in families for sample in family.samples for label in sample.labels}
+
+    dashboard = json.loads((Path(__file__).parent.parent / "contrib" / "grafana" / "fth-dashboard.json").read_text())
+    exprs = [target["expr"] for panel in dashboard["panels"] for target in panel["targets"]]
+    legends = [target["legendFormat"] for panel in dashboard["panels"] for target in panel["targets"]]
+    variables = [re.fullmatch(r"label_values\((\w+), (\w+)\)", var["definition"]).groups()
+                 for var in dashboard["templating"]["list"] if var["type"] == "query"]
+    assert len(exprs) >= 10 and variables
+    for metric, label in variables:
+        assert metric in served and label in served_labels
+    for expr in exprs:
+        metrics, labels = _references(expr)
+        assert metrics and metrics <= served, (expr, metrics - served)
+        assert labels <= served_labels, (expr, labels - served_labels)
+    for legend in legends:
+        assert set(re.findall(r"\{\{(\w+)\}\}", legend)) <= served_labels, legend
+    assert {"fth_errors_total", "fth_transfer_latency_seconds_bucket", "fth_sent_bytes_total"} <= served
