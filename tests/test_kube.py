@@ -161,3 +161,13 @@ def test_key_files_are_refused_and_big_source_sets_need_a_claim(fth_cli, write_c
 def test_usage_errors(fth_cli, job_file):
     assert "--parallelism" in fth_cli("kube", "-c", job_file(False), expect=2).stderr
     assert "1 to 10000" in fth_cli("kube", "-c", job_file(False), "--parallelism", "0", expect=2).stderr
+
+
+def test_the_containerfile_copies_what_exists_and_runs_as_the_pods_user():
+    root = Path(__file__).parent.parent
+    text = (root / "contrib" / "container" / "Containerfile").read_text()
+    copied = [word for line in text.splitlines() if line.startswith("COPY ") and "--from" not in line
+              for word in line.split()[1:-1]]
+    assert copied and all((root / word).exists() for word in copied), copied
+    assert text.count("FROM docker.io/library/python:") == 2
+    assert "USER 10001:10001" in text and 'ENTRYPOINT ["fth"]' in text
