@@ -34,11 +34,13 @@ from fth.status import ExitStatus
 log = logging.getLogger(__name__)
 
 SECRET_KEYS = ("password", "key_passphrase", "secret_key")  # the settings read with Section.secret
-LOCAL_FILE_KEYS = ("key_file", "cert_file", "ca_file")  # local files fth kube does not carry into pods
+# local files fth kube does not carry into pods (job TLS/SSH files, tracking TLS files)
+LOCAL_FILE_KEYS = ("key_file", "cert_file", "ca_file", "ssl_ca", "ssl_cert", "ssl_key")
 METRICS_PORT = 9100
 WORK_DIR = "/var/lib/fth"  # an emptyDir, the working directory: the pod's only writable place
 CONFIGMAP_LIMIT = 1_000_000  # bytes; Kubernetes stores at most 1 MiB per object
 PLACEHOLDER = "set-by-the-pod's-secret"
+_DNS_NAME = re.compile(r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
 
 
 def _positive_int(text: str) -> int:
@@ -51,6 +53,14 @@ def _positive_int(text: str) -> int:
     return number
 
 
+def _dns_name(text: str) -> str:
+    """A Kubernetes object name (RFC 1123 subdomain): lower-case letters, digits, '-' and '.'."""
+    if not _DNS_NAME.match(text) or len(text) > 253:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a Kubernetes name; expected lower-case letters, digits "
+                                         "and '-', such as load-test")
+    return text
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = new_parser("fth kube", "Print the Kubernetes manifests (ConfigMap + Indexed Job) that run a job file "
                                     "as N segments, started together; apply them with kubectl apply -f -.")
@@ -60,11 +70,11 @@ def build_parser() -> argparse.ArgumentParser:
                         help="how many pods (segments) run the job file together")
     parser.add_argument("--image", metavar="IMAGE", default=f"fth:{__version__}",
                         help="the container image (built from contrib/container/Containerfile); default %(default)s")
-    parser.add_argument("--namespace", metavar="NS", help="put the objects in this namespace")
+    parser.add_argument("--namespace", type=_dns_name, metavar="NS", help="put the objects in this namespace")
     parser.add_argument("--start-in", type=duration_arg, metavar="TIME", default=60.0,
                         help="the segments start together this long after now (time to apply and pull the "
                              "image); default 60s")
-    parser.add_argument("--source-claim", metavar="NAME",
+    parser.add_argument("--source-claim", type=_dns_name, metavar="NAME",
                         help="mount the source directories from this PersistentVolumeClaim (read-only) "
                              "instead of carrying the files in a ConfigMap")
     add_logging_options(parser)
@@ -170,15 +180,19 @@ def _placeholders(names: Sequence[str]) -> Iterator[None]:
 
 
 def _refuse_local_files(config: RunConfig) -> None:
-    for job in config.jobs:
+    holders = [(f"job {job.name}", job) for job in config.jobs]
+    if config.tracking:
+        holders += [(f"tracking {db.role}", db) for db in (config.tracking.ingress, config.tracking.egress)]
+    for where, holder in holders:
         for key in LOCAL_FILE_KEYS:
-            if getattr(job, key, None):
-                raise UsageError(f"job {job.name}: {key} names a local file, and fth kube carries only the job "
+            if getattr(holder, key, None):
+                raise UsageError(f"{where}: {key} names a local file, and fth kube carries only the job "
                                  "file, its sources and its secrets into the pods",
-                                 hint="run this job with fth on a machine that holds the file")
+                                 hint="run it with fth on a machine that holds the file")
+    for job in config.jobs:
         if job.protocol == "sftp" and getattr(job, "host_key_policy", "") == "strict":
-            log.warning("job %s: host_key_policy strict needs known_hosts (%s) inside the pods; fth kube does not "
-                        "carry it (use accept-new, or put known_hosts on the source claim)",
+            log.warning("job %s: host_key_policy strict needs known_hosts (%s) inside the pods, and fth kube does "
+                        "not carry it (host_key_policy: accept-new trusts the key the server shows first)",
                         job.name, getattr(job, "known_hosts", ""))
 
 

@@ -156,11 +156,27 @@ def test_key_files_are_refused_and_big_source_sets_need_a_claim(fth_cli, write_c
                                              key_file=str(key))]})
     result = fth_cli("kube", "-c", config, "--parallelism", "2", expect=2)
     assert "job tls: key_file names a local file" in result.stderr
+    db = {"driver": "mysql", "database": "tracking", "ssl_ca": str(key)}
+    config = write_config({"tracking": {"ingress": db, "egress": db},
+                           "jobs": [http_job("plain", "http://sink.example/", big)]})
+    result = fth_cli("kube", "-c", config, "--parallelism", "2", "--source-claim", "data", expect=2)
+    assert "tracking ingress: ssl_ca names a local file" in result.stderr
+
+
+def test_strict_sftp_host_keys_are_warned_about(fth_cli, write_config, source_dir, monkeypatch):
+    monkeypatch.setenv("SFTP_PASSWORD", PASSWORD)
+    config = write_config({"jobs": [{"name": "drop", "protocol": "sftp", "username": "bob", "host": "sftp.example",
+                                     "source": str(source_dir), "rate": "1/s", "password_env": "SFTP_PASSWORD"}]})
+    result = fth_cli("kube", "-c", config, "--parallelism", "2")
+    assert "job drop: host_key_policy strict needs known_hosts" in result.stderr
+    assert PASSWORD not in result.stdout + result.stderr
 
 
 def test_usage_errors(fth_cli, job_file):
     assert "--parallelism" in fth_cli("kube", "-c", job_file(False), expect=2).stderr
     assert "1 to 10000" in fth_cli("kube", "-c", job_file(False), "--parallelism", "0", expect=2).stderr
+    result = fth_cli("kube", "-c", job_file(False), "--parallelism", "2", "--namespace", "Load_Test", expect=2)
+    assert "'Load_Test' is not a Kubernetes name" in result.stderr
 
 
 def test_the_containerfile_copies_what_exists_and_runs_as_the_pods_user():
