@@ -36,7 +36,7 @@ log = logging.getLogger(__name__)
 SECRET_KEYS = ("password", "key_passphrase", "secret_key")  # the settings read with Section.secret
 # local files fth kube does not carry into pods (job TLS/SSH files, tracking TLS files)
 LOCAL_FILE_KEYS = ("key_file", "cert_file", "ca_file", "ssl_ca", "ssl_cert", "ssl_key")
-METRICS_PORT = 9100
+METRICS_PORT = 8080  # fth-web's own default port
 WORK_DIR = "/var/lib/fth"  # an emptyDir, the working directory: the pod's only writable place
 CONFIGMAP_LIMIT = 1_000_000  # bytes; Kubernetes stores at most 1 MiB per object
 PLACEHOLDER = "set-by-the-pod's-secret"
