@@ -127,6 +127,10 @@ def make_plan(config_path: str, parallelism: int, *, image: str, start_at: datet
     with _placeholders(secret_envs):  # the values live in the cluster; only their names matter here
         config = load_run_config(path, check_paths=False)
     _refuse_local_files(config)
+    endless = [job.name for job in config.jobs if job.count is None and job.ramp is None]
+    if config.duration is None and endless:
+        log.warning("the job file sets no duration and job %s has no count: the pods send until the Job is "
+                    "deleted, and print no summary to merge (set duration: or count:)", endless[0])
     dirs = list(dict.fromkeys(job.source.path for job in config.jobs))
     plan = Plan(name=object_name(path), config_path=path, parallelism=parallelism, image=image,
                 start_at=start_at.replace(microsecond=0), namespace=namespace, secret_envs=secret_envs,

@@ -172,6 +172,14 @@ def test_strict_sftp_host_keys_are_warned_about(fth_cli, write_config, source_di
     assert PASSWORD not in result.stdout + result.stderr
 
 
+def test_a_run_without_an_end_is_warned_about(fth_cli, write_config, source_dir):
+    config = write_config({"jobs": [http_job("endless", "http://sink.example/", source_dir)]})
+    result = fth_cli("kube", "-c", config, "--parallelism", "2")
+    assert "job endless has no count: the pods send until the Job is deleted" in result.stderr
+    config = write_config({"jobs": [http_job("counted", "http://sink.example/", source_dir, count=100)]})
+    assert "no count" not in fth_cli("kube", "-c", config, "--parallelism", "2").stderr
+
+
 def test_usage_errors(fth_cli, job_file):
     assert "--parallelism" in fth_cli("kube", "-c", job_file(False), expect=2).stderr
     assert "1 to 10000" in fth_cli("kube", "-c", job_file(False), "--parallelism", "0", expect=2).stderr
