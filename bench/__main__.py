@@ -19,6 +19,7 @@ BENCHES = [
     ("processes", "1 vs 2 worker processes (--processes): HTTP and SFTP", ["bench.processes"]),
     ("report", "fth-report with 1M pairs", ["bench.report_scale", "--pairs", "1000000"]),
     ("web", "fth-web API p50/p95 at 1M rows", ["bench.web_api"]),
+    ("metrics", "one /metrics scrape (Prometheus) at 1-20 jobs", ["bench.metrics_scrape"]),
     ("soak", "RSS over a long run at 200 files/s", ["bench.soak"]),
 ]
 

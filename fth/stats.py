@@ -82,9 +82,13 @@ class Histogram:
 
         A bucket counts by its midpoint, as :meth:`percentile` reads it: within 1 % of the bound.
         """
+        last = []  # per bound, the last bucket whose midpoint is at or below it
+        for bound in bounds:
+            index = bucket_of(bound)
+            last.append(index if _bucket_value(index) <= bound else index - 1)
         counts = [0] * (len(bounds) + 1)
         for index, count in self.buckets.items():
-            counts[bisect.bisect_left(bounds, _bucket_value(index))] += count
+            counts[bisect.bisect_left(last, index)] += count
         running = 0
         result = []
         for count in counts[:-1]:
