@@ -65,16 +65,21 @@ def flags_from(args: argparse.Namespace) -> Dict[str, Any]:
 
 def run(args: argparse.Namespace) -> int:
     from fth_web import create_app
-    from fth_web.server import start_in_background
+    from fth_web.server import bind, start_in_background
 
     setup_logging(args.verbose, args.quiet, args.log_file, args.no_color)
     load_env_file(args.env_file)
     settings = load_settings(args.config, flags=flags_from(args))
-    app = create_app(settings)
+    sock = bind(settings.host, settings.port)  # a busy port fails here, before anything says where to look
+    try:
+        app = create_app(settings)
+    except BaseException:
+        sock.close()
+        raise
     stop = Event()
     handlers = [gevent.signal_handler(signum, stop.set) for signum in (signal.SIGINT, signal.SIGTERM)]
     try:
-        server = start_in_background(app, settings.host, settings.port)
+        server = start_in_background(app, sock=sock)
         log.info("open %s/ in a browser (Ctrl-C stops)", server.url)
         try:
             stop.wait()

@@ -7,6 +7,7 @@ one) and ``stop()``.
 """
 
 import logging
+import socket
 from typing import Any, Optional
 
 from gevent import pywsgi
@@ -32,14 +33,18 @@ class _ErrorLog:
         pass
 
 
-def make_server(app: Any, host: str, port: int) -> pywsgi.WSGIServer:
+def bind(host: str, port: int) -> socket.socket:
+    """The listening socket, or a one-line UsageError naming the address (before anything is printed)."""
     from fth.errors import UsageError
 
     try:
-        sock = listen(host, port)
+        return listen(host, port)
     except OSError as exc:
         raise UsageError(f"fth-web cannot listen on {host}:{port}: {exc.strerror or exc}",
                          hint="choose another --port or stop whatever is using it") from None
+
+
+def make_server(app: Any, sock: socket.socket) -> pywsgi.WSGIServer:
     return pywsgi.WSGIServer(sock, app, log=None, error_log=_ErrorLog())
 
 
@@ -69,21 +74,12 @@ class ServerHandle:
         log.debug("fth-web stopped")
 
 
-def start_in_background(app: Any, host: str = "127.0.0.1", port: int = 0) -> ServerHandle:
-    """Start serving in a greenlet (bind errors raise here, not later); returns the handle."""
-    server = make_server(app, host, port)
-    try:
-        server.start()
-    except OSError as exc:
-        from fth.errors import UsageError
-
-        sock = getattr(server, "socket", None)
-        if sock is not None:
-            sock.close()
-        server.close()
-
-        raise UsageError(f"fth-web cannot listen on {host}:{port}: {exc.strerror or exc}",
-                         hint="choose another --port or stop whatever is using it") from None
+def start_in_background(app: Any, host: str = "127.0.0.1", port: int = 0,
+                        sock: Optional[socket.socket] = None) -> ServerHandle:
+    """Start serving in a greenlet on ``sock`` (or a socket bound to host:port here, so bind errors
+    raise now, not later); returns the handle."""
+    server = make_server(app, sock if sock is not None else bind(host, port))
+    server.start()
     handle = ServerHandle(server)
     log.info("fth-web listening on %s", handle.url)
     return handle

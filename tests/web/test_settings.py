@@ -136,8 +136,21 @@ def test_cli_port_in_use_is_a_clear_error(capsys):
         sock.bind(("127.0.0.1", 0))
         sock.listen(1)
         port = sock.getsockname()[1]
-        assert web_main(["--mock", "--port", str(port), "-q"]) == 2
-    assert "cannot listen on 127.0.0.1" in capsys.readouterr().err
+        assert web_main(["--mock", "--port", str(port)]) == 2
+    err = capsys.readouterr().err
+    assert f"cannot listen on 127.0.0.1:{port}" in err
+    # the port is checked first: nothing before the error tells the user where to look
+    assert "in a browser" not in err and "layout" not in err
+
+
+def test_example_env_does_not_override_the_job_files_layout(tmp_path):
+    from pathlib import Path
+
+    from dotenv import dotenv_values
+
+    values = dotenv_values(Path(__file__).resolve().parents[2] / "fth_web" / "example.env")
+    environ = {k: v for k, v in values.items() if v is not None}
+    assert load_settings(write(tmp_path, "web:\n  layout: pair\n"), environ=environ).layout == "pair"
 
 
 def test_example_env_file_is_valid():
