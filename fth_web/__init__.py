@@ -47,6 +47,7 @@ def create_app(settings: Optional[WebSettings] = None, live_provider: Optional[L
     state = WebState(settings=settings, source=CachedSource(inner, settings.cache_s), live_provider=live_provider)
     app.extensions["fth_web"] = state
 
+    from fth_web import security
     from fth_web.views import admin, api, metrics, monitor, reports
 
     app.register_blueprint(monitor.bp)
@@ -54,6 +55,7 @@ def create_app(settings: Optional[WebSettings] = None, live_provider: Optional[L
     app.register_blueprint(reports.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(metrics.bp)
+    security.install(app)
 
     @app.context_processor
     def inject_settings() -> Dict[str, Any]:

@@ -18,6 +18,7 @@ from fth.report.engine import Report, ReportRequest
 from fth_web import web_state
 from fth_web.connections import DatabaseUnavailable
 from fth_web.csvout import csv_lines
+from fth_web.security import policy_for
 from fth_web.views.api import MAX_USERNAME, exact_username
 
 log = logging.getLogger(__name__)
@@ -142,8 +143,7 @@ def _csv_response(form: ReportForm) -> Response:
     first = list(itertools.islice(rows, 1))
     log.info("report: CSV %s .. %s user %s", form.start, form.end, form.username or "(all)")
     body = csv_lines(source.fields(), itertools.chain(first, rows))
-    headers = {"Content-Disposition": f'attachment; filename="{_filename(form, "csv")}"',
-               "X-Content-Type-Options": "nosniff"}
+    headers = {"Content-Disposition": f'attachment; filename="{_filename(form, "csv")}"'}
     return Response(stream_with_context(body), mimetype="text/csv", headers=headers)
 
 
@@ -158,4 +158,5 @@ def _report_response(form: ReportForm, fmt: str) -> Response:
     disposition = {"Content-Disposition": f'inline; filename="{_filename(form, fmt)}"'}
     if fmt == "json":
         return Response(report.json_text(), mimetype="application/json", headers=disposition)
-    return Response("".join(report.html_chunks()), mimetype="text/html", headers=disposition)
+    html = "".join(report.html_chunks())
+    return Response(html, mimetype="text/html", headers={**disposition, "Content-Security-Policy": policy_for(html)})
