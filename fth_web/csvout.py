@@ -2,11 +2,22 @@
 
 import csv
 import io
+import unicodedata
 from datetime import datetime
 from typing import Any, Dict, Iterable, Iterator, Sequence
 
-# A cell starting with one of these is run as a formula by spreadsheet programs (CSV injection).
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# A cell whose first visible character is one of these is run as a formula by spreadsheet programs
+# (CSV injection), also after leading blanks or line breaks, and in the full-width (＝＋－＠) and small
+# forms, which NFKC folds to these; a leading tab, CR or LF is neutralised whatever follows.
+FORMULA_START = ("=", "+", "-", "@")
+CONTROL_START = ("\t", "\r", "\n")
+
+
+def is_formula(text: str) -> bool:
+    if text.startswith(CONTROL_START):
+        return True
+    first = text.lstrip()[:1]
+    return bool(first) and unicodedata.normalize("NFKC", first).startswith(FORMULA_START)
 
 
 def cell(value: Any) -> str:
@@ -15,7 +26,7 @@ def cell(value: Any) -> str:
     if isinstance(value, datetime):
         return value.isoformat(sep=" ", timespec="milliseconds")
     text = str(value)
-    if isinstance(value, str) and text.startswith(FORMULA_START):
+    if isinstance(value, str) and is_formula(text):
         return "'" + text
     return text
 

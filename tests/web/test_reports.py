@@ -52,6 +52,9 @@ def test_both_formats_offer_two_downloads(client):
 @pytest.mark.parametrize("value, expected", [
     ("=HYPERLINK(\"x\")", "'=HYPERLINK(\"x\")"), ("+1", "'+1"), ("-2", "'-2"), ("@SUM(A1)", "'@SUM(A1)"),
     ("plain", "plain"), (12, "12"), (None, ""), (-5, "-5"),
+    (" =1+2", "' =1+2"), ("\n=1+2", "'\n=1+2"), ("\r\n@x", "'\r\n@x"), ("\tx", "'\tx"), ("  \u3000-3", "'  \u3000-3"),
+    ("\uff1dHYPERLINK(1)", "'\uff1dHYPERLINK(1)"), ("\uff0b1", "'\uff0b1"), ("\uff0d1", "'\uff0d1"),
+    ("\uff20SUM(A1)", "'\uff20SUM(A1)"), ("\ufe661", "'\ufe661"), (" alice", " alice"), ("a=b", "a=b"),
 ])
 def test_csv_cells_are_neutralised(value, expected):
     assert cell(value) == expected
