@@ -2,6 +2,7 @@
 
 import logging
 import os
+import re
 import sys
 from typing import Callable, Optional, TextIO
 
@@ -11,6 +12,31 @@ CONSOLE_FORMAT = "%(log_color)s%(levelname)-7s%(reset)s %(message)s"
 PLAIN_FORMAT = "%(asctime)s %(levelname)-7s %(message)s"
 FILE_FORMAT = "%(asctime)s.%(msecs)03d %(levelname)-7s %(name)s: %(message)s"
 LEVEL_COLORS = {"DEBUG": "cyan", "INFO": "green", "WARNING": "yellow", "ERROR": "red", "CRITICAL": "bold_red"}
+
+
+# C0 and C1 control characters and the Unicode line/paragraph separators: a newline or CR in a
+# message would forge a second log line, an ESC would drive the terminal.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def escape_controls(text: str) -> str:
+    """``text`` with each control character written as its Python escape (``\\n``, ``\\x1b``)."""
+    return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+
+
+class OneLineFilter(logging.Filter):
+    """Keeps every log line one line whatever the input (a username, a file name, a server's error
+    text): control characters in the message and its arguments are escaped. A traceback
+    (``exc_info``) is formatted after this and stays multi-line, as it should."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # a bad format string: let the handler report it as logging does
+            return True
+        if _CONTROL.search(message):
+            record.msg, record.args = escape_controls(message), None
+        return True
 
 
 def colour_wanted(stream: TextIO, no_color: bool = False) -> bool:
@@ -69,6 +95,7 @@ def setup_logging(
     else:
         console.setFormatter(logging.Formatter(PLAIN_FORMAT, datefmt="%H:%M:%S"))
     console.setLevel(verbosity_level(verbose, quiet))
+    console.addFilter(OneLineFilter())
     console._fth = True  # type: ignore[attr-defined]
     root.addHandler(console)
     level = console.level
@@ -81,6 +108,7 @@ def setup_logging(
             raise UsageError(f"cannot open log file {log_file}: {exc.strerror}") from None
         file_handler.setFormatter(logging.Formatter(FILE_FORMAT, datefmt="%Y-%m-%dT%H:%M:%S"))
         file_handler.setLevel(logging.DEBUG)
+        file_handler.addFilter(OneLineFilter())
         file_handler._fth = True  # type: ignore[attr-defined]
         root.addHandler(file_handler)
         level = logging.DEBUG
