@@ -9,27 +9,27 @@ values are always parameters.
 import datetime as dt
 import logging
 import os
-import re
 import sqlite3
 from typing import Any, List, Optional, Sequence
 
+from fth.config import sql_name
 from fth.config.model import DEFAULT_COLUMNS, DbConfig
 from fth.errors import FthError
 from fth.target.records import Arrival, Outcome
 from fth.target.settings import EGRESS_TABLE, INGRESS_TABLE
-from fth.tracking import resolve_zone
+from fth.tracking import mysql_connect, resolve_zone, session_zone
 
 log = logging.getLogger(__name__)
 
-_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_$]*$")
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S.%f"
 DASHBOARD_STATUS = {"SUCCESS": "COMPLETE", "FAILED": "EP_UNAVAILABLE", "TIMEOUT": "TIMEOUT"}
 
 
 def _ident(name: str) -> str:
-    if not _NAME.match(name):
-        raise FthError(f"not a plain SQL name: {name!r}")
-    return name
+    try:
+        return sql_name(name)
+    except ValueError as exc:
+        raise FthError(f"{name!r} {exc}") from None
 
 
 def _columns(db: Optional[DbConfig]) -> List[str]:
@@ -133,15 +133,8 @@ class _MySQLSink(Sink):
     def connect(self) -> Any:
         import pymysql
 
-        db = self.db
-        kwargs = {"host": db.host, "port": db.port, "user": db.user, "password": db.password or "",
-                  "database": db.database, "charset": "utf8mb4", "autocommit": False,
-                  "connect_timeout": max(1, round(db.connect_timeout))}
-        if db.ssl_ca or db.ssl_cert or db.ssl_key:
-            kwargs.update(ssl_ca=db.ssl_ca, ssl_cert=db.ssl_cert, ssl_key=db.ssl_key,
-                          ssl_verify_cert=db.ssl_verify, ssl_verify_identity=db.ssl_verify)
         try:
-            return pymysql.connect(**kwargs)
+            return mysql_connect(self.db)
         except (pymysql.MySQLError, OSError) as exc:
             raise FthError(f"cannot connect to {self.name}: {exc}",
                            "check host, port, user, password and that the database exists") from None
@@ -152,7 +145,6 @@ class _MySQLSink(Sink):
         if self.create:
             with self.conn.cursor() as cur:
                 cur.execute(self.ddl())
-            self.conn.commit()
 
     def write_zone(self) -> dt.tzinfo:
         """The zone of the DATETIME values: ``DbConfig.timezone``, else the server's session time zone
@@ -161,10 +153,7 @@ class _MySQLSink(Sink):
         if zone is not None:
             return zone
         with self.conn.cursor() as cur:
-            cur.execute("SELECT TIMESTAMPDIFF(MINUTE, UTC_TIMESTAMP(), NOW())")
-            minutes = int(cur.fetchone()[0])
-        self.conn.commit()
-        return dt.timezone(dt.timedelta(minutes=minutes))
+            return session_zone(cur)
 
     def local(self, value: dt.datetime) -> dt.datetime:
         """A naive local time as the naive wall-clock time of the database's zone."""
@@ -181,10 +170,15 @@ class _MySQLSink(Sink):
             try:
                 if self.conn is None:
                     self.conn = self.connect()
-                with self.conn.cursor() as cur:
-                    for sql, rows in statements:
-                        if rows:
-                            cur.executemany(sql, rows)
+                self.conn.begin()  # the connection autocommits; a batch is one transaction
+                try:
+                    with self.conn.cursor() as cur:
+                        for sql, rows in statements:
+                            if rows:
+                                cur.executemany(sql, rows)
+                except pymysql.MySQLError:
+                    self.conn.rollback()
+                    raise
                 self.conn.commit()
                 return
             except (pymysql.err.OperationalError, pymysql.err.InterfaceError) as exc:
