@@ -220,6 +220,16 @@ def nice_step(span: float, target: int) -> float:
     return math.ceil(raw / 86400) * 86400.0
 
 
+def data_span(records: Sequence[Record], window: Tuple[float, float]) -> Tuple[float, float]:
+    """The part of ``window`` the records' start times cover (the whole window when none has one):
+    the timeline's span, so a 20 s run in a 15 min window is charted over its 20 s, not as two
+    bars at the edge."""
+    starts = [r.start for r in records if r.start is not None and window[0] <= r.start < window[1]]
+    if not starts:
+        return window
+    return min(starts), min(window[1], math.nextafter(max(starts), math.inf))
+
+
 def timeline(records: Iterable[Record], start: float, end: float, max_buckets: int = MAX_BUCKETS) -> List[Bucket]:
     """Files, passes, failures and bytes per interval of start time, ``start <= t < end``."""
     step = nice_step(max(end - start, 1.0), max_buckets)
@@ -325,11 +335,12 @@ def summarize(records: Sequence[Record], *, jobs: Optional[Mapping[str, str]] = 
     if window is None:
         window = (total.first_start or 0.0, (total.last_end or total.first_start or 0.0) + 1.0)
     transits = [t for t in (r.transit for r in paired) if t is not None and t >= 0]
+    span = data_span(paired, window)
     summary = Summary(total=total, groups=groups, records=list(records), window_start=window[0],
-                      window_end=window[1], timeline=timeline(paired, window[0], window[1], max_buckets),
+                      window_end=window[1], timeline=timeline(paired, span[0], span[1], max_buckets),
                       transit_histogram=histogram(transits),
                       unknown_users=sorted(unknown.items(), key=lambda item: (-item[1], item[0])),
                       unknown_included=unknown_included)
     for name in names:
-        summary.group_timelines[name] = timeline(grouped[name], window[0], window[1], max_buckets)
+        summary.group_timelines[name] = timeline(grouped[name], span[0], span[1], max_buckets)
     return summary

@@ -127,9 +127,17 @@ def _num(value: float) -> str:
     return f"{value:,.0f}" if abs(value) >= 10 or value == int(value) else f"{value:.2f}"
 
 
+def bucket_label_format(buckets: Sequence[Bucket]) -> str:
+    """Labels that tell the buckets apart: seconds when they are shorter than a minute, the date
+    when they span more than one day."""
+    first, last = (dt.datetime.fromtimestamp(buckets[i].start) for i in (0, -1))
+    step = buckets[1].start - buckets[0].start if len(buckets) > 1 else 60.0
+    clock = "%H:%M:%S" if step % 60 else "%H:%M"
+    return clock if first.date() == last.date() else "%m-%d " + clock
+
+
 def throughput_chart(buckets: Sequence[Bucket]) -> Dict[str, Any]:
-    span = buckets[-1].start - buckets[0].start if len(buckets) > 1 else 0
-    fmt = "%H:%M" if span < 86400 else "%m-%d %H:%M"
+    fmt = bucket_label_format(buckets)
     rows = [(dt.datetime.fromtimestamp(b.start).strftime(fmt), [b.passed, b.failed, b.files - b.passed - b.failed])
             for b in buckets]
     return bar_chart(rows)
@@ -138,10 +146,8 @@ def throughput_chart(buckets: Sequence[Bucket]) -> Dict[str, Any]:
 def bytes_chart(buckets: Sequence[Bucket]) -> Optional[Dict[str, Any]]:
     if not any(b.bytes for b in buckets):
         return None
-    span = buckets[-1].start - buckets[0].start if len(buckets) > 1 else 0
-    fmt = "%H:%M" if span < 86400 else "%m-%d %H:%M"
-    chart = bar_chart([(dt.datetime.fromtimestamp(b.start).strftime(fmt), [b.bytes / 1e6]) for b in buckets])
-    return chart
+    fmt = bucket_label_format(buckets)
+    return bar_chart([(dt.datetime.fromtimestamp(b.start).strftime(fmt), [b.bytes / 1e6]) for b in buckets])
 
 
 def histogram_chart(bins: Sequence[Tuple[float, float, int]]) -> Optional[Dict[str, Any]]:
