@@ -15,6 +15,7 @@ from flask import Blueprint, render_template, request, session
 
 from fth_web import web_state
 from fth_web.connections import DatabaseUnavailable
+from fth_web.settings import describe_sources
 
 log = logging.getLogger(__name__)
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -53,12 +54,13 @@ def _page(status: int = 200, **context: Any) -> Tuple[str, int]:
 
 
 def _target() -> str:
+    """What the page is about, in the words of the startup log line (describe_sources)."""
     state = web_state()
     if state.source.kind == "mock":
         return "the mock data held in memory"
-    if state.source.layout == "dashboard" and state.settings.database_configured:
-        return state.settings.database.describe()
-    return "the example rows"
+    if state.source.kind == "example":
+        return "the example rows"
+    return " and ".join(describe_sources(state.settings))
 
 
 @bp.get("/")

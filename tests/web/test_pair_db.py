@@ -128,3 +128,10 @@ def test_panels_outage_and_recovery(mariadb, make_app):
         time.sleep(0.2)
     assert client.get("/api/transactions").get_json()["examples"] is False
     assert {c["state"] for c in client.get("/api/status").get_json()["connections"]} == {"up"}
+
+
+def test_admin_page_names_the_tracking_databases_not_example_rows(pair_settings, pair_db, make_app):
+    html = make_app(pair_settings).test_client().get("/admin/").get_data(as_text=True)
+    assert "example rows" not in html
+    assert pair_db.ingress in html and pair_db.egress in html
+    assert "read-only" in html
