@@ -33,11 +33,12 @@ def browser() -> Iterator[Any]:
 class Served:
     """A running fth-web plus a browser page that records every request and every console error."""
 
-    def __init__(self, browser: Any, settings: WebSettings, viewport: Dict[str, int]) -> None:
-        self.app = create_app(settings)
+    def __init__(self, browser: Any, settings: WebSettings, viewport: Dict[str, int], source: Any = None) -> None:
+        self.app = create_app(settings, source=source)
         self.handle = start_in_background(self.app, "127.0.0.1", 0)
         self.origin = f"http://127.0.0.1:{self.handle.port}"
-        self.context = browser.new_context(viewport=viewport)
+        # en-US: toLocaleTimeString() would be a 12-hour clock here, the page must not use it
+        self.context = browser.new_context(viewport=viewport, locale="en-US")
         self.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=self.origin)
         self.page = self.context.new_page()
         self.requests: List[str] = []
@@ -45,6 +46,8 @@ class Served:
         self.page.on("request", lambda request: self.requests.append(request.url))
         self.page.on("console", lambda msg: self.errors.append(msg.text) if msg.type == "error" else None)
         self.page.on("pageerror", lambda exc: self.errors.append(str(exc)))
+        self.page.on("console", lambda msg: self.errors.append(msg.text) if "Content Security Policy" in msg.text
+                     else None)
 
     def api_calls(self, path: str = "/api/transactions") -> int:
         return sum(1 for url in self.requests if url.startswith(self.origin + path))
@@ -64,8 +67,8 @@ class Served:
 def serve(browser) -> Iterator[Any]:
     served: List[Served] = []
 
-    def start(settings: WebSettings, viewport: Optional[Dict[str, int]] = None) -> Served:
-        s = Served(browser, settings, viewport or {"width": 1400, "height": 900})
+    def start(settings: WebSettings, viewport: Optional[Dict[str, int]] = None, source: Any = None) -> Served:
+        s = Served(browser, settings, viewport or {"width": 1400, "height": 900}, source)
         served.append(s)
         return s
 
@@ -226,9 +229,14 @@ def test_database_outage_turns_the_status_panel_red_and_recovers(serve, dashboar
     page.goto(s.origin + "/")
     page.wait_for_selector(".conn.state-up")
     page.wait_for_selector("#tx-body tr.row:not(.is-example)")
+    assert page.text_content("#source-badge").strip() == "Live database"
     dashboard_table.server.stop()
     page.wait_for_selector(".conn.state-down", timeout=5000)  # within one refresh (1 s) plus slack
     assert "is-down" in page.get_attribute("#db-status", "class")
+    # the header pill no longer says "Live database": it is red and says the database is down
+    page.wait_for_selector("#source-badge.badge-down", timeout=5000)
+    assert page.text_content("#source-badge").strip() == "Database down"
+    assert page.eval_on_selector("#source-badge", "b => getComputedStyle(b).backgroundColor") == "rgb(239, 68, 68)"
     assert page.text_content(".conn.state-down .err").strip()
     page.wait_for_selector("#tx-body tr.row.is-example", timeout=5000)
     assert "EXAMPLE DATA" in page.text_content("#notice")
@@ -236,6 +244,8 @@ def test_database_outage_turns_the_status_panel_red_and_recovers(serve, dashboar
     page.wait_for_selector(".conn.state-up", timeout=30000)
     page.wait_for_selector("#tx-body tr.row:not(.is-example)", timeout=10000)
     assert "is-down" not in page.get_attribute("#db-status", "class")
+    page.wait_for_selector("#source-badge.badge-database", timeout=5000)
+    assert page.text_content("#source-badge").strip() == "Live database"
     s.assert_clean()
 
 
@@ -265,3 +275,70 @@ def test_live_run_panel(browser):
     finally:
         page.close()
         handle.stop()
+
+
+def test_phone_rows_are_compact_labelled_cards(serve):
+    s = serve(WebSettings(mock=True, mock_rate=20, cache_s=0, limits=FAST, layout="pair"),
+              viewport={"width": 390, "height": 844})
+    page = s.page
+    page.goto(s.origin + "/")
+    page.wait_for_selector("#tx-body tr.row")
+    page.select_option("#rows", "100")
+    page.wait_for_function("() => document.querySelectorAll('#tx-body tr.row').length === 100", timeout=5000)
+    labels = page.eval_on_selector_all(
+        "#tx-body tr.row:first-child td[data-label]",
+        "tds => tds.filter(t => getComputedStyle(t).display !== 'none')"
+        ".map(t => [t.dataset.key, getComputedStyle(t, '::before').content])")
+    shown = dict(labels)
+    # which badge is ingress and which egress is written beside it
+    assert shown["ingress_status"] == '"Ingress"' and shown["status"] == '"Egress"'
+    assert shown["username"] == '"Username"' and shown["start"] == '"Start"'
+    heights = page.eval_on_selector_all("#tx-body tr.row", "rs => rs.map(r => r.getBoundingClientRect().height)")
+    assert max(heights) < 130  # compact cards (each value on a line of its own made ~230 px)
+    assert page.evaluate("document.documentElement.scrollHeight") < 15000  # 100 rows made 23,000 px
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    s.assert_clean()
+
+
+def test_pair_layout_still_connecting_is_not_a_red_alarm(serve):
+    from fth_web.sources.memory import ExampleSource
+
+    connecting = [{"name": name, "target": f"mysql://reader@127.0.0.1:3306/{name}", "state": "connecting",
+                   "last_success": None, "last_error": None, "last_error_at": None, "retry_in_s": None,
+                   "failures": 0} for name in ("ingress", "egress")]
+    source = ExampleSource("pair", notice="pair ingress database busy: no free connection after 2s",
+                           connections=connecting)
+    source.kind = "database"
+    s = serve(WebSettings(cache_s=0, limits=FAST, layout="pair"), source=source)
+    page = s.page
+    page.goto(s.origin + "/")
+    page.wait_for_selector(".conn.state-connecting")
+    page.wait_for_selector("#tx-body tr.row")
+    page.wait_for_selector("#source-badge.badge-connecting")
+    assert page.text_content("#source-badge").strip() == "Connecting…"
+    assert "is-down" not in page.get_attribute("#db-status", "class")
+    assert page.text_content("#db-summary") == "connecting…"
+    assert "notice-error" not in page.get_attribute("#notice", "class")
+    s.assert_clean()
+
+
+def test_24_hour_clock_and_dates_on_rows_of_another_day(serve, dashboard_table):
+    dashboard_table.insert([{"age_s": 5, "status": "COMPLETE", "file_name": "today.bin", "transit_s": 1.0},
+                            {"age_s": 2 * 86400, "status": "COMPLETE", "file_name": "old.bin", "transit_s": 1.0}])
+    s = serve(dashboard_table.settings(limits=FAST))
+    page = s.page
+    page.goto(s.origin + "/")
+    page.wait_for_selector("#tx-body tr.row:not(.is-example)")
+    page.wait_for_selector(".conn.state-up")
+    clock = r"^([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]"
+    page.wait_for_function("() => /^[0-9]/.test(document.getElementById('last-update').textContent)")
+    import re
+
+    assert re.match(clock + "$", page.text_content("#last-update")), page.text_content("#last-update")
+    assert re.match(clock + r" \(", page.text_content(".conn dd")), page.text_content(".conn dd")
+    times = dict(page.eval_on_selector_all(
+        "#tx-body tr.row", "rs => rs.map(r => [r.querySelector('td[data-key=file_name]').textContent,"
+                           " r.querySelector('td[data-key=ingress_time]').textContent])"))
+    assert re.match(clock + r"\.[0-9]{3}$", times["today.bin"]), times
+    assert re.match(r"^[0-9]{4}-[0-9]{2}-[0-9]{2} " + clock[1:], times["old.bin"]), times
+    s.assert_clean()

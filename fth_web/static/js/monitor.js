@@ -17,7 +17,8 @@
     rows: [],
     timer: null,
     inFlight: 0,
-    generation: 0
+    generation: 0,
+    dbDown: false
   };
 
   // -- formatting -------------------------------------------------------------------------
@@ -39,10 +40,15 @@
     var m = Math.floor(v / 60);
     return m + " m " + (v - m * 60).toFixed(0) + " s";
   }
+  function pad(n, width) { return ("000" + n).slice(-(width || 2)); }
+  function localDate(d) { return d.getFullYear() + "-" + pad(d.getMonth() + 1) + "-" + pad(d.getDate()); }
+  // One 24-hour clock for the rows, the last update and the status panel (toLocaleTimeString may be 12-hour).
+  function clock(d) { return pad(d.getHours()) + ":" + pad(d.getMinutes()) + ":" + pad(d.getSeconds()); }
   function fmtTime(t) {
     if (!t) return "–";
-    // "YYYY-MM-DD HH:MM:SS.mmm": show the time, the date as a tooltip
-    return t.length > 11 ? t.slice(11) : t;
+    // "YYYY-MM-DD HH:MM:SS.mmm": the time of today's rows; the date too on rows of another day
+    if (t.length <= 11) return t;
+    return t.slice(0, 10) === localDate(new Date()) ? t.slice(11) : t.slice(0, 10) + " " + t.slice(11);
   }
   function fmtFigure(f) {
     if (f.value === null || f.value === undefined) return "–";
@@ -50,13 +56,18 @@
   }
   function cell(col, row) {
     var v = row[col.key];
+    // data-label names the value on a phone, where the rows are cards without the table header
+    var td = function (cls, title, html) {
+      return '<td class="' + cls + '" data-key="' + esc(col.key) + '" data-label="' + esc(col.label) + '"' +
+        (title === null ? "" : ' title="' + esc(title) + '"') + ">" + html + "</td>";
+    };
     switch (col.kind) {
-      case "bytes": return '<td class="num" title="' + esc(v === null ? "" : v + " bytes") + '">' + esc(fmtBytes(v)) + "</td>";
-      case "seconds": return '<td class="num">' + esc(fmtSeconds(v)) + "</td>";
-      case "time": return '<td class="time" title="' + esc(v || "") + '">' + esc(fmtTime(v)) + "</td>";
-      case "status": return '<td><span class="pill st-' + esc(v || "NONE") + '">' + esc(v || "–") + "</span></td>";
-      case "uuid": return '<td class="mono" title="' + esc(v) + '">' + esc(String(v).slice(0, 8)) + "…</td>";
-      default: return '<td class="text" title="' + esc(v === null ? "" : v) + '">' + esc(v === null ? "–" : v) + "</td>";
+      case "bytes": return td("num", v === null ? "" : v + " bytes", esc(fmtBytes(v)));
+      case "seconds": return td("num", null, esc(fmtSeconds(v)));
+      case "time": return td("time", v || "", esc(fmtTime(v)));
+      case "status": return td("status", null, '<span class="pill st-' + esc(v || "NONE") + '">' + esc(v || "–") + "</span>");
+      case "uuid": return td("mono", v, esc(String(v).slice(0, 8)) + "…");
+      default: return td("text", v === null ? "" : v, esc(v === null ? "–" : v));
     }
   }
 
@@ -100,7 +111,7 @@
     if (cfg.live) jobs.push(getJSON(cfg.api.live).then(renderLive, function () {}));
     Promise.all(jobs).then(function () {
       if (gen !== state.generation) return;
-      $("last-update").textContent = new Date().toLocaleTimeString();
+      $("last-update").textContent = clock(new Date());
       $("last-update").setAttribute("data-updated", new Date().toISOString());
       schedule();
     });
@@ -122,8 +133,9 @@
   function renderRows(data) {
     state.rows = data.rows || [];
     document.body.classList.toggle("has-examples", !!data.examples);
+    // red only when a database is down, not while the first connection is still being made
     showNotice(data.examples ? "EXAMPLE DATA — " + (data.notice || "no database reachable") : (data.notice || ""),
-               !!data.examples && cfg.source === "database");
+               !!data.examples && cfg.source === "database" && state.dbDown);
     $("row-count").textContent = state.rows.length + (data.examples ? " example rows" : " rows");
     drawRows();
   }
@@ -186,17 +198,33 @@
   function ago(iso) {
     if (!iso) return "never";
     var s = Math.max(0, (Date.now() - new Date(iso).getTime()) / 1000);
-    var when = new Date(iso).toLocaleTimeString();
+    var d = new Date(iso), when = clock(d);
     if (s < 60) return when + " (" + s.toFixed(0) + " s ago)";
     if (s < 3600) return when + " (" + (s / 60).toFixed(0) + " min ago)";
-    return new Date(iso).toLocaleString();
+    return localDate(d) + " " + when;
   }
 
+  // The header pill follows the connections: green when up, amber while connecting, red when down.
+  function setPill(kind, text) {
+    var pill = $("source-badge");
+    pill.className = "badge badge-" + kind;
+    pill.textContent = text;
+  }
   function renderStatus(data) {
     var conns = data.connections || [];
-    $("db-status").classList.toggle("is-down", !data.healthy);
+    var down = conns.some(function (c) { return c.state === "down"; });
+    var connecting = !down && conns.some(function (c) { return c.state === "connecting"; });
+    state.dbDown = down;
+    $("db-status").classList.toggle("is-down", down);
+    $("notice").classList.toggle("notice-error", down && document.body.classList.contains("has-examples"));
+    $("db-status").classList.toggle("is-connecting", connecting);
     $("db-summary").textContent = data.source === "mock" ? "mock data generator" :
-      (data.healthy ? "all connections healthy" : "attention: a database is unavailable");
+      (down ? "attention: a database is unavailable" : connecting ? "connecting…" : "all connections healthy");
+    if (data.source === "database") {
+      if (down) setPill("down", "Database down");
+      else if (connecting) setPill("connecting", "Connecting…");
+      else setPill("database", "Live database");
+    }
     $("connections").innerHTML = conns.map(function (c) {
       var label = { up: "Connected", down: "Unavailable", connecting: "Connecting", idle: "Not used yet",
                     unconfigured: "Not configured" }[c.state] || c.state;
@@ -206,7 +234,7 @@
         '<div class="conn-target mono">' + esc(c.target) + "</div>" +
         '<dl><dt>Last success</dt><dd>' + esc(ago(c.last_success)) + "</dd>" +
         (c.last_error ? "<dt>Last error</dt><dd class=\"err\">" + esc(c.last_error) +
-          (c.last_error_at ? " <span class=\"muted\">at " + esc(new Date(c.last_error_at).toLocaleTimeString()) + "</span>" : "") + "</dd>" : "") +
+          (c.last_error_at ? " <span class=\"muted\">at " + esc(clock(new Date(c.last_error_at))) + "</span>" : "") + "</dd>" : "") +
         (c.retry_in_s !== null && c.retry_in_s !== undefined ? "<dt>Next attempt</dt><dd>in " + esc(Number(c.retry_in_s).toFixed(1)) + " s</dd>" : "") +
         "</dl></div>";
     }).join("") || '<p class="muted">No database connections.</p>';
@@ -214,6 +242,7 @@
   function renderStatusError(e) {
     $("db-status").classList.add("is-down");
     $("db-summary").textContent = "monitor server unreachable: " + e.message;
+    setPill("down", "Monitor unreachable");
   }
 
   function renderLive(data) {
