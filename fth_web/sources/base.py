@@ -205,7 +205,8 @@ def dashboard_panels(counts: Counts, window_min: int) -> List[Dict[str, Any]]:
             _figure("Complete", c.get("COMPLETE", 0), status="COMPLETE"),
             _figure("EP unavailable", c.get("EP_UNAVAILABLE", 0), status="EP_UNAVAILABLE"),
             _figure("Data rate", rate, rate_unit, hint="bytes of these transactions / window"),
-            _figure("Transactions/s", egress_n / window_s, "tx/s", hint="these transactions / window"),
+            _figure("Transactions/s", egress_n / window_s, "tx/s",
+                    hint=f"these transactions / window; {r1(sum(c.values()) / window_s)}/s of every status"),
         ]},
     ]
 

@@ -37,7 +37,10 @@ class MockSource(MemorySource):
     def __init__(self, layout: str, rate: float = 5.0, seed: Optional[int] = None) -> None:
         super().__init__(layout)
         self.rate = rate
-        self.notice = f"Mock data: {rate:g} generated transactions per second"
+        # The egress Transactions/s counts COMPLETE and EP_UNAVAILABLE only (seed 002); the generator's
+        # rate covers every status, so the banner says so instead of a bare rate the figure contradicts.
+        self.notice = f"Mock data: generated at {rate:g}/s, every status" + (
+            " (the egress Transactions/s counts COMPLETE and EP_UNAVAILABLE only)" if layout == "dashboard" else "")
         self._random = random.Random(seed)
         self._deck: List[str] = []
         self._seq = 0

@@ -180,3 +180,18 @@ def test_html_in_data_is_escaped_in_pages(make_app):
     html = app.test_client().get("/reports/").get_data(as_text=True)
     assert "<script>alert(1)</script>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_mock_banner_and_transactions_per_second_agree(make_app):
+    """The banner said "5 generated transactions per second" beside TRANSACTIONS/S 3.0: the figure counts
+    COMPLETE and EP_UNAVAILABLE only (seed 002), the generator every status. Both now come from the panel's
+    counts: the figure and, in its hint, the rate of every status, which is the generator's rate."""
+    client = make_app(WebSettings(mock=True, mock_rate=5.0, cache_s=0.0)).test_client()
+    notice = client.get("/api/transactions").get_json()["notice"]
+    egress = client.get("/api/panels?window=10").get_json()["stages"][2]
+    figure = next(f for f in egress["figures"] if f["label"] == "Transactions/s")
+    every = float(figure["hint"].split("; ")[1].split("/s")[0])
+    assert 4.9 <= every <= 5.1  # the same counts, every status: the generator's 5/s
+    assert figure["value"] < every and "every status" in figure["hint"]
+    assert "5/s" in notice and "COMPLETE and EP_UNAVAILABLE only" in notice
+    assert "generated transactions per second" not in notice
