@@ -10,7 +10,7 @@ PAGES = ["/", "/reports/", "/admin/", "/no-such-page",
          "/reports/generate?format=csv", "/reports/generate?format=html", "/reports/generate?format=json",
          "/reports/generate?format=csv&format=html", "/reports/generate?from=nonsense&format=csv",
          "/api/transactions", "/api/transactions?limit=0", "/api/panels", "/api/status", "/api/usernames",
-         "/api/live", "/static/js/monitor.js", "/static/css/fth.css"]
+         "/api/live", "/metrics", "/static/js/monitor.js", "/static/css/fth.css"]
 
 
 def _assert_secure(response, path):
