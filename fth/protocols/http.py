@@ -11,9 +11,11 @@ import base64
 import io
 import logging
 import os
+import stat
 from typing import Any, BinaryIO, Dict, Optional, Tuple, Union
 from urllib.parse import urlsplit
 
+import gevent
 import requests
 import requests.adapters
 import urllib3
@@ -24,24 +26,45 @@ from fth import faults
 from fth.config.model import HttpJobConfig
 from fth.protocols.base import TransferRequest, TransferResult
 from fth.protocols.multipart import MultipartStream
-from fth.templates import compile_template
+from fth.templates import compile_template, header_escape, url_escape
 
 log = logging.getLogger(__name__)
 
 # A body up to this size is read in one go and its file closed before the request, so
 # thousands of transfers waiting on a slow server do not each hold a file descriptor.
 SMALL_BODY = 64 * 1024
+# The answer's body is read and dropped in chunks of this size (never held whole).
+ANSWER_CHUNK = 64 * 1024
 # gevent's os.close checks and fstat()s every descriptor first, to cancel IO watchers on it;
 # a regular file's descriptor never has one.
 _close_file = get_original("os", "close")
 
 
+def open_regular(path: str) -> int:
+    """A read-only descriptor of ``path``, which must be a regular file.
+
+    O_NONBLOCK makes opening a FIFO (or a device) return at once instead of waiting for a
+    writer; the fstat then refuses it, so nothing but regular files is ever read.
+    """
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # non-inheritable, as every descriptor Python opens
+    try:
+        mode = os.fstat(fd).st_mode
+    except BaseException:
+        _close_file(fd)
+        raise
+    if not stat.S_ISREG(mode):
+        _close_file(fd)
+        raise OSError(0, "not a regular file", path)
+    os.set_blocking(fd, True)
+    return fd
+
+
 def _open_body(path: str) -> Tuple[Union[bytes, BinaryIO], int]:
     """(the bytes of a small file, or the open file to stream, size).
 
-    Small files take four system calls (open, fstat, read, close) and no file object.
+    Small files take five system calls (open, fstat, fcntl, read, close) and no file object.
     """
-    fd = os.open(path, os.O_RDONLY)  # non-inheritable, as every descriptor Python opens
+    fd = open_regular(path)
     try:
         size = os.fstat(fd).st_size
         if size > SMALL_BODY:
@@ -60,13 +83,15 @@ class HttpUpload:
     def __init__(self, job: HttpJobConfig):
         self.job = job
         self.auth_header = _basic_auth(job.username, job.password) if job.password is not None else None
-        self.url = compile_template(job.url)
-        self.headers = {name: compile_template(value) for name, value in job.headers.items()}
+        self.url = compile_template(job.url, url_escape)
+        self.headers = {name: compile_template(value, header_escape) for name, value in job.headers.items()}
         self.form = {name: compile_template(value) for name, value in job.form.items()}
         self.remote_name = compile_template(job.remote_name)
         self.expect = set(job.expect_status)
         parts = urlsplit(job.url)
         self.where = f"{parts.hostname}:{parts.port or (443 if parts.scheme == 'https' else 80)}"
+        # the whole exchange (connect, send the file, read the answer) ends within this
+        self.deadline = job.connect_timeout + job.timeout
         if not job.verify:
             _warn_unverified(job.name)
 
@@ -76,6 +101,10 @@ class HttpUpload:
 
     def classify(self, exc: Exception) -> Optional[Tuple[str, str]]:
         """(fault kind, cause) for an exception of :meth:`exchange`, or None if it is not the client's."""
+        raise NotImplementedError
+
+    def abandon(self) -> None:
+        """Drop the connection after an exchange cut short (it is out of step)."""
         raise NotImplementedError
 
     def send(self, request: TransferRequest) -> TransferResult:
@@ -100,9 +129,9 @@ class HttpUpload:
                 body = content
                 headers.setdefault("Content-Type", "application/octet-stream")
                 headers["Content-Length"] = str(size)
-            status, reason = self.exchange(self.url(values), headers, body)
+            status, reason = self._exchange_within_deadline(self.url(values), headers, body)
         except Exception as exc:  # every failure of the exchange becomes a counted fault
-            found = self.classify(exc)
+            found = (faults.READ_TIMEOUT, str(exc)) if isinstance(exc, TransferDeadline) else self.classify(exc)
             if found is None:
                 if not isinstance(exc, OSError):
                     raise
@@ -118,6 +147,32 @@ class HttpUpload:
                               detail=f"{self.job.method} {self.where} answered {status} "
                                                     f"{reason or ''}".rstrip())
 
+    def _exchange_within_deadline(self, url: str, headers: Dict[str, str], body: Any) -> Tuple[int, str]:
+        """:meth:`exchange`, ended with a read_timeout fault once ``deadline`` has passed.
+
+        Timeouts of the clients bound each read; this bounds the transfer, so a server that
+        dribbles its answer a byte at a time cannot hold a transfer until the run ends.
+        """
+        timer = gevent.Timeout(self.deadline)
+        timer.start()
+        try:
+            return self.exchange(url, headers, body)
+        except gevent.Timeout as exc:
+            if exc is not timer:
+                raise
+            self.abandon()
+            raise TransferDeadline(f"the transfer did not end within {self.deadline:g}s "
+                                   "(connect_timeout + timeout)") from None
+        except BaseException:  # killed (stop timeout, a second interrupt): the connection is out of step
+            self.abandon()
+            raise
+        finally:
+            timer.close()
+
+
+class TransferDeadline(Exception):
+    """The whole transfer took longer than connect_timeout + timeout."""
+
 
 class HttpTransport(HttpUpload):
     """requests, through its adapter directly.
@@ -132,7 +187,7 @@ class HttpTransport(HttpUpload):
     def __init__(self, job: HttpJobConfig):
         super().__init__(job)
         self.proxies = requests.utils.get_environ_proxies(job.url.split("{", 1)[0])
-        self.adapter = requests.adapters.HTTPAdapter(pool_connections=1, pool_maxsize=1, max_retries=0)
+        self.adapter = _new_adapter()
         self.verify = job.ca_file if (job.verify and job.ca_file) else job.verify
         self.cert = (job.cert_file, job.key_file) if job.key_file else job.cert_file
         self.timeout: Tuple[float, float] = (job.connect_timeout, job.timeout)
@@ -155,10 +210,12 @@ class HttpTransport(HttpUpload):
         prepared.body = body
         prepared.hooks = {"response": []}
         prepared._cookies = None
-        response = self.adapter.send(prepared, stream=False, timeout=self.timeout, verify=self.verify,
+        response = self.adapter.send(prepared, stream=True, timeout=self.timeout, verify=self.verify,
                                      cert=self.cert, proxies=self.proxies)
         try:
-            response.content  # noqa: B018 - the transfer ends when the whole answer has arrived
+            # the transfer ends when the whole answer has arrived; it is dropped as it comes
+            for _ in response.iter_content(ANSWER_CHUNK):
+                pass
         finally:
             response.close()
         return response.status_code, response.reason
@@ -166,8 +223,16 @@ class HttpTransport(HttpUpload):
     def classify(self, exc: Exception) -> Optional[Tuple[str, str]]:
         return classify_request_error(exc) if isinstance(exc, requests.RequestException) else None
 
+    def abandon(self) -> None:
+        self.adapter.close()
+        self.adapter = _new_adapter()
+
     def close(self) -> None:
         self.adapter.close()
+
+
+def _new_adapter() -> requests.adapters.HTTPAdapter:
+    return requests.adapters.HTTPAdapter(pool_connections=1, pool_maxsize=1, max_retries=0)
 
 
 def _basic_auth(username: str, password: str) -> str:

@@ -13,6 +13,11 @@ def _quote(value: str) -> str:
     return value.replace("\\", "\\\\").replace('"', "%22").replace("\r", "%0D").replace("\n", "%0A")
 
 
+def _utf8(text: str) -> bytes:
+    """A file name that is not UTF-8 is sent with its own bytes (surrogateescape)."""
+    return text.encode("utf-8", "surrogateescape")
+
+
 class MultipartStream:
     def __init__(self, file: BinaryIO, size: int, field_name: str, filename: str, fields: Dict[str, str],
                  content_type: str = "application/octet-stream"):
@@ -20,11 +25,11 @@ class MultipartStream:
         head: List[bytes] = []
         for name, value in fields.items():
             head.append(f'--{self.boundary}\r\nContent-Disposition: form-data; name="{_quote(name)}"\r\n\r\n'
-                        .encode() + value.encode("utf-8") + b"\r\n")
-        head.append(
+                        .encode() + _utf8(value) + b"\r\n")
+        head.append(_utf8(
             f'--{self.boundary}\r\nContent-Disposition: form-data; name="{_quote(field_name)}"; '
-            f'filename="{_quote(filename)}"\r\nContent-Type: {content_type}\r\n\r\n'.encode()
-        )
+            f'filename="{_quote(filename)}"\r\nContent-Type: {content_type}\r\n\r\n'
+        ))
         self._parts = [b"".join(head), file, f"\r\n--{self.boundary}--\r\n".encode()]
         self.len = len(self._parts[0]) + size + len(self._parts[2])
         self._index = 0
