@@ -4,7 +4,6 @@ import json
 import os
 import signal
 import ssl
-
 from urllib.parse import unquote
 
 import gevent
