@@ -118,10 +118,9 @@ class Runner:
         finished = gevent.spawn(self.workers.join)
         gevent.wait([finished, self.stopping], timeout=duration, count=1)
         if not self.stopping.is_set():
-            # the jobs may end in the same loop turn as the duration: only a join that
-            # returned before the duration means every job finished on its own
-            ended_alone = finished.ready() and (duration is None or self.now() < duration)
-            self.stop("all jobs finished" if ended_alone else "duration reached")
+            # a job whose next send would fall after the duration ends a little before it
+            cut = duration is not None and any(state.active_until == duration for state in self.states.values())
+            self.stop("all jobs finished" if finished.ready() and not cut else "duration reached")
         self.drain()
 
     def drain(self) -> None:

@@ -11,20 +11,24 @@ import base64
 import io
 import logging
 import os
-import stat
 from typing import Any, BinaryIO, Dict, Optional, Tuple, Union
 from urllib.parse import urlsplit
 
-import gevent
 import requests
 import requests.adapters
 import urllib3
-from gevent.monkey import get_original
 from requests.structures import CaseInsensitiveDict
 
 from fth import faults
 from fth.config.model import HttpJobConfig
-from fth.protocols.base import TransferRequest, TransferResult
+from fth.protocols.base import (
+    TransferDeadline,
+    TransferRequest,
+    TransferResult,
+    close_fd,
+    open_regular,
+    transfer_deadline,
+)
 from fth.protocols.multipart import MultipartStream
 from fth.templates import compile_template, header_escape, url_escape
 
@@ -35,30 +39,6 @@ log = logging.getLogger(__name__)
 SMALL_BODY = 64 * 1024
 # The answer's body is read and dropped in chunks of this size (never held whole).
 ANSWER_CHUNK = 64 * 1024
-# gevent's os.close checks and fstat()s every descriptor first, to cancel IO watchers on it;
-# a regular file's descriptor never has one.
-_close_file = get_original("os", "close")
-
-
-def open_regular(path: str) -> int:
-    """A read-only descriptor of ``path``, which must be a regular file.
-
-    O_NONBLOCK makes opening a FIFO (or a device) return at once instead of waiting for a
-    writer; the fstat then refuses it, so nothing but regular files is ever read.
-    """
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # non-inheritable, as every descriptor Python opens
-    try:
-        mode = os.fstat(fd).st_mode
-    except BaseException:
-        _close_file(fd)
-        raise
-    if not stat.S_ISREG(mode):
-        _close_file(fd)
-        raise OSError(0, "not a regular file", path)
-    os.set_blocking(fd, True)
-    return fd
-
-
 def _open_body(path: str) -> Tuple[Union[bytes, BinaryIO], int]:
     """(the bytes of a small file, or the open file to stream, size).
 
@@ -71,9 +51,9 @@ def _open_body(path: str) -> Tuple[Union[bytes, BinaryIO], int]:
             return os.fdopen(fd, "rb"), size
         data = os.read(fd, size) if size else b""  # short only if the file shrank meanwhile
     except BaseException:
-        _close_file(fd)
+        close_fd(fd)
         raise
-    _close_file(fd)
+    close_fd(fd)
     return data, len(data)
 
 
@@ -148,30 +128,12 @@ class HttpUpload:
                                                     f"{reason or ''}".rstrip())
 
     def _exchange_within_deadline(self, url: str, headers: Dict[str, str], body: Any) -> Tuple[int, str]:
-        """:meth:`exchange`, ended with a read_timeout fault once ``deadline`` has passed.
-
-        Timeouts of the clients bound each read; this bounds the transfer, so a server that
-        dribbles its answer a byte at a time cannot hold a transfer until the run ends.
-        """
-        timer = gevent.Timeout(self.deadline)
-        timer.start()
         try:
-            return self.exchange(url, headers, body)
-        except gevent.Timeout as exc:
-            if exc is not timer:
-                raise
-            self.abandon()
-            raise TransferDeadline(f"the transfer did not end within {self.deadline:g}s "
-                                   "(connect_timeout + timeout)") from None
-        except BaseException:  # killed (stop timeout, a second interrupt): the connection is out of step
+            with transfer_deadline(self.deadline):
+                return self.exchange(url, headers, body)
+        except BaseException:  # cut short (the deadline, the stop timeout): the connection is out of step
             self.abandon()
             raise
-        finally:
-            timer.close()
-
-
-class TransferDeadline(Exception):
-    """The whole transfer took longer than connect_timeout + timeout."""
 
 
 class HttpTransport(HttpUpload):

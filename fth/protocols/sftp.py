@@ -20,7 +20,8 @@ import paramiko
 
 from fth import faults
 from fth.config.model import SftpJobConfig
-from fth.protocols.base import TransferRequest, TransferResult
+from fth.protocols.base import TransferDeadline, TransferRequest, TransferResult, transfer_deadline
+from fth.protocols.http import open_regular
 from fth.protocols.sftp_put import (
     WRITE_SIZE,
     LocalReadError,
@@ -78,12 +79,12 @@ class SftpTransport:
         if self._key_error:
             return self._fail(result, faults.LOCAL_FILE, self._key_error)
         try:
-            local = open(request.path, "rb")  # noqa: SIM115  (closed below)
+            local = os.fdopen(open_regular(request.path), "rb")
         except OSError as exc:
             return self._fail(result, faults.LOCAL_FILE, f"cannot open {request.path}: {exc.strerror or exc}")
         stage = "connect"
         try:
-            with local:
+            with local, transfer_deadline(self.job.connect_timeout + self.job.timeout):
                 size = os.fstat(local.fileno()).st_size
                 sftp = self._sftp(result.phases)
                 stage = "open"
@@ -191,6 +192,8 @@ class SftpTransport:
         """(kind, cause) for an exception raised at ``stage`` (connect | open | write | rename)."""
         if isinstance(exc, SshFault):
             return exc.kind, exc.cause
+        if isinstance(exc, TransferDeadline):
+            return faults.READ_TIMEOUT, str(exc)
         if isinstance(exc, LocalReadError):
             return faults.LOCAL_FILE, str(exc)
         if isinstance(exc, paramiko.AuthenticationException):
