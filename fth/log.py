@@ -1,5 +1,6 @@
 """Logging for the console scripts: colour on a TTY, full detail in --log-file."""
 
+import contextlib
 import logging
 import os
 import sys
@@ -56,6 +57,8 @@ class _LogFile(logging.FileHandler):
         sys.stderr.write(f"fth: log file {self.baseFilename}: {getattr(error, 'strerror', None) or error}; "
                          "no further lines are written to it\n")
         logging.getLogger().removeHandler(self)
+        with contextlib.suppress(OSError):  # flushing what is buffered fails again; the file is closed all the same
+            self.close()
 
 
 def verbosity_level(verbose: int, quiet: bool) -> int:
