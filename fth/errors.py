@@ -55,7 +55,19 @@ class ConfigError(UsageError):
         return text
 
 
-_REPR = reprlib.Repr()
+class _BoundedRepr(reprlib.Repr):
+    """reprlib picks its method by type name: subclasses of list and dict (the config's marked
+    containers) would get the full builtin repr first, truncated only afterwards."""
+
+    def repr1(self, x: Any, level: int) -> str:
+        if isinstance(x, list):
+            return self.repr_list(x, level)
+        if isinstance(x, dict):
+            return self.repr_dict(x, level)
+        return super().repr1(x, level)
+
+
+_REPR = _BoundedRepr()
 _REPR.maxstring = _REPR.maxother = 120
 _REPR.maxlevel, _REPR.maxlist, _REPR.maxdict = 2, 4, 4
 
