@@ -21,7 +21,7 @@ def test_duplicate_keys_are_rejected_naming_both_lines(write_config, source_dir)
 
 
 def test_yaml_merge_keys_are_not_duplicates(write_config, source_dir):
-    path = write_config(f"base: &base\n  rate: 5/s\n" + _job_yaml(source_dir).replace(
+    path = write_config("base: &base\n  rate: 5/s\n" + _job_yaml(source_dir).replace(
         "    rate: 10/s\n", "    <<: *base\n"))
     with pytest.raises(ConfigError, match="base: unknown setting"):  # merged fine; the anchor key itself is unknown
         load_run_config(str(path))
@@ -70,7 +70,7 @@ def test_credentials_in_a_url_are_refused_and_never_echoed(fth_cli, write_config
 
 def test_a_million_workers_is_refused_with_a_pointer_to_fire_mode(write_config, source_dir):
     path = write_config(_job_yaml(source_dir, "    workers: 1000000\n"))
-    with pytest.raises(ConfigError, match="workers: is more than 10,000 senders; .* mode: fire"):
+    with pytest.raises(ConfigError, match=r"workers: is more than 10,000 senders; .* mode: fire"):
         load_run_config(str(path))
 
 
