@@ -233,3 +233,81 @@ def test_log_file_on_a_full_disk_is_one_line_not_tracebacks(fth_cli, write_confi
     result = fth_cli("-c", config, "--log-file", "/dev/full")
     assert "Logging error" not in result.stderr and "Traceback" not in result.stderr
     assert result.stderr.count("log file /dev/full: No space left on device") == 1
+
+
+@pytest.mark.parametrize("kind, trips", [("local_file", False), ("aborted", False), ("refused", True)])
+def test_only_faults_of_the_system_under_test_trip_a_failure_rate(kind, trips):
+    from fth.config.model import JobConfig, SourceConfig, StopCondition
+    from fth.engine.recorder import JobState, Recorder
+    from fth.engine.runner import Runner
+    from fth.protocols.base import TransferRequest, TransferResult
+    from fth.templates import TransferContext
+
+    condition = StopCondition("failure_rate", 0.05, 10.0, min_count=5)
+    state = JobState.create(JobConfig("j", "http", "u", SourceConfig("."), 10.0, stop_on=[condition]), 60, 10.0)
+    request = TransferRequest("f", TransferContext(uuid="u", filename="f", job="j", username="u", seq=1))
+    recorder = Recorder()
+    for index in range(20):
+        recorder.record(state, index * 0.1, index * 0.1, index * 0.1 + 0.01, request,
+                        TransferResult(ok=index % 2 == 0, fault=None if index % 2 == 0 else kind))
+    assert state.stats.failed == 10 and state.stats.errors == {kind: 10}  # counted either way
+    assert Runner._tripped(state, condition, 2.5) is trips
+
+
+def test_an_sftp_server_silent_after_the_subsystem_opens_holds_a_transfer_only_until_its_deadline(
+        source_dir, tmp_path):
+    import socket
+
+    import gevent
+    import paramiko
+
+    from fth.config.model import SftpJobConfig, SourceConfig
+    from fth.protocols.sftp import SftpTransport
+    from tests.protocols.test_sftp import request_for
+
+    class OpensThenSilent(paramiko.ServerInterface):
+        """Logs anyone in and starts the sftp subsystem, which never answers (not even its version)."""
+
+        def get_allowed_auths(self, username):
+            return "publickey"
+
+        def check_auth_publickey(self, username, key):
+            return paramiko.AUTH_SUCCESSFUL
+
+        def check_channel_request(self, kind, chanid):
+            return paramiko.OPEN_SUCCEEDED
+
+        def check_channel_subsystem_request(self, channel, name):
+            return True
+
+    key = paramiko.RSAKey.generate(2048)
+    key.write_private_key_file(str(tmp_path / "key"))
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    sessions = []
+
+    def serve():
+        sock, _ = listener.accept()
+        session = paramiko.Transport(sock)
+        session.add_server_key(key)
+        session.start_server(server=OpensThenSilent())
+        sessions.append(session)
+
+    server = gevent.spawn(serve)
+    transport = SftpTransport(SftpJobConfig(
+        name="silent", protocol="sftp", username="u", source=SourceConfig(str(source_dir)), rate=1.0,
+        host="127.0.0.1", port=listener.getsockname()[1], key_file=str(tmp_path / "key"),
+        host_key_policy="ignore", connect_timeout=2.0, timeout=2.0))
+    started = time.monotonic()
+    try:
+        result = transport.send(request_for(next(source_dir.iterdir())))
+    finally:
+        transport.close()
+        server.kill()
+        for session in sessions:
+            session.close()
+        listener.close()
+    assert (result.ok, result.fault) == (False, "read_timeout"), result.detail
+    assert "did not end within 4s" in result.detail
+    assert time.monotonic() - started < 4 + 2
