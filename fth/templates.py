@@ -79,20 +79,20 @@ class _Values(dict):
 _HEADER_SAFE = "".join(chr(code) for code in range(0x20, 0x7F) if chr(code) != "%")
 
 
-def _utf8(value: str) -> bytes:
-    """The bytes of a value; a file name that is not UTF-8 keeps its own bytes (surrogateescape)."""
+def name_bytes(value: str) -> bytes:
+    """The bytes of a name on the wire: UTF-8, and a file name that is not UTF-8 keeps its own bytes."""
     return value.encode("utf-8", "surrogateescape")
 
 
 def url_escape(value: str) -> str:
     """A value for a URL: every byte but letters, digits and ``-._~`` percent-encoded (``../``, ``?``, ``#``)."""
-    return quote(_utf8(value), safe="")
+    return quote(name_bytes(value), safe="")
 
 
 def header_escape(value: str) -> str:
     """A value for an HTTP header: printable ASCII stays, the rest (CR, LF, NUL, '%', non-ASCII) is
     percent-encoded as UTF-8, so a server decodes it with ``urllib.parse.unquote``."""
-    return quote(_utf8(value), safe=_HEADER_SAFE)
+    return quote(name_bytes(value), safe=_HEADER_SAFE)
 
 
 def _parse(text: str) -> List[Tuple[str, str, str]]:

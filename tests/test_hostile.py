@@ -311,3 +311,22 @@ def test_an_sftp_server_silent_after_the_subsystem_opens_holds_a_transfer_only_u
     assert (result.ok, result.fault) == (False, "read_timeout"), result.detail
     assert "did not end within 4s" in result.detail
     assert time.monotonic() - started < 4 + 2
+
+
+def test_sftp_uploads_a_name_that_is_not_utf8_under_its_own_bytes(sshd, tmp_path):
+    from fth.protocols.sftp import SftpTransport
+    from tests.fixtures.sshd import sftp_job
+    from tests.protocols.test_sftp import request_for
+
+    source = tmp_path / "src"
+    source.mkdir()
+    name = os.fsdecode(b"caf\xe9-\xff.dat")
+    (source / name).write_bytes(b"latin")
+    remote = sshd.make_dir("t-not-utf8")
+    transport = SftpTransport(sftp_job(sshd, source, remote_dir=remote.name, temp_name="{filename}.part"))
+    try:
+        result = transport.send(request_for(source / name))
+    finally:
+        transport.close()
+    assert result.ok, result.detail
+    assert os.listdir(os.fsencode(remote)) == [b"caf\xe9-\xff.dat"]

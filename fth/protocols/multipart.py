@@ -8,14 +8,11 @@ reports its length so the request carries a Content-Length (no chunking).
 import uuid
 from typing import BinaryIO, Dict, List
 
+from fth.templates import name_bytes
+
 
 def _quote(value: str) -> str:
     return value.replace("\\", "\\\\").replace('"', "%22").replace("\r", "%0D").replace("\n", "%0A")
-
-
-def _utf8(text: str) -> bytes:
-    """A file name that is not UTF-8 is sent with its own bytes (surrogateescape)."""
-    return text.encode("utf-8", "surrogateescape")
 
 
 class MultipartStream:
@@ -25,8 +22,8 @@ class MultipartStream:
         head: List[bytes] = []
         for name, value in fields.items():
             head.append(f'--{self.boundary}\r\nContent-Disposition: form-data; name="{_quote(name)}"\r\n\r\n'
-                        .encode() + _utf8(value) + b"\r\n")
-        head.append(_utf8(
+                        .encode() + name_bytes(value) + b"\r\n")
+        head.append(name_bytes(
             f'--{self.boundary}\r\nContent-Disposition: form-data; name="{_quote(field_name)}"; '
             f'filename="{_quote(filename)}"\r\nContent-Type: {content_type}\r\n\r\n'
         ))
