@@ -77,3 +77,11 @@ def test_a_million_workers_is_refused_with_a_pointer_to_fire_mode(write_config, 
 def test_a_password_set_on_the_command_line_wins_over_the_one_written_in_the_file(write_config, source_dir):
     path = write_config(_job_yaml(source_dir, "    password: 0123\n"))
     assert load_run_config(str(path), ["j.password=0456"]).jobs[0].password == "0456"
+
+
+@pytest.mark.parametrize("header, problem", [('X-A: "one\\r\\nX-B: two"', "holds CR, LF or NUL"),
+                                             ('"X A": one', "is not a valid header name")])
+def test_header_lines_cannot_be_injected_from_the_config_either(header, problem, write_config, source_dir):
+    path = write_config(_job_yaml(source_dir, f"    headers:\n      {header}\n"))
+    with pytest.raises(ConfigError, match=problem):
+        load_run_config(str(path))

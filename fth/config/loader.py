@@ -130,6 +130,21 @@ def _string_map(section: Section, key: str) -> Dict[str, str]:
     return result
 
 
+_HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
+
+
+def _headers(job: Section) -> Dict[str, str]:
+    """Header templates; CR, LF and NUL cannot be written into a request, not even by the config."""
+    headers = _string_map(job, "headers")
+    sub = job.section("headers")
+    for name, value in headers.items():
+        if not _HEADER_NAME.match(name):
+            raise sub.error(name, "is not a valid header name", expected="letters, digits and -")
+        if any(char in value for char in "\r\n\0"):
+            raise sub.error(name, "holds CR, LF or NUL", expected="a header value on one line")
+    return headers
+
+
 def _parse_source(job: Section, check_paths: bool) -> SourceConfig:
     if not job.has("source"):
         raise job.error("source", "is required", expected="a directory of files to send")
@@ -325,7 +340,7 @@ def _parse_http(job: Section, common: Dict[str, Any], local_file: Callable[[Any]
         url=_job_url(job),
         client=job.get("client", choices=("requests", "fast"), default="requests"),
         method=job.get("method", lambda v: as_text(v).upper(), default="POST"),
-        headers=_string_map(job, "headers"),
+        headers=_headers(job),
         body=job.get("body", choices=("raw", "multipart"), default="raw"),
         field_name=job.get("field", as_text, default="file"),
         form=_string_map(job, "form"),
