@@ -133,7 +133,8 @@ class Runner:
             why = "when stopped at once" if self.aborting.is_set() else \
                 f"after the stop timeout ({self.config.stop_timeout:g}s)"
             log.warning("%d transfers still in flight %s: counted as %s", leftover, why, ABORTED)
-            self.workers.kill(block=True, timeout=KILL_WAIT)
+            # a fire-mode scheduler kills its own transfers in turn (KILL_WAIT): wait for both
+            self.workers.kill(block=True, timeout=2 * KILL_WAIT)
         self.ended_at = datetime.now(timezone.utc)
 
     def abort(self) -> None:
