@@ -55,8 +55,5 @@ class FastHttpTransport(HttpUpload):
     def classify(self, exc: Exception) -> Optional[Tuple[str, str]]:
         return (exc.kind, exc.cause) if isinstance(exc, HttpFault) else None
 
-    def abandon(self) -> None:
-        self.connection.close()
-
     def close(self) -> None:
         self.connection.close()

@@ -83,10 +83,6 @@ class HttpUpload:
         """(fault kind, cause) for an exception of :meth:`exchange`, or None if it is not the client's."""
         raise NotImplementedError
 
-    def abandon(self) -> None:
-        """Drop the connection after an exchange cut short (it is out of step)."""
-        raise NotImplementedError
-
     def send(self, request: TransferRequest) -> TransferResult:
         values = request.values
         remote_name = self.remote_name(values)
@@ -132,7 +128,7 @@ class HttpUpload:
             with transfer_deadline(self.deadline):
                 return self.exchange(url, headers, body)
         except BaseException:  # cut short (the deadline, the stop timeout): the connection is out of step
-            self.abandon()
+            self.close()  # the next exchange connects afresh
             raise
 
 
@@ -149,7 +145,7 @@ class HttpTransport(HttpUpload):
     def __init__(self, job: HttpJobConfig):
         super().__init__(job)
         self.proxies = requests.utils.get_environ_proxies(job.url.split("{", 1)[0])
-        self.adapter = _new_adapter()
+        self.adapter = requests.adapters.HTTPAdapter(pool_connections=1, pool_maxsize=1, max_retries=0)
         self.verify = job.ca_file if (job.verify and job.ca_file) else job.verify
         self.cert = (job.cert_file, job.key_file) if job.key_file else job.cert_file
         self.timeout: Tuple[float, float] = (job.connect_timeout, job.timeout)
@@ -185,16 +181,8 @@ class HttpTransport(HttpUpload):
     def classify(self, exc: Exception) -> Optional[Tuple[str, str]]:
         return classify_request_error(exc) if isinstance(exc, requests.RequestException) else None
 
-    def abandon(self) -> None:
-        self.adapter.close()
-        self.adapter = _new_adapter()
-
     def close(self) -> None:
-        self.adapter.close()
-
-
-def _new_adapter() -> requests.adapters.HTTPAdapter:
-    return requests.adapters.HTTPAdapter(pool_connections=1, pool_maxsize=1, max_retries=0)
+        self.adapter.close()  # its pools are emptied; a later send opens a new connection
 
 
 def _basic_auth(username: str, password: str) -> str:
