@@ -15,6 +15,7 @@ BENCHES = [
     ("http", "HTTP files/s per core and schedule accuracy", ["bench.http_rate", "--rates", "10,100,1000"]),
     ("locust", "fth beside Locust HttpUser / FastHttpUser", ["bench.vs_locust"]),
     ("fire", "10,000 transfers in flight (fire mode)", ["bench.fire_scale"]),
+    ("hostile", "fire overload at 20,000/s and a 2 GiB answer: RSS, exit", ["bench.hostile"]),
     ("sftp", "SFTP files/s and 200 MiB beside OpenSSH sftp", ["bench.sftp_rate"]),
     ("processes", "1 vs 2 worker processes (--processes): HTTP and SFTP", ["bench.processes"]),
     ("report", "fth-report with 1M pairs", ["bench.report_scale", "--pairs", "1000000"]),

@@ -96,7 +96,7 @@ def add_logging_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("output")
     group.add_argument("-v", "--verbose", action="count", default=0,
                        help="more detail: -v debug messages, -vv also tracebacks")
-    group.add_argument("-q", "--quiet", action="store_true", help="only warnings and errors")
+    group.add_argument("-q", "--quiet", action="store_true", help="only warnings, errors and the final results")
     group.add_argument("--log-file", metavar="FILE", env_var="FTH_LOG_FILE",
                        help="also write full-detail logs with timestamps to FILE")
     group.add_argument("--no-color", action="store_true",

@@ -10,7 +10,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, TextIO
 import gevent
 
 from fth.engine.runner import Runner
-from fth.faults import hint_for
+from fth.faults import hint_for, is_harness_fault
 from fth.live import WINDOW as LIVE_WINDOW
 from fth.live import live_figures
 from fth.log import ConsoleHandler, console_handler
@@ -194,8 +194,9 @@ def render_summary(summary: Dict[str, Any], style: Style) -> List[str]:
     errors = [(job["name"], kind, count) for job in summary["jobs"] for kind, count in job["errors"].items()]
     if errors:
         lines += ["", style.bold("Errors by kind")]
-        lines += table(["job", "kind", "count", "what to check"],
-                       [[name, style.red(kind), str(count), hint_for(kind)] for name, kind, count in errors],
+        lines += table(["job", "kind", "count", "fault of", "what to check"],
+                       [[name, style.red(kind), str(count), "fth (local)" if is_harness_fault(kind) else "the system",
+                         hint_for(kind)] for name, kind, count in errors],
                        right=(2,))
     if summary.get("breakpoint"):
         bp = summary["breakpoint"]

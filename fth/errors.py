@@ -1,5 +1,6 @@
 """User-facing errors: each becomes a one-line message and an exit status."""
 
+import reprlib
 from typing import Any, Optional
 
 from fth.status import ExitStatus
@@ -48,7 +49,29 @@ class ConfigError(UsageError):
         parts = [p for p in (where, self.key) if p]
         text = ": ".join([*parts, self.problem]) if parts else self.problem
         if self.value is not None:
-            text += f" (found {self.value!r})"
+            text += f" (found {_short_repr(self.value)})"
         if self.expected:
             text += f"; expected {self.expected}"
         return text
+
+
+class _BoundedRepr(reprlib.Repr):
+    """reprlib picks its method by type name: subclasses of list and dict (the config's marked
+    containers) would get the full builtin repr first, truncated only afterwards."""
+
+    def repr1(self, x: Any, level: int) -> str:
+        if isinstance(x, list):
+            return self.repr_list(x, level)
+        if isinstance(x, dict):
+            return self.repr_dict(x, level)
+        return super().repr1(x, level)
+
+
+_REPR = _BoundedRepr()
+_REPR.maxstring = _REPR.maxother = 120
+_REPR.maxlevel, _REPR.maxlist, _REPR.maxdict = 2, 4, 4
+
+
+def _short_repr(value: Any) -> str:
+    """A value echoed in a message, bounded (an alias bomb expands to gigabytes)."""
+    return _REPR.repr(value)

@@ -28,6 +28,7 @@ DISK_FULL = "disk_full"
 CHANNEL_CLOSED = "channel_closed"
 SIZE_MISMATCH = "size_mismatch"
 NOT_SENT = "not_sent"  # fire mode: dropped at the in-flight cap
+ABORTED = "aborted"  # still in flight when the run stopped (stop timeout, a second interrupt)
 UNEXPECTED = "unexpected"
 REMOTE_FAILURE = "remote_failure"  # SFTP: the server refused an operation without a specific reason
 
@@ -53,9 +54,19 @@ HINTS = {
     CHANNEL_CLOSED: "the SSH channel closed mid-transfer: check the server's logs and limits",
     SIZE_MISMATCH: "the remote file's size differs from the local file after the upload",
     NOT_SENT: "fire mode reached max_in_flight: raise it or lower the rate",
+    ABORTED: "the run stopped before the transfer ended: raise stop_timeout to let transfers finish",
     UNEXPECTED: "an unexpected error: run with -vv and report it",
     REMOTE_FAILURE: "the SFTP server refused the operation without a specific reason: check its logs",
 }
+
+
+# Faults of the harness itself (its files, its stopping), not of the system under test: shown
+# apart, and never counted toward a stop condition's failure rate.
+HARNESS_FAULTS = frozenset({LOCAL_FILE, ABORTED})
+
+
+def is_harness_fault(kind: str) -> bool:
+    return kind in HARNESS_FAULTS
 
 
 def hint_for(kind: str) -> str:

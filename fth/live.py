@@ -18,7 +18,7 @@ def live_figures(runner: Runner) -> Dict[str, Any]:
             "protocol": state.config.protocol,
             "mode": state.config.mode,
             "target_rate_per_s": round(runner.schedules[name].rate_at(now), 3),
-            "achieved_rate_per_s": round(recent.attempted / min(WINDOW, max(now, 1e-9)), 3),
+            "achieved_rate_per_s": round(state.recent.rate(now, WINDOW), 3),
             "succeeded": state.stats.succeeded,
             "failed": state.stats.failed + state.stats.not_sent,
             "p95_ms": None if p95 is None else round(p95 * 1000, 1),

@@ -1,5 +1,6 @@
 """Logging for the console scripts: colour on a TTY, full detail in --log-file."""
 
+import contextlib
 import logging
 import os
 import re
@@ -69,6 +70,23 @@ def console_handler() -> Optional[ConsoleHandler]:
     return None
 
 
+class _LogFile(logging.FileHandler):
+    """--log-file: a write failure (a full disk) is said once, in one line, and the file is given up."""
+
+    failed = False
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        if self.failed:
+            return
+        self.failed = True
+        error = sys.exc_info()[1]
+        sys.stderr.write(f"fth: log file {self.baseFilename}: {getattr(error, 'strerror', None) or error}; "
+                         "no further lines are written to it\n")
+        logging.getLogger().removeHandler(self)
+        with contextlib.suppress(OSError):  # flushing what is buffered fails again; the file is closed all the same
+            self.close()
+
+
 def verbosity_level(verbose: int, quiet: bool) -> int:
     if quiet:
         return logging.WARNING
@@ -101,7 +119,7 @@ def setup_logging(
     level = console.level
     if log_file:
         try:
-            file_handler = logging.FileHandler(log_file, encoding="utf-8")
+            file_handler = _LogFile(log_file, encoding="utf-8", errors="backslashreplace")
         except OSError as exc:
             from fth.errors import UsageError
 

@@ -11,6 +11,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import gevent
 
+from fth.atomicfile import write_atomic
 from fth.config import RunConfig, load_run_config
 from fth.console import LiveView, Style, render_summary, report_command, write_lines
 from fth.engine.recorder import Recorder
@@ -143,10 +144,10 @@ def run_config(config: RunConfig, args: argparse.Namespace) -> Tuple[int, Dict[s
 def show_results(summary: Dict[str, Any], config: RunConfig, args: argparse.Namespace, style: Style) -> None:
     """The summary tables, the JSON document and the fth-report command; with ``--summary-json -``
     the document is the last line of stdout (one line), for whatever collects it (fth merge -)."""
-    if not args.quiet:
-        write_lines(render_summary(summary, style))
+    write_lines(render_summary(summary, style))  # -q too: quiet means no live view and no INFO lines
     if config.summary_json and config.summary_json != "-":
-        _write_json(config.summary_json, summary)
+        write_atomic(config.summary_json, json.dumps(summary, indent=2) + "\n", what="summary JSON")
+        log.info("summary written to %s", config.summary_json)
     if summary["started"] and summary["ended"] and not args.quiet:
         started, ended = (datetime.fromisoformat(summary[key]) for key in ("started", "ended"))
         write_lines(["", "Report on this run's transfers with:", "  " + report_command(config.path, started, ended)])
@@ -177,16 +178,6 @@ def install_signal_handlers(first: Callable[[str], None], again: Callable[[str],
         except ValueError:  # not the main thread (embedded use): no handlers
             break
     return handlers
-
-
-def _write_json(path: str, summary: dict) -> None:
-    try:
-        with open(path, "w", encoding="utf-8") as out:
-            json.dump(summary, out, indent=2)
-            out.write("\n")
-    except OSError as exc:
-        raise UsageError(f"cannot write summary JSON {path}: {exc.strerror}") from None
-    log.info("summary written to %s", path)
 
 
 def _start_web(args: argparse.Namespace, config: RunConfig, runner: Runner) -> Optional[object]:

@@ -15,6 +15,8 @@ from collections import Counter, deque
 from dataclasses import dataclass, field
 from typing import Deque, Dict, Iterable, List, Optional, Sequence
 
+from fth.faults import NOT_SENT, is_harness_fault
+
 BUCKET_GROWTH = 1.02  # bucket width: a midpoint is within 1 % of any value in it
 _LOG_GROWTH = math.log(BUCKET_GROWTH)
 _MIN_VALUE = 1e-6  # seconds; smaller values land in the first bucket
@@ -127,17 +129,24 @@ class Slot:
     start: float = 0.0  # seconds since the run started
     attempted: int = 0
     succeeded: int = 0
-    failed: int = 0
+    failed: int = 0  # not_sent included
     bytes: int = 0
+    not_sent: int = 0
+    harness: int = 0  # failures that are the harness's own (fth.faults.HARNESS_FAULTS)
     latency: Histogram = field(default_factory=Histogram)
 
-    def add(self, ok: bool, size: int, latency: Optional[float], bucket: Optional[int] = None) -> None:
+    def add(self, ok: bool, size: int, latency: Optional[float], bucket: Optional[int] = None,
+            fault: Optional[str] = None) -> None:
         self.attempted += 1
         if ok:
             self.succeeded += 1
             self.bytes += size
         else:
             self.failed += 1
+            if fault == NOT_SENT:
+                self.not_sent += 1
+            elif fault is not None and is_harness_fault(fault):
+                self.harness += 1
         if latency is not None:
             self.latency.record(latency, bucket)
 
@@ -146,16 +155,25 @@ class Slot:
         self.succeeded += other.succeeded
         self.failed += other.failed
         self.bytes += other.bytes
+        self.not_sent += other.not_sent
+        self.harness += other.harness
         self.latency.merge(other.latency)
+
+    @property
+    def sent(self) -> int:
+        """Transfers started (attempted less not sent): what an achieved rate counts."""
+        return self.attempted - self.not_sent
 
     def to_dict(self) -> dict:
         return {"start": self.start, "attempted": self.attempted, "succeeded": self.succeeded,
-                "failed": self.failed, "bytes": self.bytes, "latency": self.latency.to_dict()}
+                "failed": self.failed, "bytes": self.bytes, "not_sent": self.not_sent, "harness": self.harness,
+                "latency": self.latency.to_dict()}
 
     @classmethod
     def from_dict(cls, data: dict) -> "Slot":
         return cls(start=data["start"], attempted=data["attempted"], succeeded=data["succeeded"],
-                   failed=data["failed"], bytes=data["bytes"], latency=Histogram.from_dict(data["latency"]))
+                   failed=data["failed"], bytes=data["bytes"], not_sent=data.get("not_sent", 0),
+                   harness=data.get("harness", 0), latency=Histogram.from_dict(data["latency"]))
 
 
 class RecentWindow:
@@ -171,16 +189,27 @@ class RecentWindow:
             self.slots.append(Slot(start=second))
         return self.slots[-1]
 
-    def add(self, now: float, ok: bool, size: int, latency: Optional[float], bucket: Optional[int] = None) -> None:
-        self._slot(now).add(ok, size, latency, bucket)
+    def add(self, now: float, ok: bool, size: int, latency: Optional[float], bucket: Optional[int] = None,
+            fault: Optional[str] = None) -> None:
+        self._slot(now).add(ok, size, latency, bucket, fault)
 
     def total(self, now: float, window: float) -> Slot:
-        """All slots that started within ``window`` seconds before ``now``."""
-        merged = Slot(start=now - window)
+        """All slots that started within ``window`` seconds before ``now``.
+
+        The result's ``start`` is the first whole second included, so ``now - start`` is the
+        time its counts cover (less than ``window``: the oldest, partly covered slot is left out).
+        """
+        since = max(0.0, float(math.ceil(now - window)))
+        merged = Slot(start=since)
         for slot in self.slots:
-            if slot.start >= now - window:
+            if slot.start >= since:
                 merged.merge(slot)
         return merged
+
+    def rate(self, now: float, window: float) -> float:
+        """Transfers started per second over the last ``window`` seconds."""
+        recent = self.total(now, window)
+        return recent.sent / max(now - recent.start, 1e-9)
 
 
 class Timeline:

@@ -4,6 +4,7 @@ from datetime import datetime, timezone
 from typing import Any, Dict, List, Optional
 
 from fth.engine.runner import Runner
+from fth.faults import is_harness_fault
 from fth.parts import RunParts
 from fth.stats import JobStats, merge_all
 
@@ -26,6 +27,8 @@ def job_figures(stats: JobStats, target_sends: float, active: float) -> Dict[str
         "in_flight": stats.in_flight,
         "peak_in_flight": stats.peak_in_flight,
         "errors": dict(sorted(stats.errors.items())),
+        # failures of fth's side (local files, the run stopping), not of the system under test
+        "harness_failed": sum(count for kind, count in stats.errors.items() if is_harness_fault(kind)),
         "active_s": round(active, 3),
         "target_rate_per_s": _rate(target_sends, active),
         "achieved_rate_per_s": _rate(stats.attempted - stats.not_sent, active),

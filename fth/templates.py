@@ -2,6 +2,10 @@
 
 Templates are parsed once (:func:`compile_template`) and rendered for every file
 from one :class:`TransferContext`, so every template of a transfer shares its uuid.
+
+Values are substituted as they are: format specs (``{uuid:d}``, ``{filename:>99}``) are
+rejected when the config is read. Where a value goes on the wire, an ``escape`` makes it
+safe there: :func:`url_escape` for URLs, :func:`header_escape` for HTTP header values.
 """
 
 import dataclasses
@@ -11,6 +15,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Callable, Dict, List, Optional, Tuple
+from urllib.parse import quote
 
 FIELDS = ("uuid", "filename", "stem", "ext", "job", "username", "seq", "timestamp", "epoch", "date")
 _FORMATTER = string.Formatter()
@@ -70,12 +75,32 @@ class _Values(dict):
         return self[key]
 
 
+# Printable ASCII but '%': what a header value keeps as it is; everything else is percent-encoded.
+_HEADER_SAFE = "".join(chr(code) for code in range(0x20, 0x7F) if chr(code) != "%")
+
+
+def name_bytes(value: str) -> bytes:
+    """The bytes of a name on the wire: UTF-8, and a file name that is not UTF-8 keeps its own bytes."""
+    return value.encode("utf-8", "surrogateescape")
+
+
+def url_escape(value: str) -> str:
+    """A value for a URL: every byte but letters, digits and ``-._~`` percent-encoded (``../``, ``?``, ``#``)."""
+    return quote(name_bytes(value), safe="")
+
+
+def header_escape(value: str) -> str:
+    """A value for an HTTP header: printable ASCII stays, the rest (CR, LF, NUL, '%', non-ASCII) is
+    percent-encoded as UTF-8, so a server decodes it with ``urllib.parse.unquote``."""
+    return quote(name_bytes(value), safe=_HEADER_SAFE)
+
+
 def _parse(text: str) -> List[Tuple[str, str, str]]:
     try:
         parts = list(_FORMATTER.parse(text))
     except ValueError as exc:
         raise ValueError(f"is not a valid template ({exc}); write {{{{ and }}}} for literal braces") from None
-    for _, field, _spec, conversion in parts:
+    for _, field, spec, conversion in parts:
         if field is None:
             continue
         if field not in FIELDS:
@@ -83,7 +108,9 @@ def _parse(text: str) -> List[Tuple[str, str, str]]:
                              + ", ".join(f"{{{name}}}" for name in FIELDS))
         if conversion:
             raise ValueError(f"conversions such as !{conversion} are not supported in templates")
-    return [(literal, field or "", spec or "") for literal, field, spec, _ in parts]
+        if spec:
+            raise ValueError(f"format specs such as {{{field}:{spec[:20]}}} are not supported in templates")
+    return [(literal, field or "") for literal, field, _, _ in parts]
 
 
 def check_template(text: str) -> None:
@@ -91,19 +118,22 @@ def check_template(text: str) -> None:
     _parse(text)
 
 
-def compile_template(text: str) -> Callable[[Dict[str, object]], str]:
-    """A function rendering ``text`` from a values mapping; constant text costs nothing."""
+def compile_template(text: str, escape: Callable[[str], str] = str) -> Callable[[Dict[str, object]], str]:
+    """A function rendering ``text`` from a values mapping, each value passed through ``escape``.
+
+    Constant text costs nothing.
+    """
     parts = _parse(text)
-    if all(not field for _, field, _ in parts):
-        constant = "".join(literal for literal, _, _ in parts)
+    if all(not field for _, field in parts):
+        constant = "".join(literal for literal, _ in parts)
         return lambda values: constant
 
     def render(values: Dict[str, object]) -> str:
         out = []
-        for literal, field, spec in parts:
+        for literal, field in parts:
             out.append(literal)
             if field:
-                out.append(format(values[field], spec))
+                out.append(escape(str(values[field])))
         return "".join(out)
 
     return render

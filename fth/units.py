@@ -36,10 +36,21 @@ RATE_EXAMPLES = "files per period such as 120/hour, 2 per minute, 0.5/s or 1/5mi
 SIZE_EXAMPLES = "a size such as 512, 64KB, 10MiB or 1.5GB"
 
 
+def _scalar(text: object, what: str) -> None:
+    """Only text and numbers are parsed: str() of a list (an alias bomb) could be gigabytes."""
+    if isinstance(text, bool) or not isinstance(text, (str, int, float)):
+        raise ValueError(f"is not {what}")
+
+
+def _finite(number: float) -> float:
+    if not math.isfinite(number):
+        raise ValueError("is too large a number")
+    return number
+
+
 def parse_duration(text: Union[str, int, float]) -> float:
     """Seconds in ``text``: ``90s``, ``30m``, ``1h30m``, ``1h 30m``, ``500ms`` or a bare number."""
-    if isinstance(text, bool):
-        raise ValueError("is not a duration")
+    _scalar(text, "a duration")
     if isinstance(text, (int, float)):
         seconds = float(text)
     else:
@@ -65,8 +76,7 @@ def parse_duration(text: Union[str, int, float]) -> float:
 
 def parse_rate(text: Union[str, int, float]) -> float:
     """Files per second in ``text``: ``120/hour``, ``2 per minute``, ``1/5min``, ``0.5/s``."""
-    if isinstance(text, bool):
-        raise ValueError("is not a rate")
+    _scalar(text, "a rate")
     if isinstance(text, (int, float)):
         raise ValueError("has no period (a bare number is not a rate)")
     found = _RATE.match(str(text))
@@ -76,16 +86,15 @@ def parse_rate(text: Union[str, int, float]) -> float:
     unit_seconds = _DURATION_UNITS.get(unit.lower())
     if unit_seconds is None:
         raise ValueError(f"unknown period {unit!r}")
-    period = unit_seconds * (float(multiple) if multiple else 1.0)
+    period = _finite(unit_seconds * (float(multiple) if multiple else 1.0))
     if period <= 0:
         raise ValueError("has a zero period")
-    return float(count) / period
+    return _finite(float(count)) / period
 
 
 def parse_size(text: Union[str, int]) -> int:
     """Bytes in ``text``: ``512``, ``64KB``, ``10 MiB`` (decimal and binary units)."""
-    if isinstance(text, bool):
-        raise ValueError("is not a size")
+    _scalar(text, "a size")
     if isinstance(text, int):
         if text < 0:
             raise ValueError("is negative")
@@ -93,7 +102,7 @@ def parse_size(text: Union[str, int]) -> int:
     found = _SIZE.match(str(text))
     if not found or found.group(2).lower() not in _SIZE_UNITS:
         raise ValueError("is not a size")
-    return int(float(found.group(1)) * _SIZE_UNITS[found.group(2).lower()])
+    return int(_finite(float(found.group(1)) * _SIZE_UNITS[found.group(2).lower()]))
 
 
 def format_duration(seconds: float) -> str:

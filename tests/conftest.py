@@ -12,6 +12,7 @@ pytest_plugins = [
     "tests.fixtures.files",
     "tests.fixtures.tls",
     "tests.fixtures.http_servers",
+    "tests.fixtures.raw_http",
     "tests.fixtures.cli",
     "tests.fixtures.mariadb",
     "tests.fixtures.sshd",

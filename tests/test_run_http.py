@@ -4,6 +4,7 @@ import json
 import os
 import signal
 import ssl
+from urllib.parse import unquote
 
 import gevent
 import pytest
@@ -272,7 +273,9 @@ def test_unicode_and_spaces_in_file_names(fth_cli, write_config, http_server, tm
                                              headers={"X-Name": "{filename}"})]})
     fth_cli("-c", config, "-q")
     assert http_server.requests[0].body == b"abc"
-    assert http_server.requests[0].headers["X-Name"] == "résumé <b>x<b> 1.pdf"
+    # non-ASCII in a header is percent-encoded (UTF-8): the server decodes it with unquote
+    assert http_server.requests[0].headers["X-Name"] == "r%C3%A9sum%C3%A9 <b>x<b> 1.pdf"
+    assert unquote(http_server.requests[0].headers["X-Name"]) == "résumé <b>x<b> 1.pdf"
 
 
 @pytest.mark.parametrize("body", ["raw", "multipart"])

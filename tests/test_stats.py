@@ -59,3 +59,17 @@ def test_recent_window_is_a_ring_of_one_second_slots():
         window.add(tenth / 10, True, 1, 0.001)
     assert len(window.slots) == 5
     assert window.total(20.0, 2.0).attempted == 20
+
+
+def test_the_live_rate_in_steady_state_equals_the_sent_rate():
+    def window_until(now: float) -> RecentWindow:
+        """100 transfers a second sent, and 50 a second not sent, until ``now``."""
+        window = RecentWindow(60)
+        for index in range(int(now * 100)):
+            window.add(index / 100, True, 1, 0.01)
+            if index % 2:
+                window.add(index / 100, False, 0, None, fault="not_sent")
+        return window
+
+    for now in (25.3, 25.9, 29.99, 0.5):  # 0.5: the first second, over the time that has passed
+        assert window_until(now).rate(now, 10.0) == pytest.approx(100.0, rel=0.03)

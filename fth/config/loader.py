@@ -105,6 +105,17 @@ def _name(value: Any) -> str:
     return text
 
 
+MAX_WORKERS = 10_000
+
+
+def _workers(value: Any) -> int:
+    count = as_positive_int(value)
+    if count > MAX_WORKERS:
+        raise ValueError(f"is more than {MAX_WORKERS:,} senders; for many transfers at once use mode: fire "
+                         "with max_in_flight")
+    return count
+
+
 def _template(value: Any) -> str:
     text = as_text(value) if not isinstance(value, (int, float)) else str(value)
     check_template(text)
@@ -117,6 +128,21 @@ def _string_map(section: Section, key: str) -> Dict[str, str]:
     for name in list(sub.data):
         result[str(name)] = sub.get(name, _template, expected="text, optionally with {uuid}, {filename}, ...")
     return result
+
+
+_HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
+
+
+def _headers(job: Section) -> Dict[str, str]:
+    """Header templates; CR, LF and NUL cannot be written into a request, not even by the config."""
+    headers = _string_map(job, "headers")
+    sub = job.section("headers")
+    for name, value in headers.items():
+        if not _HEADER_NAME.match(name):
+            raise sub.error(name, "is not a valid header name", expected="letters, digits and -")
+        if any(char in value for char in "\r\n\0"):
+            raise sub.error(name, "holds CR, LF or NUL", expected="a header value on one line")
+    return headers
 
 
 def _parse_source(job: Section, check_paths: bool) -> SourceConfig:
@@ -236,10 +262,10 @@ def _parse_job(raw: Any, path: Optional[str], index: int, line: Optional[int], c
     common: Dict[str, Any] = {
         "name": name,
         "protocol": protocol,
-        "username": job.get("username", as_text, expected="the identity of this data source"),
+        "username": job.get("username", as_text, expected="the identity of this data source", as_written=True),
         "source": _parse_source(job, check_paths),
         "mode": mode,
-        "workers": job.get("workers", as_positive_int, default=1),
+        "workers": job.get("workers", _workers, default=1),
         "max_in_flight": job.get("max_in_flight", as_positive_int, default=100),
         "spacing": job.get("spacing", choices=("even", "poisson"), default="even"),
         "ramp": _parse_ramp(job, rate),
@@ -279,6 +305,16 @@ def _url(value: Any) -> str:
     return text
 
 
+def _job_url(job: Section) -> str:
+    """The job's URL; one holding credentials is refused without echoing it (the password is a secret)."""
+    raw = job.data.get("url")
+    if isinstance(raw, str) and "@" in raw.strip().split("://", 1)[-1].split("/", 1)[0]:
+        raise job.error("url", "holds a user name or password (not printed): fth would not send them from there",
+                        hint="give them as the job's username: and password: (or password_env:); "
+                             "fth sends them as basic auth")
+    return job.get("url", _url, expected="an http:// or https:// URL")
+
+
 def _local(section: Section, must_exist: bool = False) -> Callable[[Any], str]:
     """A converter to a local path; relative paths are relative to the config file's directory."""
     base = os.path.dirname(os.path.abspath(section.file)) if section.file else os.getcwd()
@@ -301,10 +337,10 @@ def _existing_file(path: str) -> str:
 def _parse_http(job: Section, common: Dict[str, Any], local_file: Callable[[Any], str]) -> HttpJobConfig:
     config = HttpJobConfig(
         **common,
-        url=job.get("url", _url, expected="an http:// or https:// URL"),
+        url=_job_url(job),
         client=job.get("client", choices=("requests", "fast"), default="requests"),
         method=job.get("method", lambda v: as_text(v).upper(), default="POST"),
-        headers=_string_map(job, "headers"),
+        headers=_headers(job),
         body=job.get("body", choices=("raw", "multipart"), default="raw"),
         field_name=job.get("field", as_text, default="file"),
         form=_string_map(job, "form"),
@@ -414,6 +450,7 @@ def parse_tracking(section: Section) -> TrackingConfig:
         merged.line = own.line
         merged.key_lines = {**getattr(shared, "key_lines", {}), **getattr(own.data, "key_lines", {})}
         merged.overridden = {**getattr(shared, "overridden", {}), **getattr(own.data, "overridden", {})}
+        merged.as_written = {**getattr(shared, "as_written", {}), **getattr(own.data, "as_written", {})}
         if timezone and "timezone" not in merged:
             merged["timezone"] = timezone
         dbs[role] = parse_db(Section(merged, file=section.file, prefix=own.prefix), role)
@@ -449,6 +486,8 @@ def _override(mapping: dict, key: str, value: str, option: str) -> None:
     mapping[key] = value
     if isinstance(mapping, MarkedDict):
         mapping.overridden = {**getattr(mapping, "overridden", {}), key: option}
+        mapping.as_written = {name: text for name, text in getattr(mapping, "as_written", {}).items()
+                              if name != key}  # the option's text is the value as written
 
 
 def _set_nested(data: dict, keys: List[str], value: str, option: str) -> None:

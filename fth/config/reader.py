@@ -22,12 +22,18 @@ _MISSING = object()
 
 
 class MarkedDict(dict):
-    """A mapping that knows its own line and the line of each key (1-based), and which keys
-    ``--set`` replaced (key → the option's text), so errors in those blame the option, not a line."""
+    """A mapping that knows its own line, the line of each key (1-based), which keys ``--set``
+    replaced (key → the option's text, so errors in those blame the option, not a line) and how
+    each plain value was written.
+
+    YAML 1.1 reads ``0123`` as 83, ``yes`` as true and ``1:20`` as 80: ``as_written`` keeps
+    the text of such values, so a password or user name is used exactly as typed.
+    """
 
     line: Optional[int] = None
     key_lines: Dict[str, int]
     overridden: Dict[str, str]
+    as_written: Dict[str, str]
 
 
 class MarkedList(list):
@@ -37,14 +43,33 @@ class MarkedList(list):
 
 class _MarkedLoader(yaml.SafeLoader):
     def construct_mapping(self, node, deep=False):
+        self._reject_duplicate_keys(node)
         mapping = MarkedDict(super().construct_mapping(node, deep=True))
         mapping.line = node.start_mark.line + 1
         mapping.key_lines = {}
-        for key_node, _ in node.value:
+        mapping.as_written = {}
+        for key_node, value_node in node.value:
             key = self.construct_object(key_node, deep=True)
             if isinstance(key, str):
                 mapping.key_lines[key] = key_node.start_mark.line + 1
+                if isinstance(value_node, yaml.ScalarNode) and value_node.style is None:
+                    mapping.as_written[key] = value_node.value
         return mapping
+
+    def _reject_duplicate_keys(self, node) -> None:
+        """The same key twice in one mapping is an error (YAML would keep the last silently)."""
+        lines: Dict[Any, int] = {}
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue
+            key = self.construct_object(key_node, deep=True)
+            try:
+                first = lines.setdefault(key, key_node.start_mark.line + 1)
+            except TypeError:  # an unhashable key: construct_mapping reports it
+                continue
+            if first != key_node.start_mark.line + 1:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key {str(key)[:80]!r} (first at line {first})", key_node.start_mark)
 
     def construct_sequence(self, node, deep=False):
         items = MarkedList(super().construct_sequence(node, deep=True))
@@ -139,11 +164,14 @@ class Section:
         default: Any = _MISSING,
         expected: Optional[str] = None,
         choices: Optional[Iterable[str]] = None,
+        as_written: bool = False,
     ) -> Any:
         """The value of ``key`` passed through ``convert``; errors are located.
 
         ``convert`` may raise ValueError or TypeError; its message becomes the problem.
         Strings are stripped; with ``choices`` they are also matched case-insensitively.
+        ``as_written``: the text of the value exactly as written (``0123``, ``yes``, `` x ``),
+        never a number or true/false that YAML 1.1 made of it.
         """
         self._seen.add(key)
         raw = self.data.get(key)
@@ -151,7 +179,11 @@ class Section:
             if default is _MISSING:
                 self._missing(key, expected)
             return default
-        value = raw.strip() if isinstance(raw, str) else raw
+        if as_written:
+            raw = getattr(self.data, "as_written", {}).get(key, raw)  # plain dicts (--set, tests) hold text
+            value = raw
+        else:
+            value = raw.strip() if isinstance(raw, str) else raw
         if choices is not None:
             options = list(choices)
             lowered = value.lower() if isinstance(value, str) else value
@@ -189,7 +221,7 @@ class Section:
 
     def secret(self, key: str) -> Optional[str]:
         """``key`` or ``key_env`` (name of an environment variable holding it)."""
-        direct = self.get(key, str, default=None)
+        direct = self.get(key, as_string, default=None, as_written=True)
         env_name = self.get(f"{key}_env", str, default=None)
         if direct is not None and env_name is not None:
             raise self.error(f"{key}_env", f"give either {key} or {key}_env, not both")
@@ -244,6 +276,13 @@ def as_port(value: Any) -> int:
     if not 1 <= port <= 65535:
         raise ValueError("is not a port number between 1 and 65535")
     return port
+
+
+def as_string(value: Any) -> str:
+    """Text exactly as given (a password, a user name)."""
+    if isinstance(value, (dict, list)):
+        raise TypeError(f"must be text, not {_type_name(value)}")
+    return str(value)
 
 
 def as_text(value: Any) -> str:

@@ -70,7 +70,7 @@ class Recorder:
             stats.failed += 1
             stats.errors[result.fault or "unexpected"] += 1
             self._log_fault(state, result)
-        state.recent.add(ended, result.ok, result.bytes_sent, latency, bucket)
+        state.recent.add(ended, result.ok, result.bytes_sent, latency, bucket, result.fault)
         state.timeline.add(ended, result.ok, result.bytes_sent, latency, bucket)
         if self.transfer_log:
             self.transfer_log.write(state.config, request, result, started, latency)
@@ -80,7 +80,7 @@ class Recorder:
         stats = state.stats
         stats.attempted += 1
         stats.not_sent += 1
-        state.recent.add(intended, False, 0, None)
+        state.recent.add(intended, False, 0, None, fault=NOT_SENT)
         state.timeline.add(intended, False, 0, None)
         if NOT_SENT not in state.logged_kinds:
             state.logged_kinds.add(NOT_SENT)

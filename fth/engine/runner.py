@@ -22,15 +22,18 @@ from fth.config.model import JobConfig, RunConfig, StopCondition
 from fth.engine.pacing import Schedule
 from fth.engine.recorder import JobState, Recorder
 from fth.engine.source import FileSource
-from fth.faults import UNEXPECTED
+from fth.faults import ABORTED, UNEXPECTED
 from fth.protocols import create_transport
 from fth.protocols.base import TransferRequest, TransferResult, Transport
 from fth.templates import TransferContext, new_uuid
 
 log = logging.getLogger(__name__)
 
-ABORTED = "aborted"
 MONITOR_EVERY = 1.0  # seconds between stop-condition checks
+# A scheduler that is behind (a rate above what the process can send) yields to the hub at
+# least this often, so transfers, the live view and signal handlers still run.
+YIELD_EVERY = 0.005  # seconds
+KILL_WAIT = 0.5  # seconds given to killed transfers to unwind (close sockets, record "aborted")
 
 
 @dataclass
@@ -56,6 +59,7 @@ class Runner:
         self.schedules = {job.name: Schedule(job) for job in jobs}
         self.workers = gevent.pool.Group()
         self.stopping = gevent.event.Event()
+        self.aborting = gevent.event.Event()
         self.stop_reason: Optional[str] = None
         self.breakpoint: Optional[Breakpoint] = None
         self.started_at: Optional[datetime] = None
@@ -63,6 +67,7 @@ class Runner:
         self.origin: Optional[float] = None  # epoch seconds of the schedule origin (--start-at); None: at start()
         self._t0 = 0.0
         self._seq = 0
+        self._yielded = 0.0
 
     # -- clock --------------------------------------------------------------------
     def now(self) -> float:
@@ -113,24 +118,29 @@ class Runner:
         finished = gevent.spawn(self.workers.join)
         gevent.wait([finished, self.stopping], timeout=duration, count=1)
         if not self.stopping.is_set():
-            self.stop("duration reached" if not finished.ready() else "all jobs finished")
+            # a job whose next send would fall after the duration ends a little before it
+            cut = duration is not None and any(state.active_until == duration for state in self.states.values())
+            self.stop("all jobs finished" if finished.ready() and not cut else "duration reached")
         self.drain()
 
     def drain(self) -> None:
-        """Give in-flight transfers ``stop_timeout`` to finish; kill and count the rest."""
-        deadline = time.monotonic() + self.config.stop_timeout
-        self.workers.join(timeout=max(0.0, deadline - time.monotonic()))
+        """Give in-flight transfers ``stop_timeout`` to finish (less after :meth:`abort`); kill and count the rest."""
+        joined = gevent.spawn(self.workers.join)
+        gevent.wait([joined, self.aborting], timeout=self.config.stop_timeout, count=1)
+        joined.kill(block=False)
         leftover = sum(state.stats.in_flight for state in self.states.values())
         if len(self.workers):
-            log.warning("%d transfers still in flight after the stop timeout (%gs): counted as %s",
-                        leftover, self.config.stop_timeout, ABORTED)
-            self.workers.kill(block=True, timeout=10)
+            why = "when stopped at once" if self.aborting.is_set() else \
+                f"after the stop timeout ({self.config.stop_timeout:g}s)"
+            log.warning("%d transfers still in flight %s: counted as %s", leftover, why, ABORTED)
+            # a fire-mode scheduler kills its own transfers in turn (KILL_WAIT): wait for both
+            self.workers.kill(block=True, timeout=2 * KILL_WAIT)
         self.ended_at = datetime.now(timezone.utc)
 
     def abort(self) -> None:
         """A second interrupt: stop now, counting what is in flight as aborted."""
         self.stop("interrupted twice")
-        self.config.stop_timeout = 0.0
+        self.aborting.set()
 
     # -- sending ------------------------------------------------------------------
     def _next_send(self, state: JobState) -> Optional[float]:
@@ -164,6 +174,10 @@ class Runner:
         delay = intended - self.now()
         if delay > 0:
             return not self.stopping.wait(timeout=delay)
+        clock = time.monotonic()
+        if clock - self._yielded >= YIELD_EVERY:  # behind schedule: let the rest of the process run
+            self._yielded = clock
+            gevent.sleep(0)
         return not self.stopping.is_set()
 
     def _request(self, state: JobState, path: str) -> TransferRequest:
@@ -211,7 +225,11 @@ class Runner:
             transport.close()
 
     def _fire_job(self, state: JobState) -> None:
-        """Open model: send on schedule, whatever is still in flight, up to max_in_flight."""
+        """Open model: send on schedule, whatever is still in flight, up to max_in_flight.
+
+        The cap counts spawned greenlets, started or not, so at any rate at most
+        ``max_in_flight`` exist; sends over it are counted as not sent at once.
+        """
         files = iter(self.sources[state.config.name])
         in_flight = gevent.pool.Group()
         idle: List[Transport] = []
@@ -221,7 +239,7 @@ class Runner:
                 if intended is None or not self._sleep_until(intended):
                     self._job_ends(state, self.now())  # no-op if the schedule already ended it
                     break
-                if state.stats.in_flight >= state.config.max_in_flight:
+                if len(in_flight) >= state.config.max_in_flight:
                     self.recorder.record_not_sent(state, intended)
                     continue
                 path = next(files, None)
@@ -232,7 +250,7 @@ class Runner:
                 greenlet.link_exception(self._greenlet_failed)
             in_flight.join()  # drain() kills this greenlet if the stop timeout passes first
         finally:
-            in_flight.kill(block=True, timeout=5)  # what is left is counted as aborted
+            self._kill_in_flight(state, in_flight)
             for transport in idle:
                 transport.close()
 
@@ -244,6 +262,16 @@ class Runner:
             transport.close()
             raise
         idle.append(transport)
+
+    def _kill_in_flight(self, state: JobState, in_flight: gevent.pool.Group) -> None:
+        """Kill what is left, counting each as aborted (a greenlet killed before it ran records nothing itself)."""
+        unstarted = [greenlet for greenlet in in_flight if not greenlet.started]
+        in_flight.kill(block=True, timeout=KILL_WAIT)
+        for greenlet in unstarted:
+            _, transport, intended, path, _ = greenlet.args
+            transport.close()
+            self.recorder.record(state, intended, self.now(), self.now(), self._request(state, path),
+                                 TransferResult(ok=False, fault=ABORTED, detail="not started when the run stopped"))
 
     # -- stop conditions ----------------------------------------------------------
     def _monitor(self) -> None:
@@ -259,19 +287,19 @@ class Runner:
     @staticmethod
     def _tripped(state: JobState, condition: StopCondition, now: float) -> bool:
         window = state.recent.total(now, condition.window)
-        if window.attempted < condition.min_count:
+        judged = window.attempted - window.harness  # the harness's own faults say nothing of the system
+        if judged < condition.min_count:
             return False
         if condition.metric == "failure_rate":
-            return window.failed / window.attempted > condition.threshold
+            return (window.failed - window.harness) / judged > condition.threshold
         p95 = window.latency.percentile(0.95)
         return p95 is not None and p95 > condition.threshold
 
     def _record_breakpoint(self, state: JobState, condition: StopCondition, now: float) -> None:
-        window = state.recent.total(now, condition.window)
         self.breakpoint = Breakpoint(
             job=state.config.name, condition=condition.describe(), elapsed_s=round(now, 3),
             target_rate_per_s=round(self.schedules[state.config.name].rate_at(now), 3),
-            achieved_rate_per_s=round(window.attempted / condition.window, 3),
+            achieved_rate_per_s=round(state.recent.rate(now, condition.window), 3),
         )
 
     # -- figures ------------------------------------------------------------------

@@ -14,18 +14,39 @@ from fth.errors import UsageError
 log = logging.getLogger(__name__)
 
 
-def list_files(config: SourceConfig) -> List[str]:
-    """Paths matching the pattern, sorted (by relative path) for a stable order."""
+def list_files(config: SourceConfig, skipped: Optional[List[str]] = None) -> List[str]:
+    """Regular files matching the pattern, sorted (by relative path) for a stable order.
+
+    FIFOs, devices and sockets are never opened (reading a FIFO blocks the whole process):
+    their paths go to ``skipped``. Symbolic links count as what they point to; a recursive
+    walk does not follow links to directories (as os.walk).
+    """
     found: List[str] = []
-    if config.recursive:
-        for root, dirs, files in os.walk(config.path):
-            dirs.sort()
-            found.extend(os.path.join(root, name) for name in sorted(files)
-                         if fnmatch.fnmatch(name, config.pattern))
-    else:
-        with os.scandir(config.path) as entries:
-            found = sorted(entry.path for entry in entries
-                           if entry.is_file() and fnmatch.fnmatch(entry.name, config.pattern))
+    directories = [config.path]  # a stack: depth first, in sorted order, as os.walk
+    while directories:
+        directory = directories.pop()
+        try:
+            with os.scandir(directory) as listing:
+                entries = sorted(listing, key=lambda entry: entry.name)
+        except OSError:
+            if directory == config.path:
+                raise
+            log.debug("cannot list %s; skipped", directory, exc_info=True)
+            continue
+        below: List[str] = []
+        for entry in entries:
+            try:
+                if config.recursive and entry.is_dir(follow_symlinks=False):
+                    below.append(entry.path)
+                elif not fnmatch.fnmatch(entry.name, config.pattern):
+                    continue
+                elif entry.is_file():
+                    found.append(entry.path)
+                elif skipped is not None and not entry.is_dir():
+                    skipped.append(entry.path)
+            except OSError:  # vanished while listed
+                continue
+        directories.extend(reversed(below))
     return found
 
 
@@ -47,7 +68,8 @@ class FileSource:
         self.config = config
         self.job_name = job_name
         self.segment = segment or Segment()
-        self._files = list_files(config)
+        self._warned = False
+        self._files = self._list()
         if not self._files:
             raise UsageError(
                 f"job {job_name}: no files matching {config.pattern!r} in {config.path}",
@@ -55,6 +77,15 @@ class FileSource:
             )
         self._listed_at = time.monotonic()
         self.passes = 0
+
+    def _list(self) -> List[str]:
+        skipped: List[str] = []
+        files = list_files(self.config, skipped)
+        if skipped and not self._warned:
+            self._warned = True
+            log.warning("job %s: %d entries of %s are not regular files (FIFOs, devices, sockets) and are "
+                        "skipped, e.g. %s", self.job_name, len(skipped), self.config.path, skipped[0])
+        return files
 
     def __iter__(self) -> Iterator[str]:
         return itertools.islice(self._passes(), self.segment.index, None, self.segment.count)
@@ -64,7 +95,7 @@ class FileSource:
         while True:
             if files is None:
                 if time.monotonic() - self._listed_at >= self.RELIST_INTERVAL:
-                    self._files = list_files(self.config)
+                    self._files = self._list()
                     self._listed_at = time.monotonic()
                 files = self._files
                 if not files:

@@ -19,7 +19,10 @@ class TransferLog:
     def __init__(self, path: str):
         self.path = path
         try:
-            self._file: Optional[IO[str]] = open(path, "a", encoding="utf-8")  # noqa: SIM115 - closed in close()
+            # a file name that is not UTF-8 holds surrogates: backslashreplace writes them as \udcXX,
+            # a JSON escape, so every line stays valid JSON and json.loads gives back the name
+            self._file: Optional[IO[str]] = open(path, "a", encoding="utf-8",  # noqa: SIM115 - closed in close()
+                                                 errors="backslashreplace")
         except OSError as exc:
             raise UsageError(f"cannot open transfer log {path}: {exc.strerror}") from None
         self._last_flush = time.monotonic()

@@ -17,40 +17,43 @@ from urllib.parse import urlsplit
 import requests
 import requests.adapters
 import urllib3
-from gevent.monkey import get_original
 from requests.structures import CaseInsensitiveDict
 
 from fth import faults
 from fth.config.model import HttpJobConfig
-from fth.protocols.base import TransferRequest, TransferResult
+from fth.protocols.base import (
+    TransferDeadline,
+    TransferRequest,
+    TransferResult,
+    close_fd,
+    open_regular,
+    transfer_deadline,
+)
 from fth.protocols.multipart import MultipartStream
-from fth.templates import compile_template
+from fth.templates import compile_template, header_escape, url_escape
 
 log = logging.getLogger(__name__)
 
 # A body up to this size is read in one go and its file closed before the request, so
 # thousands of transfers waiting on a slow server do not each hold a file descriptor.
 SMALL_BODY = 64 * 1024
-# gevent's os.close checks and fstat()s every descriptor first, to cancel IO watchers on it;
-# a regular file's descriptor never has one.
-_close_file = get_original("os", "close")
-
-
+# The answer's body is read and dropped in chunks of this size (never held whole).
+ANSWER_CHUNK = 64 * 1024
 def _open_body(path: str) -> Tuple[Union[bytes, BinaryIO], int]:
     """(the bytes of a small file, or the open file to stream, size).
 
-    Small files take four system calls (open, fstat, read, close) and no file object.
+    Small files take five system calls (open, fstat, fcntl, read, close) and no file object.
     """
-    fd = os.open(path, os.O_RDONLY)  # non-inheritable, as every descriptor Python opens
+    fd = open_regular(path)
     try:
         size = os.fstat(fd).st_size
         if size > SMALL_BODY:
             return os.fdopen(fd, "rb"), size
         data = os.read(fd, size) if size else b""  # short only if the file shrank meanwhile
     except BaseException:
-        _close_file(fd)
+        close_fd(fd)
         raise
-    _close_file(fd)
+    close_fd(fd)
     return data, len(data)
 
 
@@ -60,13 +63,15 @@ class HttpUpload:
     def __init__(self, job: HttpJobConfig):
         self.job = job
         self.auth_header = _basic_auth(job.username, job.password) if job.password is not None else None
-        self.url = compile_template(job.url)
-        self.headers = {name: compile_template(value) for name, value in job.headers.items()}
+        self.url = compile_template(job.url, url_escape)
+        self.headers = {name: compile_template(value, header_escape) for name, value in job.headers.items()}
         self.form = {name: compile_template(value) for name, value in job.form.items()}
         self.remote_name = compile_template(job.remote_name)
         self.expect = set(job.expect_status)
         parts = urlsplit(job.url)
         self.where = f"{parts.hostname}:{parts.port or (443 if parts.scheme == 'https' else 80)}"
+        # the whole exchange (connect, send the file, read the answer) ends within this
+        self.deadline = job.connect_timeout + job.timeout
         if not job.verify:
             _warn_unverified(job.name)
 
@@ -100,9 +105,9 @@ class HttpUpload:
                 body = content
                 headers.setdefault("Content-Type", "application/octet-stream")
                 headers["Content-Length"] = str(size)
-            status, reason = self.exchange(self.url(values), headers, body)
+            status, reason = self._exchange_within_deadline(self.url(values), headers, body)
         except Exception as exc:  # every failure of the exchange becomes a counted fault
-            found = self.classify(exc)
+            found = (faults.READ_TIMEOUT, str(exc)) if isinstance(exc, TransferDeadline) else self.classify(exc)
             if found is None:
                 if not isinstance(exc, OSError):
                     raise
@@ -117,6 +122,14 @@ class HttpUpload:
         return TransferResult(ok=False, fault=f"http_{status}", status=status, remote_name=remote_name,
                               detail=f"{self.job.method} {self.where} answered {status} "
                                                     f"{reason or ''}".rstrip())
+
+    def _exchange_within_deadline(self, url: str, headers: Dict[str, str], body: Any) -> Tuple[int, str]:
+        try:
+            with transfer_deadline(self.deadline):
+                return self.exchange(url, headers, body)
+        except BaseException:  # cut short (the deadline, the stop timeout): the connection is out of step
+            self.close()  # the next exchange connects afresh
+            raise
 
 
 class HttpTransport(HttpUpload):
@@ -155,10 +168,12 @@ class HttpTransport(HttpUpload):
         prepared.body = body
         prepared.hooks = {"response": []}
         prepared._cookies = None
-        response = self.adapter.send(prepared, stream=False, timeout=self.timeout, verify=self.verify,
+        response = self.adapter.send(prepared, stream=True, timeout=self.timeout, verify=self.verify,
                                      cert=self.cert, proxies=self.proxies)
         try:
-            response.content  # noqa: B018 - the transfer ends when the whole answer has arrived
+            # the transfer ends when the whole answer has arrived; it is dropped as it comes
+            for _ in response.iter_content(ANSWER_CHUNK):
+                pass
         finally:
             response.close()
         return response.status_code, response.reason
@@ -167,7 +182,7 @@ class HttpTransport(HttpUpload):
         return classify_request_error(exc) if isinstance(exc, requests.RequestException) else None
 
     def close(self) -> None:
-        self.adapter.close()
+        self.adapter.close()  # its pools are emptied; a later send opens a new connection
 
 
 def _basic_auth(username: str, password: str) -> str:

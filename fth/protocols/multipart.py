@@ -8,6 +8,8 @@ reports its length so the request carries a Content-Length (no chunking).
 import uuid
 from typing import BinaryIO, Dict, List
 
+from fth.templates import name_bytes
+
 
 def _quote(value: str) -> str:
     return value.replace("\\", "\\\\").replace('"', "%22").replace("\r", "%0D").replace("\n", "%0A")
@@ -20,11 +22,11 @@ class MultipartStream:
         head: List[bytes] = []
         for name, value in fields.items():
             head.append(f'--{self.boundary}\r\nContent-Disposition: form-data; name="{_quote(name)}"\r\n\r\n'
-                        .encode() + value.encode("utf-8") + b"\r\n")
-        head.append(
+                        .encode() + name_bytes(value) + b"\r\n")
+        head.append(name_bytes(
             f'--{self.boundary}\r\nContent-Disposition: form-data; name="{_quote(field_name)}"; '
-            f'filename="{_quote(filename)}"\r\nContent-Type: {content_type}\r\n\r\n'.encode()
-        )
+            f'filename="{_quote(filename)}"\r\nContent-Type: {content_type}\r\n\r\n'
+        ))
         self._parts = [b"".join(head), file, f"\r\n--{self.boundary}--\r\n".encode()]
         self.len = len(self._parts[0]) + size + len(self._parts[2])
         self._index = 0

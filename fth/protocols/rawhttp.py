@@ -21,6 +21,7 @@ _poll_now = get_original("select", "select")
 
 CHUNK = 256 * 1024
 MAX_HEAD = 64 * 1024
+MAX_CHUNK_LINE = 4096  # a chunk-size line (with extensions) longer than this is not HTTP
 _NO_BODY_STATUSES = (204, 304)
 
 
@@ -169,17 +170,30 @@ class RawHttpConnection:
         return status, reason, keep_alive
 
     def _drain(self, length: int) -> None:
-        have = len(self._buffer)
-        while have < length:
+        """Read and drop ``length`` bytes of body, a chunk at a time (never gathered)."""
+        left = length - len(self._buffer)
+        if left <= 0:
+            self._buffer = self._buffer[length:]
+            return
+        self._buffer = data = b""
+        while left > 0:
+            data = self._recv()
+            left -= len(data)
+        if left < 0:  # the last read went past the body: keep the rest (a next answer's start)
+            self._buffer = data[left:]
+
+    def _line(self) -> bytes:
+        """The next CRLF-ended line of a chunked body, at most MAX_CHUNK_LINE bytes long."""
+        while b"\r\n" not in self._buffer:
+            if len(self._buffer) > MAX_CHUNK_LINE:
+                raise HttpFault(faults.PROTOCOL, "a line of the answer's chunked body is endless: not HTTP?")
             self._buffer += self._recv()
-            have = len(self._buffer)
-        self._buffer = self._buffer[length:]
+        line, _, self._buffer = self._buffer.partition(b"\r\n")
+        return line
 
     def _drain_chunked(self) -> None:
         while True:
-            while b"\r\n" not in self._buffer:
-                self._buffer += self._recv()
-            size_line, _, self._buffer = self._buffer.partition(b"\r\n")
+            size_line = self._line()
             try:
                 size = int(size_line.split(b";", 1)[0].strip(), 16)
             except ValueError:
@@ -190,12 +204,6 @@ class RawHttpConnection:
             self._drain(size + 2)  # the chunk and its CRLF
 
     def _read_head_trailer(self) -> None:
-        while True:
-            if self._buffer.startswith(b"\r\n"):
-                self._buffer = self._buffer[2:]
-                return
-            end = self._buffer.find(b"\r\n\r\n")
-            if end >= 0:
-                self._buffer = self._buffer[end + 4:]
-                return
-            self._buffer += self._recv()
+        """The trailer fields after the last chunk, up to the blank line (each line bounded)."""
+        while self._line():
+            pass

@@ -20,7 +20,8 @@ import paramiko
 
 from fth import faults
 from fth.config.model import SftpJobConfig
-from fth.protocols.base import TransferRequest, TransferResult
+from fth.protocols.base import TransferDeadline, TransferRequest, TransferResult, transfer_deadline
+from fth.protocols.http import open_regular
 from fth.protocols.sftp_put import (
     WRITE_SIZE,
     LocalReadError,
@@ -30,7 +31,7 @@ from fth.protocols.sftp_put import (
 )
 from fth.protocols.ssh_connect import Authenticator, HostKeyChecker, SshFault, open_sftp
 from fth.protocols.sshkeys import KeyLoadError, load_private_key
-from fth.templates import compile_template
+from fth.templates import compile_template, name_bytes
 
 log = logging.getLogger(__name__)
 
@@ -78,22 +79,22 @@ class SftpTransport:
         if self._key_error:
             return self._fail(result, faults.LOCAL_FILE, self._key_error)
         try:
-            local = open(request.path, "rb")  # noqa: SIM115  (closed below)
+            local = os.fdopen(open_regular(request.path), "rb")
         except OSError as exc:
             return self._fail(result, faults.LOCAL_FILE, f"cannot open {request.path}: {exc.strerror or exc}")
         stage = "connect"
         try:
-            with local:
+            with local, transfer_deadline(self.job.connect_timeout + self.job.timeout):
                 size = os.fstat(local.fileno()).st_size
                 sftp = self._sftp(result.phases)
                 stage = "open"
                 started = time.monotonic()
-                handle = open_for_write(sftp, temp_path or result.remote_name)
+                handle = open_for_write(sftp, name_bytes(temp_path or result.remote_name))
                 stage = "write"
                 result.bytes_sent = self._upload(sftp, handle, local, size)
                 if temp_path:
                     stage = "rename"
-                    self._rename(sftp, temp_path, result.remote_name)
+                    self._rename(sftp, name_bytes(temp_path), name_bytes(result.remote_name))
                 result.phases["transfer"] = time.monotonic() - started
                 result.ok = True
         except Exception as exc:
@@ -101,7 +102,7 @@ class SftpTransport:
             if kind not in _SESSION_SURVIVES:
                 self._drop()
             elif temp_path and stage != "rename":
-                self._remove_quietly(temp_path)
+                self._remove_quietly(name_bytes(temp_path))
             where = f"{stage} {temp_path or result.remote_name}" if stage != "connect" else "connect"
             log.debug("job %s: %s on %s (%s): %s", self.job.name, kind, self.endpoint, where, cause,
                       exc_info=kind == faults.UNEXPECTED)
@@ -151,7 +152,7 @@ class SftpTransport:
                       getattr(local, "name", "?"), size, sent)
         return sent
 
-    def _rename(self, sftp: paramiko.SFTPClient, temp_path: str, final_path: str) -> None:
+    def _rename(self, sftp: paramiko.SFTPClient, temp_path: bytes, final_path: bytes) -> None:
         if self._posix_rename:
             try:
                 sftp.posix_rename(temp_path, final_path)
@@ -163,7 +164,7 @@ class SftpTransport:
                 log.info("job %s: %s has no posix-rename; using plain rename", self.job.name, self.endpoint)
         sftp.rename(temp_path, final_path)
 
-    def _remove_quietly(self, path: str) -> None:
+    def _remove_quietly(self, path: bytes) -> None:
         if self._session is None:
             return
         try:
@@ -191,6 +192,8 @@ class SftpTransport:
         """(kind, cause) for an exception raised at ``stage`` (connect | open | write | rename)."""
         if isinstance(exc, SshFault):
             return exc.kind, exc.cause
+        if isinstance(exc, TransferDeadline):
+            return faults.READ_TIMEOUT, str(exc)
         if isinstance(exc, LocalReadError):
             return faults.LOCAL_FILE, str(exc)
         if isinstance(exc, paramiko.AuthenticationException):

@@ -58,7 +58,7 @@ def negotiate_write_size(sftp: paramiko.SFTPClient) -> int:
     return packets * _PACKET_DATA - _WRITE_HEADER if packets > 1 else WRITE_SIZE
 
 
-def open_for_write(sftp: paramiko.SFTPClient, path: str) -> bytes:
+def open_for_write(sftp: paramiko.SFTPClient, path: bytes) -> bytes:
     """Create or truncate ``path``; the server's handle (raises IOError as paramiko does)."""
     kind, message = sftp._request(CMD_OPEN, path, SFTP_FLAG_WRITE | SFTP_FLAG_CREATE | SFTP_FLAG_TRUNC,
                                   paramiko.SFTPAttributes())

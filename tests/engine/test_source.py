@@ -13,9 +13,9 @@ def counted_listings(monkeypatch):
     calls = []
     real = source_module.list_files
 
-    def counting(config):
+    def counting(config, *args):
         calls.append(config.path)
-        return real(config)
+        return real(config, *args)
 
     monkeypatch.setattr(source_module, "list_files", counting)
     return calls

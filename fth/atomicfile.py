@@ -1,0 +1,72 @@
+"""Output files written whole or not at all: a temporary file in the same directory, fsync, rename.
+
+Readers (a CI job, a browser, the next run) never see a half-written summary or report, and
+a failed write (a full disk) leaves the previous file intact and says so in one line.
+
+- :func:`open_atomic` is a context manager yielding the open temporary file; the file is
+  renamed into place when the block ends without an exception;
+- :func:`write_atomic` writes text or bytes in one call.
+
+The file gets the mode a plain ``open(path, "w")`` would give it: an existing file keeps its
+mode, a new one gets 0666 less the umask (not the 0600 of a temporary file).
+"""
+
+import contextlib
+import os
+import stat
+import tempfile
+from typing import IO, Any, Iterator, Union
+
+from fth.errors import FthError
+
+
+def _mode_for(path: str) -> int:
+    try:
+        return stat.S_IMODE(os.stat(path).st_mode)
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
+def _fail(what: str, path: str, exc: OSError) -> FthError:
+    return FthError(f"cannot write {what} {path}: {exc.strerror or exc}; the previous file, if any, is unchanged")
+
+
+@contextlib.contextmanager
+def open_atomic(path: str, mode: str = "w", *, what: str = "file", encoding: str = "utf-8") -> Iterator[IO[Any]]:
+    """Open a temporary file beside ``path`` (``mode`` "w" or "wb"); rename it to ``path`` at the end.
+
+    Any OSError (creating, writing, syncing, renaming) becomes a one-line :class:`FthError`
+    naming ``what`` and ``path``; the temporary file is removed and ``path`` is untouched.
+    """
+    path = os.fspath(path)
+    directory = os.path.dirname(os.path.abspath(path))
+    try:
+        fd, temp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=directory)
+    except OSError as exc:
+        raise _fail(what, path, exc) from None
+    try:
+        with os.fdopen(fd, mode, **({} if "b" in mode else {"encoding": encoding})) as out:
+            yield out
+            out.flush()
+            os.fsync(out.fileno())
+            os.fchmod(out.fileno(), _mode_for(path))
+        os.replace(temp, path)
+    except OSError as exc:
+        _remove(temp)
+        raise _fail(what, path, exc) from None
+    except BaseException:
+        _remove(temp)
+        raise
+
+
+def write_atomic(path: str, data: Union[str, bytes], *, what: str = "file") -> None:
+    """Write ``data`` (text as UTF-8, or bytes) to ``path`` atomically; see :func:`open_atomic`."""
+    with open_atomic(path, "wb" if isinstance(data, bytes) else "w", what=what) as out:
+        out.write(data)
+
+
+def _remove(path: str) -> None:
+    with contextlib.suppress(OSError):
+        os.unlink(path)
