@@ -15,6 +15,7 @@ import logging
 import sys
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
+from fth.atomicfile import write_atomic
 from fth.cli import add_logging_options, new_parser
 from fth.console import Style, render_summary, write_lines
 from fth.errors import UsageError
@@ -146,9 +147,5 @@ def _write(path: str, text: str) -> None:
     if path == "-":
         write_lines([text])
         return
-    try:
-        with open(path, "w", encoding="utf-8") as out:
-            out.write(text + "\n")
-    except OSError as exc:
-        raise UsageError(f"cannot write {path}: {exc.strerror}") from None
+    write_atomic(path, text + "\n", what="merged output")
     log.info("written %s", path)

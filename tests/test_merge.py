@@ -119,3 +119,20 @@ def test_unfinished_documents_and_stdin_without_documents(capsys, monkeypatch):
     monkeypatch.setattr("sys.stdin", io.StringIO("nothing here\n"))
     assert fth_main(["merge", "-"]) == 2
     assert "no fth summary documents on stdin" in capsys.readouterr().err
+
+
+def test_an_output_that_cannot_be_written_is_one_line_and_the_old_file_stays(capsys, tmp_path):
+    from fth.main import fth_main
+
+    (tmp_path / "s0.json").write_text(json.dumps(segment_document(0, 1, [0.01])))
+    html = tmp_path / "total.html"
+    html.write_text("the previous report")
+    blocked = tmp_path / "total.json"
+    blocked.mkdir()  # renaming a file onto a directory fails, like a full disk fails the write
+    status = fth_main(["merge", str(tmp_path / "s0.json"), "-o", str(blocked), "--html", str(html)])
+    err = capsys.readouterr().err
+    assert status == 1
+    assert err.startswith(f"fth merge: error: cannot write merged output {blocked}") and "Traceback" not in err
+    assert err.count("\n") == 1
+    assert html.read_text() == "the previous report"
+    assert {p.name for p in tmp_path.iterdir()} == {"s0.json", "total.json", "total.html"}  # no temp files left
