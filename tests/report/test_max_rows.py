@@ -8,6 +8,7 @@ import pytest
 from fth.report.compute import INGRESS_ONLY, PAIR, Record
 from fth.report.render import TX_COLUMNS, embedded_records
 from tests.report import dataset
+from tests.report.dataset import embedded_rows
 from tests.report.test_cli import run_report
 
 EXCEPTIONS = {"u-a3", "u-a4", "u-c1", "u-io1", "u-io2", "u-eo1"}  # failed, timed out, unknown user, lost, egress-only
@@ -15,16 +16,12 @@ PASSED = ["u-a1", "u-a2", "u-b1", "u-b2"]  # in start-time order
 EVERY_ROW = EXCEPTIONS | set(PASSED)
 
 
-def embedded(html):
-    return json.loads(html.split('id="tx-data">', 1)[1].split("</script>", 1)[0])
-
-
 @pytest.mark.parametrize(("max_rows", "passed_kept"), [(7, PASSED[:1]), (2, [])])
 def test_cut_list_keeps_every_exception_and_links_the_full_list(tmp_path, tracking_db, capsys, max_rows, passed_kept):
     code, out, summary = run_report(tmp_path, tracking_db, "--max-rows", str(max_rows))
     assert code == 0
     html = out.read_text(encoding="utf-8")
-    assert {row[0] for row in embedded(html)} == EXCEPTIONS | set(passed_kept)
+    assert {row[0] for row in embedded_rows(html)} == EXCEPTIONS | set(passed_kept)
     full = tmp_path / "report.transactions.csv"
     note = html.split('id="tx-cut"', 1)[1].split("</p>", 1)[0]
     shown = len(EXCEPTIONS) + len(passed_kept)
@@ -52,7 +49,7 @@ def test_a_list_within_the_limit_is_whole_and_writes_no_sibling(tmp_path, tracki
     code, out, _ = run_report(tmp_path, tracking_db, *extra)
     assert code == 0
     html = out.read_text(encoding="utf-8")
-    assert {row[0] for row in embedded(html)} == EVERY_ROW
+    assert {row[0] for row in embedded_rows(html)} == EVERY_ROW
     assert 'id="tx-cut"' not in html
     assert not (tmp_path / "report.transactions.csv").exists()
 
