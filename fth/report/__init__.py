@@ -5,12 +5,15 @@ layout (its report form and its panels). Stable API:
 
 ``fth.report.engine`` (the entry point)
     ``ReportRequest(start, end, jobs=(), username=None, poll=None, settle=600, transfer_log=None,
-    title=...)``; ``build_report(ingress_store, egress_store, request) -> Report`` reads and pairs
-    the window (re-querying until settled with ``poll``), cross-checks the transfer log, groups
-    jobs by username (``fth.config.model.job_groups``: jobs sharing one form "job-b + job-c") and computes;
+    title=..., max_rows=None, full_list=None)``; ``build_report(ingress_store, egress_store,
+    request) -> Report`` reads and pairs the window (re-querying until settled with ``poll``),
+    cross-checks the transfer log, groups jobs by username (``fth.config.model.job_groups``:
+    jobs sharing one form "job-b + job-c") and computes;
     ``report_from_config(tracking, request)`` opens and checks the stores first. ``Report`` has
     ``summary``, ``pairing``, ``context`` (for the HTML), ``document`` (the ``--summary-json``
-    dict), ``html_chunks()`` and ``json_text()`` (the file's exact text).
+    dict), ``html_chunks()``, ``json_text()`` (the file's exact text), ``list_is_cut`` (more
+    transactions than ``max_rows``: the HTML keeps every exception and the first passed ones) and
+    ``full_list_chunks()`` (every transaction as CSV, for the sibling file named ``full_list``).
 
 ``fth.report.compute`` (generic, no database knowledge)
     ``Record(username, filename, start, end, status, passed, *, size=None, uuid=None,
@@ -33,7 +36,8 @@ layout (its report form and its panels). Stable API:
     ``render_report(summary, context=None, **fields) -> str`` / ``render_report_chunks``;
     ``ReportContext`` fields: title, window_label, generated_at, meta, jobs [(group, username,
     protocol)], ingress_only, egress_only, issues, not_ingested, unknown_rows, group_label,
-    stage_labels, notes, decimals. ``write_atomic(path, text)``.
+    stage_labels, notes, decimals, max_rows, full_list. ``transaction_csv(records, known_jobs)``;
+    ``write_atomic(path, text)``.
 
 ``fth.report.summary_json``
     ``summary_dict(summary, pairing=None, jobs=(), not_ingested=()) -> dict`` — the

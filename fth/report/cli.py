@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from pathlib import Path
 from typing import Any
 
 from fth import __version__
@@ -24,6 +25,8 @@ from fth.status import ExitStatus
 from fth.timespan import EXAMPLES, parse_timespan
 
 log = logging.getLogger(__name__)
+
+DEFAULT_MAX_ROWS = 50_000
 
 EPILOG = f"""\
 timespans: {EXAMPLES}.
@@ -58,6 +61,10 @@ def build_parser() -> argparse.ArgumentParser:
     out = parser.add_argument_group("results")
     out.add_argument("-o", "--output", metavar="FILE", env_var="FTH_REPORT_OUTPUT", default="report.html",
                      help="the HTML report to write (default report.html)")
+    out.add_argument("--max-rows", type=_rows_arg, metavar="N", env_var="FTH_REPORT_MAX_ROWS", default=DEFAULT_MAX_ROWS,
+                     help=f"embed at most N transactions in the HTML, plus every exception (default "
+                          f"{DEFAULT_MAX_ROWS:,}; 0: all); beyond it every transaction goes to a CSV file next to "
+                          "the report (report.html → report.transactions.csv), which the report names and links")
     out.add_argument("--summary-json", metavar="FILE", env_var="FTH_REPORT_SUMMARY_JSON",
                      help="also write the figures as JSON to FILE")
     src.add_argument("--username", metavar="NAME", env_var="FTH_REPORT_USERNAME",
@@ -68,6 +75,22 @@ def build_parser() -> argparse.ArgumentParser:
                      help="the report's title")
     add_logging_options(parser)
     return parser
+
+
+def _rows_arg(text: str) -> int:
+    try:
+        value = int(text.replace("_", "").replace(",", ""))
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a whole number of rows (0: no limit), got {text!r}")
+    return value
+
+
+def full_list_path(output: str) -> Path:
+    """The sibling file of the full transaction list: ``report.html`` → ``report.transactions.csv``."""
+    path = Path(output)
+    return path.with_name(f"{path.stem}.transactions.csv")
 
 
 def _tracking(config: RunConfig) -> Any:
@@ -82,9 +105,12 @@ def run(args: argparse.Namespace) -> int:
     start, end = parse_timespan(args.since, args.from_, args.to, args.span)
     config = load_run_config(args.config, args.overrides, check_paths=False)
     request = ReportRequest(start, end, config.jobs, username=args.username, poll=args.poll, settle=args.settle,
-                            transfer_log=args.transfer_log, title=args.title)
+                            transfer_log=args.transfer_log, title=args.title, max_rows=args.max_rows or None,
+                            full_list=full_list_path(args.output).name)
     report = report_from_config(_tracking(config), request)
     try:
+        if report.list_is_cut:
+            write_atomic(str(full_list_path(args.output)), report.full_list_chunks())
         write_atomic(args.output, report.html_chunks())
         if args.summary_json:
             write_atomic(args.summary_json, report.json_text())
@@ -99,7 +125,8 @@ def _print_result(args: argparse.Namespace, report: Report) -> None:
     summary, pairing = report.summary, report.pairing
     total = summary.total
     rate = "—" if total.pass_rate is None else f"{total.pass_rate:.1f}%"
-    lines = [f"report: {args.output}",
+    lines = [f"report: {args.output}" + (f" (every transaction: {full_list_path(args.output)})"
+                                          if report.list_is_cut else ""),
              f"  {total.files} pairs · {total.passed} passed · {total.failed} failed · {total.timeout} timed out · "
              f"{total.lost} lost · pass rate {rate} (passed / (paired + lost))",
              f"  {len(pairing.egress_only)} egress-only · {len(summary.unknown_users)} unknown user(s) · "

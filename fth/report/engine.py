@@ -24,7 +24,7 @@ from fth.config.model import JobGroup, TrackingConfig, job_groups
 from fth.errors import UsageError
 from fth.report.compute import Summary, summarize
 from fth.report.pairing import Pairing, collect
-from fth.report.render import ReportContext, fmt_time, render_report_chunks
+from fth.report.render import ReportContext, fmt_time, render_report_chunks, transaction_csv
 from fth.report.summary_json import summary_dict
 from fth.tracking import TrackingStore, open_store
 from fth.units import format_duration
@@ -47,6 +47,8 @@ class ReportRequest:
     settle: float = 600.0  # with poll: give up after this many seconds
     transfer_log: Optional[str] = None  # fth's JSON-lines log, cross-checked against ingress
     title: str = DEFAULT_TITLE
+    max_rows: Optional[int] = None  # the HTML embeds at most this many transactions plus every exception
+    full_list: Optional[str] = None  # name of the sibling file with every transaction, linked when cut
 
 
 @dataclass
@@ -62,6 +64,15 @@ class Report:
 
     def html_chunks(self) -> Iterator[str]:
         return render_report_chunks(self.summary, self.context)
+
+    @property
+    def list_is_cut(self) -> bool:
+        """Whether the HTML holds fewer transactions than the report has (the full list then goes elsewhere)."""
+        return self.context.max_rows is not None and len(self.summary.records) > self.context.max_rows
+
+    def full_list_chunks(self) -> Iterator[str]:
+        """Every transaction as CSV (the sibling file the HTML links to when the list is cut)."""
+        return transaction_csv(self.summary.records, bool(self.context.jobs))
 
     def json_text(self) -> str:
         """The ``--summary-json`` file's text (fth-web's ``format=json`` answers the same bytes)."""
@@ -146,6 +157,7 @@ def build_report(ingress: TrackingStore, egress: TrackingStore, request: ReportR
         meta={"Ingress": ingress.db.describe().split(" ", 1)[1], "Egress": egress.db.describe().split(" ", 1)[1],
               **({"User": request.username} if request.username else {})},
         unknown_rows=[record for record in summary.records if groups and record.job is None],
+        max_rows=request.max_rows, full_list=request.full_list,
     )
     document = summary_dict(summary, pairing, [(g.name, g.username, g.jobs) for g in groups], lost_sends)
     return Report(summary, pairing, context, document, len(sent), lost_sends)

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
 
 from fth.report.compute import EGRESS_ONLY, INGRESS_ONLY, PAIR, Record
 from fth.tracking import TrackingRow, TrackingStore
@@ -138,16 +138,19 @@ def pair_rows(ingress: Dict[str, TrackingRow], egress: Dict[str, TrackingRow], e
 
     ``egress_in_window`` are the UUIDs of egress rows whose startTime is in the window;
     ``ingress_elsewhere`` the UUIDs among them whose ingress row lies outside the window.
+    Both dicts are consumed: each row is released once its record is made (its UUID stays a key
+    of ``ingress``), so a million rows are never held next to their million records.
     """
     result = Pairing(issues=issues if issues is not None else [])
     for uuid, in_row in ingress.items():
-        out_row = egress.get(uuid)
+        out_row = egress.pop(uuid, None)
         if out_row is None:
             result.ingress_only.append(unpaired(in_row, INGRESS_ONLY))
         else:
             result.pairs.append(make_pair(in_row, out_row, result.issues))
         if in_row.end is None and not in_row.bad:
             result.issues.append(QualityIssue(NULL_END, uuid, "ingress endTime is NULL", (("ingress", in_row),)))
+        ingress[uuid] = None  # type: ignore[assignment]  # released; the key still says "in the window"
     elsewhere = set(ingress_elsewhere)
     for uuid in egress_in_window:
         if uuid in ingress:
@@ -159,6 +162,17 @@ def pair_rows(ingress: Dict[str, TrackingRow], egress: Dict[str, TrackingRow], e
     return result
 
 
+def _shared(rows: Iterable[TrackingRow], ingress: Dict[str, TrackingRow]) -> Iterator[TrackingRow]:
+    """Egress rows whose UUID and file name reuse their ingress partner's strings (one copy per pair in memory)."""
+    for row in rows:
+        partner = ingress.get(row.uuid)
+        if partner is not None:
+            row.uuid = partner.uuid
+            if row.filename == partner.filename:
+                row.filename = partner.filename
+        yield row
+
+
 def collect(ingress_store: TrackingStore, egress_store: TrackingStore, start, end,
             username: Optional[str] = None) -> Pairing:
     """Read and pair the rows of the window ``[start, end)`` (see the module docstring).
@@ -167,7 +181,8 @@ def collect(ingress_store: TrackingStore, egress_store: TrackingStore, start, en
     """
     issues: List[QualityIssue] = []
     ingress = index_rows(_of_user(ingress_store.rows_in_window(start, end), username), "ingress", issues)
-    egress = index_rows(_of_user(egress_store.rows_in_window(start, end), username), "egress", issues)
+    egress = index_rows(_shared(_of_user(egress_store.rows_in_window(start, end), username), ingress),
+                        "egress", issues)
     in_window = list(egress)
     missing = [uuid for uuid in ingress if uuid not in egress]
     if missing:

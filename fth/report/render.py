@@ -1,26 +1,31 @@
 """Statistics → one self-contained HTML file (Jinja2, autoescape on; inline CSS, JS and SVG).
 
-Entry point: :func:`render_report`. Nothing in the output is fetched at view time. The full
+Entry point: :func:`render_report`. Nothing in the output is fetched at view time. The
 transaction list is embedded once as JSON in a ``<script type="application/json">`` block
 (escaped by :func:`script_json`) and drawn by a small inline table script with paging, filter
-and sort.
+and sort. Beyond ``ReportContext.max_rows`` transactions the embedded list keeps every exception
+(failed, timed out, no status, unpaired, unknown user, data-quality) and the first passed pairs up
+to the limit; the full list then goes to a sibling CSV file (:func:`transaction_csv`) that the
+report names and links.
 """
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import json
 import os
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import AbstractSet, Any, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
 
 import jinja2
 from markupsafe import Markup
 
 import fth
-from fth.report.compute import EGRESS_ONLY, INGRESS_ONLY, PAIR, Bucket, GroupStats, Record, Summary
+from fth.report.compute import EGRESS_ONLY, INGRESS_ONLY, PAIR, PASS, Bucket, GroupStats, Record, Summary
 from fth.units import format_bytes
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -46,6 +51,8 @@ class ReportContext:
     notes: Sequence[str] = ()
     unknown_rows: Sequence[Record] = ()  # rows whose username matches no job, listed as warnings
     decimals: Optional[int] = None  # seconds shown to this many decimals (seed 002's dashboard: 1)
+    max_rows: Optional[int] = None  # embed at most this many transactions plus every exception (None: all)
+    full_list: Optional[str] = None  # the sibling file holding every transaction, as linked from the report
 
 
 def script_json(value: Any) -> Markup:
@@ -171,22 +178,76 @@ def iter_transaction_rows(records: Iterable[Record], known_jobs: bool) -> Iterat
         ]
 
 
+TX_COLUMNS = ("uuid", "username", "job", "filename", "start", "transit_s", "ingress_status", "egress_status",
+              "result", "kind", "unknown_user", "size")
+
+
+def transaction_csv(records: Iterable[Record], known_jobs: bool) -> Iterator[str]:
+    """Every transaction as CSV text in pieces (header first; the columns of the embedded list)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(TX_COLUMNS)
+    for count, row in enumerate(iter_transaction_rows(records, known_jobs), 1):
+        writer.writerow(row)
+        if count % TX_CHUNK == 0:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
+
+
+def is_exception(record: Record, known_jobs: bool, flagged: AbstractSet[str]) -> bool:
+    """A row the report must always show: not a passed pair, of an unknown user, or in a data-quality issue."""
+    return (record.kind != PAIR or record.outcome != PASS or (known_jobs and record.job is None)
+            or bool(record.uuid and record.uuid in flagged))
+
+
+def embedded_records(records: Sequence[Record], max_rows: Optional[int], known_jobs: bool,
+                     flagged: AbstractSet[str]) -> Sequence[Record]:
+    """``records`` when they are at most ``max_rows``; else every exception and the first passed pairs up to it."""
+    if max_rows is None or len(records) <= max_rows:
+        return records
+    exceptions = sum(1 for r in records if is_exception(r, known_jobs, flagged))
+    room = max(0, max_rows - exceptions)
+    kept: List[Record] = []
+    for record in records:
+        if is_exception(record, known_jobs, flagged):
+            kept.append(record)
+        elif room:
+            kept.append(record)
+            room -= 1
+    return kept
+
+
 def transaction_rows(records: Sequence[Record], known_jobs: bool) -> List[List[Any]]:
     return list(iter_transaction_rows(records, known_jobs))
 
 
+TX_INTERNED = (1, 2, 6, 7, 8, 9)  # username, job, both statuses, result, kind: few distinct values
+
+
 def transaction_json(records: Sequence[Record], known_jobs: bool) -> Markup:
-    """The list as script-safe JSON, built in chunks so no list of all rows is held at once."""
+    """The list as script-safe JSON ``{"rows": [...], "strings": [...]}``, built in chunks.
+
+    The columns of :data:`TX_INTERNED` hold an index into ``strings`` (the page's script puts the
+    text back) and a trailing unknown size is left off: a fifth less HTML for a large list.
+    """
+    strings: Dict[str, int] = {}
     parts: List[str] = []
     batch: List[List[Any]] = []
     for row in iter_transaction_rows(records, known_jobs):
+        for column in TX_INTERNED:
+            row[column] = strings.setdefault(row[column], len(strings))
+        if row[-1] is None:
+            row.pop()
         batch.append(row)
         if len(batch) >= TX_CHUNK:
             parts.append(str(script_json(batch))[1:-1])
             batch = []
     if batch:
         parts.append(str(script_json(batch))[1:-1])
-    return Markup("[" + ",".join(parts) + "]")  # noqa: S704  (chunks escaped by script_json)
+    table = str(script_json(list(strings)))
+    return Markup('{"rows":[' + ",".join(parts) + '],"strings":' + table + "}")  # noqa: S704  (escaped by script_json)
 
 
 def fmt_datetime(value: Optional[dt.datetime]) -> str:
@@ -221,6 +282,8 @@ def render_report_chunks(summary: Summary, context: Optional[ReportContext] = No
     generated = ctx.generated_at or dt.datetime.now().astimezone()
     known_jobs = bool(ctx.jobs)
     has_sizes = summary.total.sized_files > 0
+    flagged = {issue.uuid for issue in ctx.issues if issue.uuid}
+    embedded = embedded_records(summary.records, ctx.max_rows, known_jobs, flagged)
     template = _environment(ctx.decimals).get_template("report.html.j2")
     return template.generate(
         s=summary, ctx=ctx, version=fth.__version__, generated=generated.strftime("%Y-%m-%d %H:%M:%S %Z").strip(),
@@ -235,7 +298,7 @@ def render_report_chunks(summary: Summary, context: Optional[ReportContext] = No
         issues=list(ctx.issues)[:EXCEPTION_LIST_LIMIT], issue_total=len(ctx.issues),
         not_ingested=list(ctx.not_ingested)[:EXCEPTION_LIST_LIMIT],
         unknown_rows=list(ctx.unknown_rows)[:EXCEPTION_LIST_LIMIT],
-        tx_json=transaction_json(summary.records, known_jobs),
+        tx_json=transaction_json(embedded, known_jobs), tx_total=len(summary.records), tx_shown=len(embedded),
         kinds={INGRESS_ONLY: "ingress only", EGRESS_ONLY: "egress only"},
     )
 

@@ -17,6 +17,7 @@ log = logging.getLogger(__name__)
 LOGICAL_COLUMNS = ("uuid", "username", "filename", "start", "end", "status")
 UUID_BATCH = 1000  # UUIDs per IN (...) query
 _OFFSET = re.compile(r"^([+-])(\d{1,2}):?(\d{2})$")
+_SHORT_FRACTION = re.compile(r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)\.(\d{1,5})((?:[+-]\d\d:?\d\d)?)$")
 
 
 class TrackingError(FthError):
@@ -116,8 +117,21 @@ def as_datetime(value: Any, zone: dt.tzinfo) -> Optional[dt.datetime]:
     if isinstance(value, dt.date):
         return dt.datetime(value.year, value.month, value.day, tzinfo=zone)
     text = value.decode() if isinstance(value, bytes) else str(value)
-    parsed = dt.datetime.fromisoformat(text.strip().replace("T", " ").replace("Z", "+00:00"))
+    try:  # the common case first: MySQL's DATETIME text, read raw (see fth.tracking.mysql.connect)
+        parsed = dt.datetime.fromisoformat(text)
+    except ValueError:
+        parsed = _parse_time_text(text)
     return parsed.replace(tzinfo=zone) if parsed.tzinfo is None else parsed
+
+
+def _parse_time_text(text: str) -> dt.datetime:
+    """``YYYY-MM-DD[ T]HH:MM:SS[.f…][Z|±HH:MM]`` with 1-6 fraction digits (Python 3.9 knows only 3 or 6)."""
+    cleaned = text.strip().replace("T", " ").replace("Z", "+00:00")
+    found = _SHORT_FRACTION.match(cleaned)
+    if found:
+        head, digits, tail = found.groups()
+        cleaned = f"{head}.{digits.ljust(6, '0')}{tail}"
+    return dt.datetime.fromisoformat(cleaned)
 
 
 def _time(value: Any, zone: dt.tzinfo, column: str, bad: List[str]) -> Optional[dt.datetime]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import List, Optional, Tuple
@@ -116,3 +117,13 @@ def load(server, tmp_dir: Path, prefix: str = "ka") -> TrackingDb:
     config.write_text(CONFIG.format(port=server.port, user=READER, ingress=ingress, egress=egress,
                                     table="transfers"), encoding="utf-8")
     return TrackingDb(server, ingress, egress, "transfers", config)
+
+
+def embedded_rows(html: str) -> List[list]:
+    """The report's embedded transaction list (``id="tx-data"``), interned texts resolved as the page's script does."""
+    data = json.loads(html.split('id="tx-data">', 1)[1].split("</script>", 1)[0])
+    rows = data["rows"]
+    for row in rows:
+        for column in (1, 2, 6, 7, 8, 9):
+            row[column] = data["strings"][row[column]]
+    return rows

@@ -91,8 +91,10 @@ def test_html_is_self_contained_and_escaped(known):
     assert not re.search(r"""(src|href)=["']?(https?:)?//""", html)
     data = html.split('id="tx-data">', 1)[1].split("</script>", 1)[0]
     assert "<" not in data and "\u2028" not in data
-    rows = json.loads(data)
+    rows = dataset.embedded_rows(html)
     assert len(rows) == 10  # 7 pairs, 2 ingress-only, 1 egress-only
+    assert {row[9] for row in rows} == {"pair", "ingress_only", "egress_only"}
+    assert json.loads(data)["strings"].count("SUCCESS") == 1  # statuses, users, jobs, kinds: each text once
     assert any(row[3] == dataset.SCRIPT_NAME for row in rows)
     assert any(row[3] == dataset.UNICODE_NAME for row in rows)
 

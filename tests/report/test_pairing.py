@@ -129,3 +129,18 @@ def test_a_time_that_is_no_time_is_a_data_quality_issue(stored, shown):
     result = pair_rows(ingress, index_rows([broken], "egress", issues), [], issues)
     assert result.pairs[0].passed and result.pairs[0].transit is None
     assert result.issue_counts() == {BAD_TIME: 1}
+
+
+def test_pairing_holds_one_copy_of_each_pair_and_releases_rows_as_it_goes():
+    """A million pairs must not be held as rows and records at once, nor with their strings twice."""
+    in_row, out_row = row("u1", 10, 11), TrackingRow("".join(["u", "1"]), "alice", "".join(["u1", ".dat"]),
+                                                     ts(12), ts(13), "SUCCESS")
+    assert out_row.uuid is not in_row.uuid and out_row.filename is not in_row.filename
+    ingress, egress = FakeStore([in_row, row("lonely", 20, 21)]), FakeStore([out_row, row("ghost", 30, 31)])
+    result = collect(ingress, egress, ts(0), ts(60))
+    assert out_row.uuid is in_row.uuid and out_row.filename is in_row.filename
+    assert [r.uuid for r in result.pairs] == ["u1"] and result.pairs[0].uuid is in_row.uuid
+    ins, outs = {"u1": row("u1", 0, 1), "u2": row("u2", 0, 1)}, {"u1": row("u1", 1, 2), "u3": row("u3", 1, 2)}
+    result = pair_rows(ins, outs, ["u1", "u3"])
+    assert [r.uuid for r in result.pairs] == ["u1"] and [r.uuid for r in result.egress_only] == ["u3"]
+    assert ins == {"u1": None, "u2": None} and list(outs) == ["u3"]  # paired and lost rows released

@@ -146,3 +146,34 @@ def test_sqlite_store_reads_the_embedded_file_read_only(tmp_path):
                                                                      path=str(tmp_path / "none.db"))):
         pass
     assert "egress sqlite:" in str(caught.value)
+
+
+def test_times_of_every_precision_and_type_read_exactly(db_config, mariadb):
+    """DATETIME/TIMESTAMP values arrive as text and are parsed by the store: every precision, a zero date."""
+    mariadb.create_database("st_precision")
+    mariadb.execute("CREATE TABLE transfers (UUID VARCHAR(64), username VARCHAR(64), filename VARCHAR(255), "
+                    "startTime DATETIME(2), endTime TIMESTAMP(6) NULL, status VARCHAR(32))",
+                    "SET SESSION sql_mode = ''", "SET SESSION time_zone = '+00:00'",
+                    "INSERT INTO transfers VALUES ('p-1', 'alice', 'a.dat', '2026-01-10 10:00:00.25', "
+                    "'2026-01-10 10:00:01.123456', 'SUCCESS'), ('p-2', 'alice', 'b.dat', '2026-01-10 10:00:02', "
+                    "NULL, 'SUCCESS'), ('p-3', 'alice', 'c.dat', '0000-00-00 00:00:00', NULL, 'SUCCESS')",
+                    database="st_precision")
+    config = db_config(user="root", password=mariadb.root_password, database="st_precision")
+    with open_store(config) as store:
+        rows = {row.uuid: row for row in store.rows_by_uuid(["p-1", "p-2", "p-3"]).values() for row in row}
+    assert rows["p-1"].start == dt.datetime(2026, 1, 10, 10, 0, 0, 250000, tzinfo=UTC)
+    assert rows["p-1"].end == dt.datetime(2026, 1, 10, 10, 0, 1, 123456, tzinfo=UTC)
+    assert rows["p-2"].start == dt.datetime(2026, 1, 10, 10, 0, 2, tzinfo=UTC) and rows["p-2"].end is None
+    assert rows["p-3"].start is None and "startTime '0000-00-00 00:00:00.00' is not a time" in rows["p-3"].bad
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("2026-01-10 10:00:00.5", dt.datetime(2026, 1, 10, 10, 0, 0, 500000)),
+    ("2026-01-10T10:00:00.12345", dt.datetime(2026, 1, 10, 10, 0, 0, 123450)),
+    ("2026-01-10 10:00:00.12Z", dt.datetime(2026, 1, 10, 10, 0, 0, 120000, tzinfo=UTC)),
+    (" 2026-01-10 10:00:00 ", dt.datetime(2026, 1, 10, 10, 0, 0)),
+])
+def test_time_text_with_any_fraction_parses_on_every_python(text, expected):
+    from fth.tracking.base import _parse_time_text
+
+    assert _parse_time_text(text) == expected

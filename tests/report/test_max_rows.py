@@ -1,0 +1,70 @@
+"""fth-report --max-rows: the HTML keeps every exception, names and links the sibling CSV, which holds every pair."""
+
+import csv
+import json
+
+import pytest
+
+from fth.report.compute import INGRESS_ONLY, PAIR, Record
+from fth.report.render import TX_COLUMNS, embedded_records
+from tests.report import dataset
+from tests.report.dataset import embedded_rows
+from tests.report.test_cli import run_report
+
+EXCEPTIONS = {"u-a3", "u-a4", "u-c1", "u-io1", "u-io2", "u-eo1"}  # failed, timed out, unknown user, lost, egress-only
+PASSED = ["u-a1", "u-a2", "u-b1", "u-b2"]  # in start-time order
+EVERY_ROW = EXCEPTIONS | set(PASSED)
+
+
+@pytest.mark.parametrize(("max_rows", "passed_kept"), [(7, PASSED[:1]), (2, [])])
+def test_cut_list_keeps_every_exception_and_links_the_full_list(tmp_path, tracking_db, capsys, max_rows, passed_kept):
+    code, out, summary = run_report(tmp_path, tracking_db, "--max-rows", str(max_rows))
+    assert code == 0
+    html = out.read_text(encoding="utf-8")
+    assert {row[0] for row in embedded_rows(html)} == EXCEPTIONS | set(passed_kept)
+    full = tmp_path / "report.transactions.csv"
+    note = html.split('id="tx-cut"', 1)[1].split("</p>", 1)[0]
+    shown = len(EXCEPTIONS) + len(passed_kept)
+    assert f"holds {shown} of 10 transactions" in note
+    assert 'href="report.transactions.csv"' in note and ">report.transactions.csv</a>" in note
+    exceptions = html.split('id="exceptions"', 1)[1]
+    for uuid in dataset.INGRESS_ONLY + dataset.EGRESS_ONLY + ["u-c1"]:
+        assert f">{uuid}<" in exceptions
+    with full.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert tuple(rows[0]) == TX_COLUMNS
+    assert {row["uuid"] for row in rows} == EVERY_ROW and len(rows) == 10
+    by_uuid = {row["uuid"]: row for row in rows}
+    assert by_uuid["u-a3"]["result"] == "fail" and by_uuid["u-io1"]["kind"] == INGRESS_ONLY
+    assert float(by_uuid["u-b2"]["transit_s"]) == dataset.TRANSITS["u-b2"]
+    assert by_uuid["u-a3"]["filename"] == dataset.SCRIPT_NAME
+    assert by_uuid["u-c1"]["unknown_user"] == "1"
+    assert str(full) in capsys.readouterr().out
+    doc = json.loads(summary.read_text(encoding="utf-8"))
+    assert (doc["total"]["paired"], doc["total"]["passed"], doc["total"]["lost"]) == (7, 5, 2)  # figures: all rows
+
+
+@pytest.mark.parametrize("extra", [(), ("--max-rows", "10"), ("--max-rows", "0")])
+def test_a_list_within_the_limit_is_whole_and_writes_no_sibling(tmp_path, tracking_db, extra):
+    code, out, _ = run_report(tmp_path, tracking_db, *extra)
+    assert code == 0
+    html = out.read_text(encoding="utf-8")
+    assert {row[0] for row in embedded_rows(html)} == EVERY_ROW
+    assert 'id="tx-cut"' not in html
+    assert not (tmp_path / "report.transactions.csv").exists()
+
+
+def test_negative_max_rows_is_a_usage_error(tmp_path, tracking_db, capsys):
+    code, out, _ = run_report(tmp_path, tracking_db, "--max-rows", "-1")
+    assert code == 2 and not out.exists()
+    assert "whole number of rows" in capsys.readouterr().err
+
+
+def test_rows_in_a_data_quality_issue_are_kept():
+    records = [Record("alice", f"f{i}", 0.0, 1.0, "SUCCESS", True, uuid=f"u{i}", kind=PAIR, job="job")
+               for i in range(5)]
+    records.append(Record("alice", "lost", 0.0, None, None, False, uuid="u-lost", kind=INGRESS_ONLY, job="job"))
+    kept = embedded_records(records, 3, True, {"u3"})  # 2 exceptions + 1 passed
+    assert [r.uuid for r in kept] == ["u0", "u3", "u-lost"]
+    assert embedded_records(records, 6, True, {"u3"}) == records
+    assert embedded_records(records, None, True, set()) == records
