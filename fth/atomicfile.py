@@ -5,7 +5,7 @@ a failed write (a full disk) leaves the previous file intact and says so in one 
 
 - :func:`open_atomic` is a context manager yielding the open temporary file; the file is
   renamed into place when the block ends without an exception;
-- :func:`write_atomic` writes text or bytes in one call.
+- :func:`write_atomic` writes text, bytes or text in pieces (a large report) in one call.
 
 The file gets the mode a plain ``open(path, "w")`` would give it: an existing file keeps its
 mode, a new one gets 0666 less the umask (not the 0600 of a temporary file).
@@ -15,7 +15,7 @@ import contextlib
 import os
 import stat
 import tempfile
-from typing import IO, Any, Iterator, Union
+from typing import IO, Any, Iterable, Iterator, Union
 
 from fth.errors import FthError
 
@@ -61,10 +61,13 @@ def open_atomic(path: str, mode: str = "w", *, what: str = "file", encoding: str
         raise
 
 
-def write_atomic(path: str, data: Union[str, bytes], *, what: str = "file") -> None:
-    """Write ``data`` (text as UTF-8, or bytes) to ``path`` atomically; see :func:`open_atomic`."""
+def write_atomic(path: str, data: Union[str, bytes, Iterable[str]], *, what: str = "file") -> None:
+    """Write ``data`` (text as UTF-8, bytes, or text in pieces) to ``path`` atomically; see :func:`open_atomic`."""
     with open_atomic(path, "wb" if isinstance(data, bytes) else "w", what=what) as out:
-        out.write(data)
+        if isinstance(data, (str, bytes)):
+            out.write(data)
+        else:
+            out.writelines(data)
 
 
 def _remove(path: str) -> None:

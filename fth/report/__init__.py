@@ -36,8 +36,7 @@ layout (its report form and its panels). Stable API:
     ``render_report(summary, context=None, **fields) -> str`` / ``render_report_chunks``;
     ``ReportContext`` fields: title, window_label, generated_at, meta, jobs [(group, username,
     protocol)], ingress_only, egress_only, issues, not_ingested, unknown_rows, group_label,
-    stage_labels, notes, decimals, max_rows, full_list. ``transaction_csv(records, known_jobs)``;
-    ``write_atomic(path, text)``.
+    stage_labels, notes, decimals, max_rows, full_list. ``transaction_csv(records, known_jobs)``.
 
 ``fth.report.summary_json``
     ``summary_dict(summary, pairing=None, jobs=(), not_ingested=()) -> dict`` — the

@@ -14,13 +14,13 @@ from pathlib import Path
 from typing import Any
 
 from fth import __version__
+from fth.atomicfile import write_atomic
 from fth.cli import add_logging_options, duration_arg, new_parser
 from fth.config.loader import load_run_config
 from fth.config.model import RunConfig
-from fth.errors import ConfigError, FthError
+from fth.errors import ConfigError
 from fth.log import setup_logging
 from fth.report.engine import Report, ReportRequest, report_from_config
-from fth.report.render import write_atomic
 from fth.status import ExitStatus
 from fth.timespan import EXAMPLES, parse_timespan
 
@@ -108,15 +108,11 @@ def run(args: argparse.Namespace) -> int:
                             transfer_log=args.transfer_log, title=args.title, max_rows=args.max_rows or None,
                             full_list=full_list_path(args.output).name)
     report = report_from_config(_tracking(config), request)
-    try:
-        if report.list_is_cut:
-            write_atomic(str(full_list_path(args.output)), report.full_list_chunks())
-        write_atomic(args.output, report.html_chunks())
-        if args.summary_json:
-            write_atomic(args.summary_json, report.json_text())
-    except OSError as exc:
-        raise FthError(f"cannot write {exc.filename or args.output}: {exc.strerror}",
-                       "check the directory exists and is writable") from None
+    if report.list_is_cut:
+        write_atomic(str(full_list_path(args.output)), report.full_list_chunks(), what="transaction list")
+    write_atomic(args.output, report.html_chunks(), what="report")
+    if args.summary_json:
+        write_atomic(args.summary_json, report.json_text(), what="summary JSON")
     _print_result(args, report)
     return int(ExitStatus.SUCCESS)
 

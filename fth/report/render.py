@@ -15,11 +15,9 @@ import csv
 import datetime as dt
 import io
 import json
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import AbstractSet, Any, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import AbstractSet, Any, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple
 
 import jinja2
 from markupsafe import Markup
@@ -219,10 +217,6 @@ def embedded_records(records: Sequence[Record], max_rows: Optional[int], known_j
     return kept
 
 
-def transaction_rows(records: Sequence[Record], known_jobs: bool) -> List[List[Any]]:
-    return list(iter_transaction_rows(records, known_jobs))
-
-
 TX_INTERNED = (1, 2, 6, 7, 8, 9)  # username, job, both statuses, result, kind: few distinct values
 
 
@@ -305,23 +299,3 @@ def render_report_chunks(summary: Summary, context: Optional[ReportContext] = No
 
 def group_rows(groups: Sequence[GroupStats]) -> List[GroupStats]:
     return list(groups)
-
-
-def write_atomic(path: str, text: Union[str, Iterable[str]]) -> None:
-    """Write ``text`` (a string or string pieces) to ``path`` through a temp file and a rename."""
-    target = Path(path)
-    directory = target.parent if str(target.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=str(directory))
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            if isinstance(text, str):
-                handle.write(text)
-            else:
-                handle.writelines(text)
-        os.replace(tmp, target)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise

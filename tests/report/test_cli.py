@@ -1,7 +1,9 @@
 """fth-report end to end against the known-answer databases (real MariaDB, SELECT-only account)."""
 
 import json
+import os
 import re
+import stat
 import statistics
 
 import pytest
@@ -142,6 +144,25 @@ def test_existing_report_is_not_replaced_on_error(tmp_path, tracking_db):
                         "--set", "tracking.egress.table=no_such_table"])
     assert code == 1
     assert out.read_text(encoding="utf-8") == "old report"
+
+
+def test_outputs_take_the_umask_mode_and_a_failed_write_keeps_the_old_files(tmp_path, tracking_db, capsys):
+    old_umask = os.umask(0o022)
+    try:
+        code, out, summary = run_report(tmp_path, tracking_db)
+    finally:
+        os.umask(old_umask)
+    assert code == 0
+    assert stat.S_IMODE(out.stat().st_mode) == stat.S_IMODE(summary.stat().st_mode) == 0o644  # not a temp file's 0600
+    out.write_text("old report", encoding="utf-8")
+    summary.unlink()
+    summary.mkdir()  # the summary cannot be renamed into place, as on a full disk
+    capsys.readouterr()
+    code, _, _ = run_report(tmp_path, tracking_db)
+    err = capsys.readouterr().err
+    assert code == 1
+    assert err.startswith(f"fth-report: error: cannot write summary JSON {summary}") and "Traceback" not in err
+    assert {p.name for p in tmp_path.iterdir()} == {"report.html", "summary.json"}  # no temp file left behind
 
 
 @pytest.mark.parametrize("argv, message", [
