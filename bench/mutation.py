@@ -27,15 +27,18 @@ MODULES: Dict[str, List[str]] = {
     "fth/engine/pacing.py": ["tests/engine/test_pacing.py"],
     "fth/engine/recorder.py": ["tests/engine/test_recorder.py"],
     "fth/stats.py": ["tests/test_stats.py", "tests/engine/test_recorder.py"],
-    "fth/faults.py": ["tests/test_faults.py"],
+    "fth/faults.py": ["tests/test_fault_kinds.py"],
     "fth_web/csvout.py": ["tests/web/test_csvout.py"],
     "fth/report/pairing.py": ["tests/report/test_pairing.py"],
     "fth/report/compute.py": ["tests/report/test_compute.py"],
 }
+# what the tests import or read besides the mutated package (mutmut copies tests/ itself)
+COPIED = ("fth", "fth_web", "contrib")
 
 
 def _copy_tree(scratch: Path) -> None:
-    files = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=ROOT, check=True, capture_output=True).stdout
+    listing = ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"]
+    files = subprocess.run(listing, cwd=ROOT, check=True, capture_output=True).stdout
     for name in files.decode().split("\0"):
         source = ROOT / name
         if name and source.is_file():
@@ -47,12 +50,12 @@ def _copy_tree(scratch: Path) -> None:
 def _configure(scratch: Path, module: str, tests: List[str]) -> None:
     """Add mutmut's section to the scratch pyproject.toml: mutate one module, run its tests only."""
     package = module.split("/", 1)[0]
-    other = "fth_web" if package == "fth" else "fth"
+    also_copy = [f"{name}/" for name in COPIED if name != package]
     section = (
         "\n[tool.mutmut]\n"
         f"source_paths = [{package!r}]\n"
         f"only_mutate = [{module!r}]\n"
-        f"also_copy = [{other + '/'!r}]\n"
+        f"also_copy = {json.dumps(also_copy)}\n"
         f"pytest_add_cli_args_test_selection = {json.dumps(tests)}\n"
         'pytest_add_cli_args = ["-p", "no:cacheprovider", "-q", "-x"]\n'
     )
@@ -60,12 +63,16 @@ def _configure(scratch: Path, module: str, tests: List[str]) -> None:
         handle.write(section)
 
 
+class MutmutFailed(Exception):
+    pass
+
+
 def _mutmut(scratch: Path, *args: str, timeout: float) -> str:
     completed = subprocess.run([sys.executable, "-m", "mutmut", *args], cwd=scratch, capture_output=True,
                                text=True, timeout=timeout, check=False)
     if completed.returncode != 0:
-        raise SystemExit(f"mutmut {' '.join(args)} failed in {scratch}:\n{completed.stdout[-2000:]}"
-                         f"{completed.stderr[-2000:]}")
+        raise MutmutFailed(f"mutmut {' '.join(args)} failed in {scratch}:\n{completed.stdout[-2000:]}"
+                           f"{completed.stderr[-2000:]}")
     return completed.stdout
 
 
@@ -101,8 +108,15 @@ def main() -> None:
     unknown = sorted(set(args.modules) - set(MODULES))
     if unknown:
         parser.error(f"not a measured module: {', '.join(unknown)}")
+    failed = []
     for module in args.modules or list(MODULES):
-        measure(module, keep=args.keep, timeout=args.timeout)
+        try:
+            measure(module, keep=args.keep, timeout=args.timeout)
+        except MutmutFailed as exc:
+            print(exc, file=sys.stderr)
+            failed.append(module)
+    if failed:
+        raise SystemExit(f"mutmut did not finish for: {', '.join(failed)}")
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ pytest_plugins = [
     "tests.fixtures.cli",
     "tests.fixtures.mariadb",
     "tests.fixtures.sshd",
+    "tests.fixtures.ci_skips",
 ]
 
 

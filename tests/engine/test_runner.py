@@ -1,7 +1,7 @@
 """The Runner on its own, with in-process transports: the fire-mode cap, latency from the intended
 time, stop conditions and breakpoints, a second interrupt, and every transfer counted once."""
 
-from typing import List
+from typing import ClassVar, List
 
 import gevent
 import pytest
@@ -17,7 +17,7 @@ class SlowTransport:
 
     in_flight = 0
     peak = 0
-    sends: List[TransferRequest] = []
+    sends: ClassVar[List[TransferRequest]] = []
     closed = 0
 
     def __init__(self, seconds: float = 0.0, result: TransferResult = None):
