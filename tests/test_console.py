@@ -27,11 +27,15 @@ def _read_all(fd: int) -> bytes:
     return b"".join(chunks)
 
 
-def _on_terminal(*argv: str, interrupt_after: float = 0.0) -> subprocess.CompletedProcess:
+COLOUR = re.compile(r"\033\[[0-9;]*m")
+
+
+def _on_terminal(*argv: str, interrupt_after: float = 0.0, **env_changes: str) -> subprocess.CompletedProcess:
     """Run fth on a pseudo-terminal (optionally sending SIGINT after a while): exit status and output."""
     primary, secondary = pty.openpty()
     env = dict(os.environ, PYTHONPATH=os.getcwd(), TERM="xterm")
     env.pop("NO_COLOR", None)
+    env.update(env_changes)
     process = subprocess.Popen([sys.executable, "-m", "fth", *argv],
                                stdin=secondary, stdout=secondary, stderr=secondary, env=env)
     os.close(secondary)
@@ -70,10 +74,11 @@ def test_live_view_redraws_about_once_a_second_on_a_terminal(write_config, http_
     result = _on_terminal("-c", str(config), "--duration", "4s")
     output = result.stdout
     assert result.returncode == 0
-    redraws = output.count("\033[")  # cursor-up sequences between frames
-    frames = output.count("in flight")
+    frames = output.count(" / 4s")  # the progress line heads every frame
+    redraws = len(re.findall(r"\033\[\d+F", output))  # cursor up to the first line of the previous frame
     assert frames >= 3, output  # ~one frame a second over 4 s (and the last one)
-    assert redraws > frames
+    assert redraws == frames - 1  # every frame but the first is drawn over the one before
+    assert COLOUR.search(output)
     assert "tty" in output and "http/wait" in output and "Run summary" in output
     assert "--poll 5s --settle 2m -o report.html" in output  # the printed fth-report waits for late egress rows
     bars = [line for line in _screen(output) if "░" in line or "█" in line]
@@ -97,6 +102,15 @@ def test_log_lines_during_the_live_view_stay_on_screen_and_the_frame_is_drawn_on
     assert len(bars) == 1 and bars[0].endswith("/ 30s · SIGINT received"), bars
     assert screen.index(bars[0]) > max(i for i, line in enumerate(screen) if "stopping: SIGINT" in line)
     assert sum("in flight" in line for line in screen) == 1
+
+
+def test_no_color_keeps_the_live_view_and_drops_the_colours(write_config, http_server, source_dir):
+    config = write_config({"jobs": [http_job("tty", http_server.url, source_dir, rate="10/s")]})
+    result = _on_terminal("-c", str(config), "--duration", "4s", NO_COLOR="1")
+    assert result.returncode == 0
+    assert not COLOUR.search(result.stdout), repr(result.stdout[:500])
+    assert re.search(r"\033\[\d+F", result.stdout)  # still a live view, only without colour
+    assert "Run summary" in result.stdout
 
 
 def test_plain_progress_lines_when_not_a_terminal(fth_cli, write_config, http_server, source_dir):

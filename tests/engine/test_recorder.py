@@ -70,12 +70,28 @@ def test_failures_count_by_kind_and_only_the_first_of_each_kind_is_a_warning(cap
     assert stats.errors == {"refused": 3, "unexpected": 1}
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert len(warnings) == 2
-    assert warnings[0].startswith("job j: refused: attempt 0 (hint: ")
-    assert "further refused faults of this job are logged at -v" in warnings[0]
+    assert warnings[0] == ("job j: refused: attempt 0 (hint: nothing listens there: check the host and port, and "
+                           "that the service is up; further refused faults of this job are logged at -v)")
     assert warnings[1].startswith("job j: unexpected: no kind")
     debug = [r.getMessage() for r in caplog.records if r.levelno == logging.DEBUG]
     assert debug == ["job j: refused: attempt 1", "job j: refused: attempt 2"]
     assert state.recent.total(5, 10).failed == 4
+
+
+def test_counts_add_up_over_transfers():
+    state = _state()
+    assert state.stats.name == "j" and state.stats.protocol == "http" and state.stats.mode == "wait"
+    assert state.recent.seconds == 60 and state.timeline.width == 10.0
+    recorder = Recorder()
+    recorder.record(state, 0.0, 0.5, 1.0, _request(1), TransferResult(ok=True, bytes_sent=100))
+    recorder.record(state, 1.0, 1.5, 2.0, _request(2), TransferResult(ok=True, bytes_sent=20))
+    recorder.record(state, 2.0, 2.5, 3.0, _request(3), TransferResult(ok=False, fault="reset", bytes_sent=7))
+    stats = state.stats
+    assert (stats.attempted, stats.succeeded, stats.failed, stats.late, stats.bytes) == (3, 2, 1, 3, 120)
+    (slot,) = state.timeline.slots
+    assert (slot.attempted, slot.succeeded, slot.failed, slot.bytes) == (3, 2, 1, 120)
+    window = state.recent.total(3.0, 10)
+    assert (window.attempted, window.succeeded, window.failed, window.bytes) == (3, 2, 1, 120)
 
 
 def test_phases_get_a_histogram_each():
@@ -99,8 +115,9 @@ def test_not_sent_is_attempted_and_failed_in_the_window_and_warned_once(caplog):
     assert (stats.attempted, stats.not_sent, stats.succeeded, stats.latency.count) == (2, 2, 0, 0)
     assert state.recent.total(13, 20).attempted == 2 and state.recent.total(13, 20).failed == 2
     assert [slot.failed for slot in state.timeline.slots] == [1, 1]
-    assert len(caplog.records) == 1
-    assert "job j: 7 transfers in flight, the cap" in caplog.records[0].getMessage()
+    assert [record.getMessage() for record in caplog.records] == [
+        "job j: 7 transfers in flight, the cap; sends are dropped and counted as not sent "
+        "(fire mode reached max_in_flight: raise it or lower the rate)"]
 
 
 def test_transfer_log_gets_one_line_with_the_latency_from_the_intended_time(tmp_path):

@@ -97,6 +97,17 @@ class LateSchedule:
         return elapsed
 
 
+def test_the_cap_holds_when_the_scheduler_catches_up_on_overdue_sends(source_dir):
+    """Overdue sends are handed out without a pause: the cap must count transfers spawned, not yet started."""
+    job = _job(source_dir, mode="fire", count=50, max_in_flight=5)
+    runner = _runner(job, lambda: SlowTransport(0.2))
+    runner.schedules["j"] = LateSchedule(late_by=0.0)  # each send due when taken: the scheduler never sleeps
+    runner.run(30.0)
+    stats = runner.states["j"].stats
+    assert SlowTransport.peak == stats.peak_in_flight == 5
+    assert (stats.succeeded, stats.not_sent, stats.attempted) == (5, 45, 50)
+
+
 @pytest.mark.parametrize("mode", ["wait", "fire"])
 def test_latency_is_end_minus_intended_and_service_end_minus_start(source_dir, mode):
     job = _job(source_dir, mode=mode, count=4)

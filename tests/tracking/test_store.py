@@ -57,7 +57,10 @@ def test_recent_usernames_and_ping(db_config):
         newest = store.recent(3)
         alice_failed = store.recent(10, username="alice", status="FAILED")
         names = store.usernames()
-        assert store.ping() >= 0
+        round_trip = store.ping()
+    assert isinstance(round_trip, float) and 0 < round_trip < 5
+    with open_store(db_config(port=9, connect_timeout=2.0)) as dead, pytest.raises(TrackingError):
+        dead.ping()  # nothing listens on the discard port: a ping that did not reach a server fails
     assert [row.uuid for row in newest] == ["u-b2", "u-io2", "u-io1"]
     assert [row.uuid for row in alice_failed] == ["u-a4"]
     assert names == ["alice", "bob", "carol", "dave"]

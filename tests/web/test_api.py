@@ -157,11 +157,24 @@ def test_live_panel_absent_and_failing(make_app):
     assert response.status_code == 503 and "RuntimeError" in response.get_json()["error"]
 
 
-def test_cache_serves_one_computation_per_interval(make_app):
-    client = make_app(WebSettings(mock=True, mock_rate=50, cache_s=3600)).test_client()
+@pytest.mark.parametrize("cache_s, computations", [(3600, 1), (0, 2)])
+def test_cache_serves_one_computation_per_interval(make_app, cache_s, computations):
+    app = make_app(WebSettings(mock=True, mock_rate=50, cache_s=cache_s))
+    inner = app.extensions["fth_web"].source.inner
+    calls = []
+    original = inner.recent
+
+    def counting_recent(*args, **kwargs):
+        calls.append(args)
+        return original(*args, **kwargs)
+
+    inner.recent = counting_recent
+    client = app.test_client()
     first = client.get("/api/transactions").get_json()["rows"]
     second = client.get("/api/transactions").get_json()["rows"]
-    assert first == second
+    assert len(calls) == computations
+    if computations == 1:
+        assert first == second
 
 
 def test_html_in_data_is_escaped_in_pages(make_app):

@@ -116,7 +116,8 @@ def test_pause_and_resume(serve):
     page.wait_for_timeout(2500)  # 2.5 refresh periods: a running timer would have polled twice
     assert s.api_calls() == calls
     page.click("#pause")
-    page.wait_for_function("() => true")
+    assert page.get_attribute("#pause", "aria-pressed") == "false"
+    assert page.text_content("#pause-label") == "Pause"
     page.wait_for_function(f"() => performance.getEntriesByType('resource').filter(e => "
                            f"e.name.includes('/api/transactions')).length > {calls}", timeout=5000)
     s.assert_clean()
