@@ -44,7 +44,9 @@ setup(
         "test": ["pytest>=7.4", "pytest-timeout>=2.2", "hypothesis>=6.80", "playwright>=1.40", "cryptography>=41",
                  "ruff>=0.6",
                  # validates fth kube's manifests offline against the Kubernetes schemas it ships (issue 14)
-                 "kubernetes-validate>=1.28"],
+                 "kubernetes-validate>=1.28",
+                 # mutation score of the figure-making modules (bench/mutation.py, by hand, not in CI); needs 3.10+
+                 'mutmut>=3.8; python_version >= "3.10"'],
     },
     entry_points={
         "console_scripts": [
