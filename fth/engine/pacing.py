@@ -37,31 +37,42 @@ class Schedule:
     def rate_at(self, elapsed: float) -> float:
         return self.ramp.rate_at(elapsed) if self.ramp else self.rate
 
-    def _gap(self, at: float) -> Optional[float]:
-        """Seconds from ``at`` to the next send; None if the ramp ends before it."""
-        while True:
-            rate = self.rate_at(at)
-            if rate > 0:
-                gap = 1.0 / rate
-                # evaluate the rate halfway through the gap, so ramps are followed closely
-                mid_rate = self.rate_at(at + gap / 2)
-                if mid_rate > 0:
-                    gap = 1.0 / mid_rate
-                if self.poisson:
-                    gap = self.rng.expovariate(1.0 / gap)
-                return gap
+    def _rate_start(self, at: float) -> Optional[float]:
+        """``at``, or the first moment after it when the target rate is above zero; None if the ramp ends first."""
+        while self.rate_at(at) <= 0:
             at += _LOOKAHEAD
             if self.end is not None and at >= self.end:
                 return None
+        return at
+
+    def _spacing(self, at: float) -> float:
+        """The gap after a send at ``at`` (where the rate is above zero)."""
+        gap = 1.0 / self.rate_at(at)
+        # evaluate the rate halfway through the gap, so ramps are followed closely
+        mid_rate = self.rate_at(at + gap / 2)
+        if mid_rate > 0:
+            gap = 1.0 / mid_rate
+        if self.poisson:
+            gap = self.rng.expovariate(1.0 / gap)
+        return gap
+
+    def _gap(self, at: float) -> Optional[float]:
+        """Seconds from ``at`` to the next send; None if the ramp ends before it.
+
+        A stretch at rate zero is skipped, not sent through at the rate before it.
+        """
+        start = self._rate_start(at)
+        return None if start is None else (start - at) + self._spacing(start)
 
     def _first_time(self) -> Optional[float]:
-        gap = self._gap(0.0)
-        if gap is None:
+        start = self._rate_start(0.0)
+        if start is None:
             return None
+        gap = self._spacing(start)
         if self.segment.count == 1 or self.poisson:
-            return self.rng.uniform(0.0, gap)
+            return start + self.rng.uniform(0.0, gap)
         whole_gap = gap / self.segment.count  # segment I sends k ≡ I (mod N) of the one-process schedule
-        return whole_gap_phase(self.name, whole_gap) + self.segment.index * whole_gap
+        return start + whole_gap_phase(self.name, whole_gap) + self.segment.index * whole_gap
 
     def take(self, now: float) -> Optional[float]:
         """The intended time of the next send, or None when the schedule has ended."""
