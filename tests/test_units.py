@@ -105,7 +105,7 @@ def test_format_duration(seconds, text):
 
 @pytest.mark.parametrize("per_second, text", [
     (0, "0.0/s"), (1, "1.0/s"), (2.34, "2.3/s"), (0.999, "59.9/min"), (1 / 60, "1.0/min"), (1 / 120, "30.0/h"),
-    (1 / 3600, "1.0/h"),
+    (1 / 3600, "1.0/h"), (1 / 60.5, "59.5/h"), (57.64 / 3600, "57.6/h"),
 ])
 def test_format_rate(per_second, text):
     assert format_rate(per_second) == text
