@@ -180,6 +180,25 @@ def test_abort_counts_what_is_in_flight_as_aborted(source_dir):
     assert stats.succeeded == 0 and stats.in_flight == 0
 
 
+def test_abort_during_the_drain_stops_at_once(source_dir):
+    """The second interrupt comes while the first one's stop_timeout is already being waited for."""
+    job = _job(source_dir, mode="fire", rate=50.0, max_in_flight=100)
+    runner = _runner(job, lambda: SlowTransport(60.0), stop_timeout=30.0)
+
+    def interrupt_twice():
+        while SlowTransport.in_flight < 10:
+            gevent.sleep(0.01)
+        runner.stop("SIGINT received")
+        gevent.sleep(0.5)  # drain() is waiting now
+        runner.abort()
+
+    gevent.spawn(interrupt_twice)
+    with gevent.Timeout(20):
+        runner.run(None)
+    stats = runner.states["j"].stats
+    assert stats.errors[ABORTED] == stats.failed == stats.attempted >= 10 and stats.in_flight == 0
+
+
 def test_a_transport_that_raises_is_counted_and_the_run_goes_on(source_dir):
     class Broken(SlowTransport):
         def send(self, request):
