@@ -156,3 +156,19 @@ def test_expected_sends():
     ramp = Ramp(start=0.0, stages=(RampStage(20.0, 10.0),))
     assert Schedule(_job(ramp=ramp)).expected_sends(10.0) == pytest.approx(100.0)
     assert Schedule(_job(ramp=ramp)).expected_sends(20.0) == pytest.approx(100.0)
+
+
+def test_a_ramp_below_one_per_second_still_uses_the_mid_gap_rate():
+    ramp = Ramp(start=0.0, stages=(RampStage(1.0, 10.0),))  # rate = elapsed / 10
+    schedule = Schedule(_job(ramp=ramp, mode="fire"), rng=MidRng())
+    schedule.next_time = 2.0
+    assert schedule.take(2.0) == 2.0
+    assert schedule.next_time == pytest.approx(2.0 + 1 / 0.45)  # rate 0.2 → gap 5 → rate at 4.5 → gap 2.22
+
+
+def test_a_ramp_ending_at_zero_ends_the_schedule_after_its_last_send():
+    ramp = Ramp(start=10.0, stages=(RampStage(10.0, 1.0), RampStage(0.0, 0.001), RampStage(0.0, 1.0)))
+    schedule = Schedule(_job(ramp=ramp, mode="fire"), rng=MidRng())
+    times = _all_times(schedule)
+    assert len(times) == 11 and max(times) < 1.1  # the mid-gap rate puts the last one just past the fall
+    assert schedule.next_time is None
