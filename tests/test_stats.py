@@ -216,3 +216,21 @@ def test_merge_all_sums_the_parts_under_one_name():
     total = merge_all("all", [_full_stats("a", 0), _full_stats("b", 0), _full_stats("c", 0)])
     assert total.name == "all" and total.attempted == 15 and total.errors == {"reset": 3}
     assert merge_all("none", []) == JobStats(name="none")
+
+
+def test_merging_adds_counts_of_a_shared_bucket():
+    first, second = _hist(0.002, 0.002), _hist(0.002, 0.9)
+    first.merge(second)
+    assert first.buckets == {bucket_of(0.002): 3, bucket_of(0.9): 1}
+
+
+def test_the_lowest_rank_is_the_first_sample():
+    assert _hist(0.01, 1.0).percentile(0.1) == pytest.approx(0.01, rel=0.01)
+
+
+def test_timeline_p95_is_the_95th_percentile_not_the_max():
+    timeline = Timeline(width=10.0)
+    for _ in range(19):
+        timeline.add(1.0, True, 1, 0.010)
+    timeline.add(1.0, True, 1, 1.0)
+    assert timeline.rows()[0]["p95_ms"] == pytest.approx(10.0, rel=0.01)
