@@ -234,3 +234,37 @@ def test_timeline_p95_is_the_95th_percentile_not_the_max():
         timeline.add(1.0, True, 1, 0.010)
     timeline.add(1.0, True, 1, 1.0)
     assert timeline.rows()[0]["p95_ms"] == pytest.approx(10.0, rel=0.01)
+
+
+def test_slots_and_timelines_survive_json_exactly():
+    timeline = Timeline(width=2.0, points=8)
+    timeline.add(0.5, True, 10, 0.1)
+    timeline.add(5.0, False, 0, None)
+    copy = Timeline.from_dict(json.loads(json.dumps(timeline.to_dict())))
+    assert (copy.width, copy.points) == (2.0, 8)
+    assert copy.rows() == timeline.rows()
+    assert [slot.latency for slot in copy.slots] == [slot.latency for slot in timeline.slots]
+    slot = timeline.slots[0]
+    assert Slot.from_dict(slot.to_dict()) == slot
+    assert slot.to_dict() == {"start": 0.0, "attempted": 1, "succeeded": 1, "failed": 0, "bytes": 10,
+                              "latency": slot.latency.to_dict()}
+
+
+def test_absorbing_a_timeline_adds_every_interval_where_it_belongs():
+    ours, theirs = Timeline(width=1.0, points=8), Timeline(width=2.0, points=8)
+    ours.add(0.5, True, 1, 0.1)
+    theirs.add(1.0, True, 2, 0.2)
+    theirs.add(3.0, False, 0, None)
+    ours.absorb(theirs, shift=4.0)  # theirs started 4 s after ours; ours coarsens to their width first
+    assert ours.width == 2.0
+    assert [(row["start_s"], row["attempted"], row["bytes"]) for row in ours.rows()] == [
+        (0.0, 1, 1), (2.0, 0, 0), (4.0, 1, 2), (6.0, 1, 0)]
+    late = Timeline(width=2.0, points=8)
+    late.add(1.0, True, 1, 0.1)
+    ours.absorb(late, shift=30.0)  # past our points: ours coarsens until it fits
+    assert ours.width == 4.0 and sum(row["attempted"] for row in ours.rows()) == 4
+    assert ours.rows()[-1]["start_s"] == 28.0 and ours.rows()[-1]["attempted"] == 1
+    early = Timeline(width=4.0, points=8)
+    early.add(1.0, True, 1, 0.1)
+    ours.absorb(early, shift=-5.0)  # an interval before our origin lands in the first one
+    assert ours.rows()[0]["attempted"] == 2
