@@ -10,6 +10,7 @@ import os
 from typing import List, Optional
 
 import gevent
+import gevent.event
 import pytest
 from gevent.server import StreamServer
 
@@ -34,6 +35,7 @@ class ScriptedServer:
         self.connections = 0
         self.bodies: List[bytes] = []
         self.clients: List[RawHttpConnection] = []
+        self.closed = gevent.event.Event()  # set each time the server closes a connection
         self.server = StreamServer(("127.0.0.1", 0), self.handle)
 
     def handle(self, sock, _address):
@@ -61,6 +63,7 @@ class ScriptedServer:
             if self.close_after_each:
                 break
         sock.close()
+        self.closed.set()
 
     def connection(self, timeout: float = 2.0) -> RawHttpConnection:
         client = RawHttpConnection("127.0.0.1", self.server.server_port, tls=None, connect_timeout=2.0,
@@ -120,7 +123,7 @@ def test_a_connection_the_server_closed_while_idle_is_replaced_not_failed(script
     server = scripted([b"HTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n"] * 2, close_after_each=True)
     connection = server.connection()
     assert connection.request(HEAD, b"abcd")[0] == 201
-    gevent.sleep(0.05)  # the server's FIN arrives while the connection is idle
+    assert server.closed.wait(timeout=10)  # the server's FIN arrives while the connection is idle
     assert connection.request(HEAD, b"efgh")[0] == 201
     assert server.connections == 2
 
