@@ -512,7 +512,11 @@ def test_a_transfer_killed_mid_way_does_not_poison_the_next(sshd: SshServer, tmp
     try:
         assert transport.send(request_for(small)).ok
         sender = gevent.spawn(transport.send, request_for(big))
-        gevent.sleep(0.02)
+        partial = remote / big.name
+        with gevent.Timeout(10):
+            while not (partial.exists() and partial.stat().st_size > 0):  # the upload is under way
+                gevent.sleep(0.001)
+        assert not sender.ready()
         sender.kill(block=True)  # as the engine does to in-flight transfers at the stop timeout
         after = transport.send(request_for(small, seq=1))
     finally:
