@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # module → the tests that exercise it (scoped so each mutant runs in seconds)
 MODULES: Dict[str, List[str]] = {
     "fth/units.py": ["tests/test_units.py"],
-    "fth/engine/pacing.py": ["tests/engine/test_pacing.py"],
+    "fth/engine/pacing.py": ["tests/engine/test_pacing.py", "tests/test_segment.py"],
     "fth/engine/recorder.py": ["tests/engine/test_recorder.py"],
     "fth/stats.py": ["tests/test_stats.py", "tests/engine/test_recorder.py"],
     "fth/faults.py": ["tests/test_fault_kinds.py"],
