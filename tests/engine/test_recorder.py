@@ -130,3 +130,13 @@ def test_transfer_log_gets_one_line_with_the_latency_from_the_intended_time(tmp_
     (line,) = [json.loads(text) for text in path.read_text().splitlines()]
     assert line["latency_ms"] == 750.0 and line["uuid"] == "uuid-3" and line["outcome"] == "ok"
     assert line["remote_name"] == "r3" and line["bytes"] == 5
+
+
+def test_the_recent_window_tells_not_sent_and_harness_faults_apart():
+    state = _state()
+    recorder = Recorder()
+    recorder.record_not_sent(state, 1.0)
+    recorder.record(state, 1.0, 1.0, 1.5, _request(1), TransferResult(ok=False, fault="local_file", detail="gone"))
+    recorder.record(state, 1.0, 1.0, 1.5, _request(2), TransferResult(ok=False, fault="refused", detail="no"))
+    window = state.recent.total(2.0, 5)
+    assert (window.attempted, window.failed, window.not_sent, window.harness) == (3, 3, 1, 1)
