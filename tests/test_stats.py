@@ -247,7 +247,7 @@ def test_slots_and_timelines_survive_json_exactly():
     slot = timeline.slots[0]
     assert Slot.from_dict(slot.to_dict()) == slot
     assert slot.to_dict() == {"start": 0.0, "attempted": 1, "succeeded": 1, "failed": 0, "bytes": 10,
-                              "latency": slot.latency.to_dict()}
+                              "not_sent": 0, "harness": 0, "latency": slot.latency.to_dict()}
 
 
 def test_absorbing_a_timeline_adds_every_interval_where_it_belongs():
