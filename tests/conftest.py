@@ -17,6 +17,7 @@ pytest_plugins = [
     "tests.fixtures.mariadb",
     "tests.fixtures.sshd",
     "tests.fixtures.ci_skips",
+    "tests.fixtures.browser",
 ]
 
 

@@ -1,7 +1,6 @@
 """The report's presentation in real headless Chromium: the transaction table fits the page, the
 throughput chart covers the data's span with distinct tick labels, and links are styled."""
 
-import os
 import time
 import uuid
 
@@ -9,21 +8,6 @@ import pytest
 
 from fth.report.compute import Record, summarize
 from fth.report.render import ReportContext, render_report
-
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not os.path.exists(CHROMIUM):
-        pytest.skip(f"{CHROMIUM} not found (apt-get install chromium); browsers are never downloaded")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 def _records(start: float, seconds: float, count: int):

@@ -1,8 +1,6 @@
 """The monitor page in a real headless Chromium (the OS package, driven by Playwright; never downloaded)."""
 
 import json
-import os
-import shutil
 from typing import Any, Dict, Iterator, List, Optional
 
 import pytest
@@ -12,22 +10,8 @@ from fth_web.server import start_in_background
 from fth_web.settings import LayoutLimits, WebSettings
 from fth_web.sources.base import STATUSES
 
-CHROMIUM = os.environ.get("FTH_CHROMIUM", "/usr/bin/chromium")
 FAST = LayoutLimits(refresh_choices=(1, 3, 5, 10), refresh_default=1, refresh_min=1, refresh_max=10,
                     row_choices=(50, 100, 200), row_default=50, row_max=200)
-
-sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install playwright)")
-if not (os.path.isfile(CHROMIUM) or shutil.which(CHROMIUM)):
-    pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium, or set FTH_CHROMIUM); "
-                "browsers are never downloaded", allow_module_level=True)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM)
-        yield browser
-        browser.close()
 
 
 class Served:
