@@ -1,10 +1,6 @@
 """/metrics: the run's figures in the Prometheus text format, checked against the run's summary."""
 
-import os
 import re
-import signal
-import subprocess
-import sys
 from typing import Dict, Tuple
 
 import gevent
@@ -21,6 +17,7 @@ from fth_web import create_app
 from fth_web.settings import WebSettings
 from fth_web.views.metrics import attach
 from tests.fixtures.cli import http_job
+from tests.fixtures.process import fth_serving_web
 
 Samples = Dict[Tuple[str, Tuple[Tuple[str, str], ...]], float]
 
@@ -103,24 +100,10 @@ def test_fth_web_flag_serves_metrics_during_the_run(write_config, http_server, s
 
     config = write_config({"jobs": [http_job("live", http_server.url, source_dir, rate="20/s")]})
     out = tmp_path / "out.json"
-    process = subprocess.Popen([sys.executable, "-m", "fth", "-c", str(config), "--duration", "1h", "--web", "0",
-                                "--summary-json", str(out)],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=dict(os.environ))
-    deadline = gevent.Timeout(60)
-    deadline.start()
-    try:
-        line = b""
-        while b"live monitor on" not in line:
-            line = process.stderr.readline()
-            assert line, "fth ended before serving the monitor"
-        url = re.search(rb"live monitor on (http://\S+)", line).group(1).decode()
+    with fth_serving_web(config, out) as (url, process):
         while len(http_server.requests) < 10:
             gevent.sleep(0.1)
         scraped = parse(requests.get(url + "/metrics", timeout=5).text)
-    finally:
-        process.send_signal(signal.SIGINT)
-        process.communicate()
-        deadline.close()
     assert process.returncode == 0
     job = json.loads(out.read_text())["jobs"][0]
     succeeded = value(scraped, "fth_transfers_total", fth_job="live", outcome="succeeded")

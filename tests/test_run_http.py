@@ -11,6 +11,7 @@ import pytest
 
 from tests.fixtures.cli import http_job
 from tests.fixtures.http_servers import parse_multipart
+from tests.fixtures.process import fth_serving_web
 
 
 @pytest.fixture(params=["requests", "fast"])
@@ -353,33 +354,14 @@ def test_sigint_stops_gracefully_and_writes_the_summary(write_config, http_serve
 
 def test_web_flag_serves_the_live_run_figures(write_config, http_server, source_dir, tmp_path):
     """fth --web PORT serves fth-web inside the run, with the run's own figures beside the database view."""
-    import re
-    import subprocess
-    import sys
-
     import requests
 
     config = write_config({"jobs": [http_job("live", http_server.url, source_dir, rate="20/s")]})
-    env = dict(os.environ, PYTHONPATH=os.getcwd())
-    process = subprocess.Popen([sys.executable, "-m", "fth", "-c", str(config), "--duration", "1h", "--web", "0",
-                                "--summary-json", str(tmp_path / "out.json")],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
-    deadline = gevent.Timeout(60)
-    deadline.start()
-    try:
-        line = b""
-        while b"live monitor on" not in line:
-            line = process.stderr.readline()
-            assert line, "fth ended before serving the monitor"
-        url = re.search(rb"live monitor on (http://\S+)", line).group(1).decode()
+    with fth_serving_web(config, tmp_path / "out.json") as (url, _):
         while len(http_server.requests) < 10:
             gevent.sleep(0.1)
         figures = requests.get(url + "/api/live", timeout=5).json()
         page = requests.get(url + "/", timeout=5)
-    finally:
-        process.send_signal(signal.SIGINT)
-        process.communicate()
-        deadline.close()
     assert page.status_code == 200
     job = figures["jobs"][0]
     assert job["name"] == "live" and job["succeeded"] >= 10 and job["target_rate_per_s"] == 20
