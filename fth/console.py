@@ -140,11 +140,12 @@ class LiveView:
     def _draw(self, final: bool = False) -> None:
         style = self.style
         rows = [[r["name"], f"{r['protocol']}/{r['mode']}", *self._rates(r), style.green(str(r["succeeded"])),
-                 style.red(str(r["failed"])) if r["failed"] else "0", _ms(r["p95_ms"]), str(r["in_flight"])]
+                 style.red(str(r["failed"])) if r["failed"] else "0",
+                 style.yellow(str(r["not_sent"])) if r["not_sent"] else "0", _ms(r["p95_ms"]), str(r["in_flight"])]
                 for r in self.figures()["jobs"]]
         lines = [style.bold("fth ") + self._progress(final)]
-        lines += table(["job", "kind", "target", "achieved", "ok", "failed", "p95 ms", "in flight"], rows,
-                       right=(2, 3, 4, 5, 6, 7))
+        lines += table(["job", "kind", "target", "achieved", "ok", "failed", "not sent", "p95 ms", "in flight"], rows,
+                       right=(2, 3, 4, 5, 6, 7, 8))
         out = []
         if self._lines_drawn:
             out.append(f"\033[{self._lines_drawn}F")
@@ -163,9 +164,9 @@ class LiveView:
 
     def _log_lines(self) -> None:
         for r in self.figures()["jobs"]:
-            log.info("%s: target %s achieved %s ok %d failed %d p95 %s ms in flight %d", r["name"],
+            log.info("%s: target %s achieved %s ok %d failed %d not sent %d p95 %s ms in flight %d", r["name"],
                      *format_rates(r["target_rate_per_s"], r["achieved_rate_per_s"]), r["succeeded"],
-                     r["failed"], _ms(r["p95_ms"]), r["in_flight"])
+                     r["failed"], r["not_sent"], _ms(r["p95_ms"]), r["in_flight"])
 
 
 def render_summary(summary: Dict[str, Any], style: Style) -> List[str]:

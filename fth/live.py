@@ -20,7 +20,8 @@ def live_figures(runner: Runner) -> Dict[str, Any]:
             "target_rate_per_s": round(runner.schedules[name].rate_at(now), 3),
             "achieved_rate_per_s": round(state.recent.rate(now, WINDOW), 3),
             "succeeded": state.stats.succeeded,
-            "failed": state.stats.failed + state.stats.not_sent,
+            "failed": state.stats.failed,
+            "not_sent": state.stats.not_sent,
             "p95_ms": None if p95 is None else round(p95 * 1000, 1),
             "in_flight": state.stats.in_flight,
         })

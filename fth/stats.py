@@ -129,7 +129,7 @@ class Slot:
     start: float = 0.0  # seconds since the run started
     attempted: int = 0
     succeeded: int = 0
-    failed: int = 0  # not_sent included
+    failed: int = 0  # sent and failed (not_sent apart, as in JobStats)
     bytes: int = 0
     not_sent: int = 0
     harness: int = 0  # failures that are the harness's own (fth.faults.HARNESS_FAULTS)
@@ -141,11 +141,11 @@ class Slot:
         if ok:
             self.succeeded += 1
             self.bytes += size
+        elif fault == NOT_SENT:
+            self.not_sent += 1
         else:
             self.failed += 1
-            if fault == NOT_SENT:
-                self.not_sent += 1
-            elif fault is not None and is_harness_fault(fault):
+            if fault is not None and is_harness_fault(fault):
                 self.harness += 1
         if latency is not None:
             self.latency.record(latency, bucket)
@@ -220,14 +220,15 @@ class Timeline:
         self.points = points
         self.slots: List[Slot] = []
 
-    def add(self, now: float, ok: bool, size: int, latency: Optional[float], bucket: Optional[int] = None) -> None:
+    def add(self, now: float, ok: bool, size: int, latency: Optional[float], bucket: Optional[int] = None,
+            fault: Optional[str] = None) -> None:
         index = int(now // self.width)
         while index >= self.points:
             self._coarsen()
             index = int(now // self.width)
         while len(self.slots) <= index:
             self.slots.append(Slot(start=len(self.slots) * self.width))
-        self.slots[index].add(ok, size, latency, bucket)
+        self.slots[index].add(ok, size, latency, bucket, fault)
 
     def _coarsen(self) -> None:
         merged = []
@@ -268,7 +269,7 @@ class Timeline:
 
     def rows(self) -> List[dict]:
         return [{"start_s": slot.start, "width_s": self.width, "attempted": slot.attempted,
-                 "succeeded": slot.succeeded, "failed": slot.failed, "bytes": slot.bytes,
+                 "succeeded": slot.succeeded, "failed": slot.failed, "not_sent": slot.not_sent, "bytes": slot.bytes,
                  "p95_ms": _ms(slot.latency.percentile(0.95))} for slot in self.slots]
 
 
@@ -286,7 +287,7 @@ class JobStats:
     attempted: int = 0
     succeeded: int = 0
     failed: int = 0
-    not_sent: int = 0  # fire mode: dropped at max_in_flight (also counted in failed)
+    not_sent: int = 0  # fire mode: dropped at max_in_flight (attempted = succeeded + failed + not_sent)
     late: int = 0  # sends that started more than LATE_AFTER after their intended time
     bytes: int = 0
     in_flight: int = 0

@@ -40,7 +40,7 @@ log = logging.getLogger(__name__)
 START_DELAY = 3.0  # seconds between launching the workers and their common start
 _CHILD_ENV_DROPPED = ("FTH_PROCESSES", "FTH_WEB", "FTH_SEGMENT", "FTH_START_AT", "FTH_SUMMARY_JSON",
                       "FTH_TRANSFER_LOG")
-_SUMMED = ("target_rate_per_s", "achieved_rate_per_s", "succeeded", "failed", "in_flight")
+_SUMMED = ("target_rate_per_s", "achieved_rate_per_s", "succeeded", "failed", "not_sent", "in_flight")
 
 
 @dataclass
@@ -71,7 +71,7 @@ class Worker:
         for row in (self.live or {}).get("jobs", []):
             job = jobs.get(row["name"])
             if job is not None:
-                row.update(succeeded=job["succeeded"], failed=job["failed"] + job["not_sent"],
+                row.update(succeeded=job["succeeded"], failed=job["failed"], not_sent=job["not_sent"],
                            in_flight=job["in_flight"])
 
 

@@ -4,6 +4,7 @@ import random
 
 import pytest
 
+from fth.faults import NOT_SENT
 from fth.stats import TIMELINE_POINTS, Histogram, JobStats, RecentWindow, Slot, Timeline, bucket_of, merge_all
 
 
@@ -157,19 +158,23 @@ def test_timeline_rows_are_exact_and_coarsen_by_doubling():
     assert Timeline().width == 10.0 and Timeline().points == TIMELINE_POINTS
     timeline.add(0.5, True, 10, 0.0012345)
     timeline.add(5.0, False, 0, None)
+    timeline.add(5.1, False, 0, None, fault=NOT_SENT)  # not sent is apart from failed, as in the job's counts
     assert timeline.rows() == [
-        {"start_s": 0.0, "width_s": 2.0, "attempted": 1, "succeeded": 1, "failed": 0, "bytes": 10, "p95_ms": 1.234},
-        {"start_s": 2.0, "width_s": 2.0, "attempted": 0, "succeeded": 0, "failed": 0, "bytes": 0, "p95_ms": None},
-        {"start_s": 4.0, "width_s": 2.0, "attempted": 1, "succeeded": 0, "failed": 1, "bytes": 0, "p95_ms": None},
+        {"start_s": 0.0, "width_s": 2.0, "attempted": 1, "succeeded": 1, "failed": 0, "not_sent": 0, "bytes": 10,
+         "p95_ms": 1.234},
+        {"start_s": 2.0, "width_s": 2.0, "attempted": 0, "succeeded": 0, "failed": 0, "not_sent": 0, "bytes": 0,
+         "p95_ms": None},
+        {"start_s": 4.0, "width_s": 2.0, "attempted": 2, "succeeded": 0, "failed": 1, "not_sent": 1, "bytes": 0,
+         "p95_ms": None},
     ]
     timeline.add(7.9, True, 1, 0.01)  # index 3: the last of 4 points, no coarsening yet
     assert timeline.width == 2.0 and len(timeline.slots) == 4
     timeline.add(8.0, True, 1, 0.01)  # index 4: neighbours merge, the width doubles
     assert timeline.width == 4.0
-    assert [(row["start_s"], row["attempted"]) for row in timeline.rows()] == [(0.0, 1), (4.0, 2), (8.0, 1)]
+    assert [(row["start_s"], row["attempted"]) for row in timeline.rows()] == [(0.0, 1), (4.0, 3), (8.0, 1)]
     timeline.add(33.0, True, 1, 0.01)  # twice over the end: coarsens twice
     assert timeline.width == 16.0
-    assert [(row["start_s"], row["attempted"]) for row in timeline.rows()] == [(0.0, 4), (16.0, 0), (32.0, 1)]
+    assert [(row["start_s"], row["attempted"]) for row in timeline.rows()] == [(0.0, 5), (16.0, 0), (32.0, 1)]
 
 
 def _full_stats(name, offset):

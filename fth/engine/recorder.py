@@ -71,9 +71,9 @@ class Recorder:
             stats.errors[result.fault or "unexpected"] += 1
             self._log_fault(state, result)
         state.recent.add(ended, result.ok, result.bytes_sent, latency, bucket, result.fault)
-        state.timeline.add(ended, result.ok, result.bytes_sent, latency, bucket)
+        state.timeline.add(ended, result.ok, result.bytes_sent, latency, bucket, result.fault)
         if self.transfer_log:
-            self.transfer_log.write(state.config, request, result, started, latency)
+            self.transfer_log.write(state.config, request, result, latency)
 
     def record_not_sent(self, state: JobState, intended: float) -> None:
         """Fire mode: the in-flight cap was reached, so this send was dropped (and counted)."""
@@ -81,7 +81,7 @@ class Recorder:
         stats.attempted += 1
         stats.not_sent += 1
         state.recent.add(intended, False, 0, None, fault=NOT_SENT)
-        state.timeline.add(intended, False, 0, None)
+        state.timeline.add(intended, False, 0, None, fault=NOT_SENT)
         if NOT_SENT not in state.logged_kinds:
             state.logged_kinds.add(NOT_SENT)
             log.warning("job %s: %d transfers in flight, the cap; sends are dropped and counted as not sent (%s)",

@@ -291,7 +291,8 @@ class Runner:
         if judged < condition.min_count:
             return False
         if condition.metric == "failure_rate":
-            return (window.failed - window.harness) / judged > condition.threshold
+            # sends dropped at the in-flight cap count: the system did not keep up
+            return (window.failed + window.not_sent - window.harness) / judged > condition.threshold
         p95 = window.latency.percentile(0.95)
         return p95 is not None and p95 > condition.threshold
 

@@ -28,8 +28,7 @@ class TransferLog:
         self._last_flush = time.monotonic()
         self.failed = False
 
-    def write(self, job: JobConfig, request: TransferRequest, result: TransferResult, started: float,
-              latency: float) -> None:
+    def write(self, job: JobConfig, request: TransferRequest, result: TransferResult, latency: float) -> None:
         if self._file is None:
             return
         line = {

@@ -105,7 +105,7 @@ def test_phases_get_a_histogram_each():
     assert phases["transfer"].count == 1 and type(phases["transfer"]) is type(state.stats.latency)
 
 
-def test_not_sent_is_attempted_and_failed_in_the_window_and_warned_once(caplog):
+def test_not_sent_is_attempted_never_failed_in_the_window_and_the_timeline_and_warned_once(caplog):
     state = _state()
     recorder = Recorder()
     with caplog.at_level(logging.WARNING, logger="fth.engine.recorder"):
@@ -113,8 +113,9 @@ def test_not_sent_is_attempted_and_failed_in_the_window_and_warned_once(caplog):
         recorder.record_not_sent(state, 12.5)
     stats = state.stats
     assert (stats.attempted, stats.not_sent, stats.succeeded, stats.latency.count) == (2, 2, 0, 0)
-    assert state.recent.total(13, 20).attempted == 2 and state.recent.total(13, 20).failed == 2
-    assert [slot.failed for slot in state.timeline.slots] == [1, 1]
+    window = state.recent.total(13, 20)
+    assert (window.attempted, window.not_sent, window.failed) == (2, 2, 0)
+    assert [(slot.not_sent, slot.failed) for slot in state.timeline.slots] == [(1, 0), (1, 0)]
     assert [record.getMessage() for record in caplog.records] == [
         "job j: 7 transfers in flight, the cap; sends are dropped and counted as not sent "
         "(fire mode reached max_in_flight: raise it or lower the rate)"]
@@ -139,4 +140,4 @@ def test_the_recent_window_tells_not_sent_and_harness_faults_apart():
     recorder.record(state, 1.0, 1.0, 1.5, _request(1), TransferResult(ok=False, fault="local_file", detail="gone"))
     recorder.record(state, 1.0, 1.0, 1.5, _request(2), TransferResult(ok=False, fault="refused", detail="no"))
     window = state.recent.total(2.0, 5)
-    assert (window.attempted, window.failed, window.not_sent, window.harness) == (3, 3, 1, 1)
+    assert (window.attempted, window.failed, window.not_sent, window.harness) == (3, 2, 1, 1)

@@ -67,16 +67,49 @@ def _accounted(stats) -> bool:
 
 
 def test_fire_mode_holds_exactly_max_in_flight_and_drops_the_rest(source_dir):
-    job = _job(source_dir, mode="fire", rate=100.0, max_in_flight=5)
+    # a count, not a duration, ends the run: a busy machine that delays the scheduler changes nothing
+    job = _job(source_dir, mode="fire", rate=100.0, max_in_flight=5, count=100)
     runner = _runner(job, lambda: SlowTransport(0.4), stop_timeout=5.0)
-    runner.run(1.0)
+    runner.run(None)
     stats = runner.states["j"].stats
     assert stats.peak_in_flight == 5  # the cap is reached ...
     assert SlowTransport.peak == 5  # ... and the transports never see more
-    assert stats.not_sent > 40 and _accounted(stats)
+    assert stats.attempted == 100 and stats.not_sent > 40 and _accounted(stats)
     assert stats.succeeded == len(SlowTransport.sends) and stats.failed == 0
     assert stats.in_flight == 0
-    assert runner.stop_reason == "duration reached"
+    assert runner.stop_reason == "all jobs finished"
+
+
+def test_failed_and_not_sent_mean_the_same_in_the_summary_the_timeline_and_the_live_figures(source_dir):
+    """A send dropped at the cap is not sent, never failed, wherever a figure is shown."""
+    from fth.live import live_figures
+    from fth.summary import build_summary
+
+    failing = TransferResult(ok=False, fault="http_500", detail="500")
+    job = _job(source_dir, mode="fire", rate=100.0, max_in_flight=3)
+    runner = _runner(job, lambda: SlowTransport(0.3, failing), stop_timeout=5.0)
+    runner.run(1.0)
+    stats = runner.states["j"].stats
+    assert stats.failed == len(SlowTransport.sends) > 0 and stats.not_sent > 40 and _accounted(stats)
+    summary = build_summary(runner)["jobs"][0]
+    live = live_figures(runner)["jobs"][0]
+    slots = runner.states["j"].timeline.rows()
+    assert (summary["failed"], summary["not_sent"]) == (live["failed"], live["not_sent"]) == (stats.failed,
+                                                                                             stats.not_sent)
+    assert sum(row["failed"] for row in slots) == stats.failed
+    assert sum(row["not_sent"] for row in slots) == stats.not_sent
+    assert all(row["attempted"] == row["succeeded"] + row["failed"] + row["not_sent"] for row in slots)
+
+
+def test_failure_rate_counts_sends_dropped_at_the_cap(source_dir):
+    """The system did not keep up: dropped sends count toward a failure-rate stop condition."""
+    condition = StopCondition("failure_rate", threshold=0.5, window=3.0, min_count=10)
+    job = _job(source_dir, mode="fire", rate=100.0, max_in_flight=1, stop_on=[condition])
+    runner = _runner(job, lambda: SlowTransport(1.0), stop_timeout=5.0)
+    runner.run(10.0)
+    stats = runner.states["j"].stats
+    assert stats.failed == 0 and stats.not_sent > 10
+    assert runner.breakpoint is not None and runner.breakpoint.condition == condition.describe()
 
 
 class LateSchedule:

@@ -237,9 +237,9 @@ def test_database_outage_turns_the_status_panel_red_and_recovers(serve, dashboar
 def test_live_run_panel(browser):
     figures = {"elapsed_s": 75.0, "jobs": [
         {"name": "orders-http", "protocol": "http", "target_rate_per_s": 2.0, "achieved_rate_per_s": 1.2,
-         "succeeded": 90, "failed": 3, "p95_ms": 41.5, "in_flight": 2},
+         "succeeded": 90, "failed": 3, "not_sent": 7, "p95_ms": 41.5, "in_flight": 2},
         {"name": "partner-sftp", "protocol": "sftp", "target_rate_per_s": 0.5, "achieved_rate_per_s": 0.5,
-         "succeeded": 30, "failed": 0, "p95_ms": 120.0, "in_flight": 0}]}
+         "succeeded": 30, "failed": 0, "not_sent": 0, "p95_ms": 120.0, "in_flight": 0}]}
     calls = []
 
     def provider():
@@ -253,7 +253,8 @@ def test_live_run_panel(browser):
         page.goto(f"http://127.0.0.1:{handle.port}/")
         page.wait_for_selector("#live-body tr td:has-text('partner-sftp')")
         cells = page.eval_on_selector_all("#live-body tr:first-child td", "tds => tds.map(t => t.textContent)")
-        assert cells == ["orders-http", "http", "2.00", "1.20", "90", "3", "41.5", "2"]
+        assert cells == ["orders-http", "http", "2.00", "1.20", "90", "3", "7", "41.5", "2"]
+        assert "warn" in page.get_attribute("#live-body tr:first-child td:nth-child(7)", "class")  # not sent
         assert "warn" in page.get_attribute("#live-body tr:first-child td:nth-child(4)", "class")
         assert "1 m 15 s" in page.text_content("#live-elapsed")
         assert calls  # the page polled the provider through /api/live

@@ -253,9 +253,10 @@
       var behind = j.target_rate_per_s && j.achieved_rate_per_s < 0.9 * j.target_rate_per_s;
       return "<tr><td>" + esc(j.name) + "</td><td>" + esc(j.protocol) + '</td><td class="num">' + n(j.target_rate_per_s, 2) +
         '</td><td class="num' + (behind ? " warn" : "") + '">' + n(j.achieved_rate_per_s, 2) + '</td><td class="num ok">' + n(j.succeeded, 0) +
-        '</td><td class="num' + (j.failed ? " bad" : "") + '">' + n(j.failed, 0) + '</td><td class="num">' + n(j.p95_ms, 1) +
+        '</td><td class="num' + (j.failed ? " bad" : "") + '">' + n(j.failed, 0) + '</td><td class="num' + (j.not_sent ? " warn" : "") + '">' + n(j.not_sent, 0) +
+        '</td><td class="num">' + n(j.p95_ms, 1) +
         '</td><td class="num">' + n(j.in_flight, 0) + "</td></tr>";
-    }).join("") || '<tr><td colspan="8" class="muted">no jobs</td></tr>';
+    }).join("") || '<tr><td colspan="9" class="muted">no jobs</td></tr>';
   }
 
   // -- copy ---------------------------------------------------------------------------------
