@@ -12,7 +12,7 @@ import os
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Callable, Dict, List, Optional
+from typing import Callable, Dict, Iterator, List, Optional
 
 import gevent
 import gevent.event
@@ -207,16 +207,21 @@ class Runner:
             state.stats.in_flight -= 1
         self.recorder.record(state, intended, started, self.now(), request, result)
 
+    def _sends_due(self, state: JobState) -> Iterator[float]:
+        """The job's intended send times, each yielded once it is due; ends with the schedule or a stop."""
+        while True:
+            intended = self._next_send(state)
+            if intended is None or not self._sleep_until(intended):
+                self._job_ends(state, self.now())  # no-op if the schedule already ended it
+                return
+            yield intended
+
     def _wait_worker(self, state: JobState) -> None:
         """Closed model: send, wait for the answer, then take the next slot of the schedule."""
         files = iter(self.sources[state.config.name])
         transport = self.transport_factory(state.config)
         try:
-            while True:
-                intended = self._next_send(state)
-                if intended is None or not self._sleep_until(intended):
-                    self._job_ends(state, self.now())  # no-op if the schedule already ended it
-                    break
+            for intended in self._sends_due(state):
                 path = next(files, None)
                 if path is None:
                     break
@@ -234,11 +239,7 @@ class Runner:
         in_flight = gevent.pool.Group()
         idle: List[Transport] = []
         try:
-            while True:
-                intended = self._next_send(state)
-                if intended is None or not self._sleep_until(intended):
-                    self._job_ends(state, self.now())  # no-op if the schedule already ended it
-                    break
+            for intended in self._sends_due(state):
                 if len(in_flight) >= state.config.max_in_flight:
                     self.recorder.record_not_sent(state, intended)
                     continue
