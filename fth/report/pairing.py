@@ -68,10 +68,6 @@ def _of_user(rows: Iterable[TrackingRow], username: Optional[str]) -> Iterable[T
     return rows if username is None else (row for row in rows if row.username == username)
 
 
-def _ts(value) -> Optional[float]:
-    return value.timestamp() if value is not None else None
-
-
 def index_rows(rows: Iterable[TrackingRow], role: str, issues: List[QualityIssue],
                into: Optional[Dict[str, TrackingRow]] = None) -> Dict[str, TrackingRow]:
     """UUID → first row (rows come ordered by startTime); later rows with the same UUID are
@@ -102,21 +98,21 @@ def partners(store: TrackingStore, uuids: Sequence[str], role: str,
 
 
 def make_pair(ingress: TrackingRow, egress: TrackingRow, issues: List[QualityIssue]) -> Record:
-    start, end = _ts(ingress.start), _ts(egress.end)
+    start, end = ingress.start_ts, egress.end_ts
     record = Record(ingress.username if ingress.username is not None else egress.username,
                     ingress.filename if ingress.filename is not None else egress.filename,
                     start, end, egress.status, egress.status == PASS_STATUS, uuid=ingress.uuid,
                     ingress_status=ingress.status, kind=PAIR)
     both = (("ingress", ingress), ("egress", egress))
-    if egress.end is None and not egress.bad:
+    if egress.end_ts is None and not egress.bad:
         issues.append(QualityIssue(NULL_END, ingress.uuid, "egress endTime is NULL", both))
     elif start is not None and end is not None and end < start:
         issues.append(QualityIssue(NEGATIVE_TRANSIT, ingress.uuid,
                                    f"egress ended {start - end:.3f}s before ingress started; "
                                    "left out of the transit statistics", both))
-    if ingress.start is not None and egress.start is not None and egress.start < ingress.start:
+    if ingress.start_ts is not None and egress.start_ts is not None and egress.start_ts < ingress.start_ts:
         issues.append(QualityIssue(CLOCK_SKEW, ingress.uuid,
-                                   f"egress started {_ts(ingress.start) - _ts(egress.start):.3f}s "
+                                   f"egress started {ingress.start_ts - egress.start_ts:.3f}s "
                                    "before ingress; are the servers' clocks in sync?", both))
     if ingress.username != egress.username:
         issues.append(QualityIssue(USERNAME_MISMATCH, ingress.uuid,
@@ -127,7 +123,7 @@ def make_pair(ingress: TrackingRow, egress: TrackingRow, issues: List[QualityIss
 
 def unpaired(row: TrackingRow, kind: str) -> Record:
     status = row.status
-    return Record(row.username, row.filename, _ts(row.start), _ts(row.end), status,
+    return Record(row.username, row.filename, row.start_ts, row.end_ts, status,
                   False, uuid=row.uuid, kind=kind,
                   ingress_status=status if kind == INGRESS_ONLY else None)
 
@@ -148,7 +144,7 @@ def pair_rows(ingress: Dict[str, TrackingRow], egress: Dict[str, TrackingRow], e
             result.ingress_only.append(unpaired(in_row, INGRESS_ONLY))
         else:
             result.pairs.append(make_pair(in_row, out_row, result.issues))
-        if in_row.end is None and not in_row.bad:
+        if in_row.end_ts is None and not in_row.bad:
             result.issues.append(QualityIssue(NULL_END, uuid, "ingress endTime is NULL", (("ingress", in_row),)))
         ingress[uuid] = None  # type: ignore[assignment]  # released; the key still says "in the window"
     elsewhere = set(ingress_elsewhere)
