@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import re
 import sys
@@ -65,11 +66,11 @@ class TrackingRow:
 
     @property
     def start(self) -> Optional[dt.datetime]:
-        return None if self.start_ts is None else dt.datetime.fromtimestamp(self.start_ts, self.zone)
+        return None if self.start_ts is None else _in_zone(self.start_ts, self.zone)
 
     @property
     def end(self) -> Optional[dt.datetime]:
-        return None if self.end_ts is None else dt.datetime.fromtimestamp(self.end_ts, self.zone)
+        return None if self.end_ts is None else _in_zone(self.end_ts, self.zone)
 
     def as_tuple(self) -> Tuple[Any, ...]:
         return (self.uuid, self.username, self.filename, self.start, self.end, self.status)
@@ -83,6 +84,18 @@ class TrackingRow:
     def __repr__(self) -> str:
         return (f"TrackingRow(uuid={self.uuid!r}, username={self.username!r}, filename={self.filename!r}, "
                 f"start={self.start!r}, end={self.end!r}, status={self.status!r})")
+
+
+def _in_zone(seconds: float, zone: dt.tzinfo) -> dt.datetime:
+    """Epoch seconds as a datetime in ``zone``; at the calendar's edges (year 1 at +02:00 is year 0 in UTC,
+    and a float rounds 9999-12-31 23:59:59.999999 up) the first or last datetime there is."""
+    try:
+        return dt.datetime.fromtimestamp(seconds, zone)
+    except (OverflowError, ValueError, OSError):
+        return (dt.datetime.min if seconds < 0 else dt.datetime.max).replace(tzinfo=zone)
+
+
+_EPOCH_NAIVE = dt.datetime(1970, 1, 1)
 
 
 def resolve_zone(name: Optional[str]) -> Optional[dt.tzinfo]:
@@ -158,8 +171,22 @@ def _parse_time_text(text: str) -> dt.datetime:
     return dt.datetime.fromisoformat(cleaned)
 
 
+@functools.lru_cache(maxsize=32)
+def _wall_epoch(zone: dt.tzinfo) -> Optional[dt.datetime]:
+    """The epoch as a naive wall time of a fixed-offset ``zone``; None for a zone with rules (DST)."""
+    return _EPOCH_NAIVE + zone.utcoffset(None) if isinstance(zone, dt.timezone) else None
+
+
 def _epoch(value: Any, zone: dt.tzinfo, column: str, bad: List[str]) -> Optional[float]:
     """:func:`as_datetime` as epoch seconds, or None with a note in ``bad`` (one broken row never ends a report)."""
+    origin = _wall_epoch(zone)
+    if origin is not None and value.__class__ is str:  # the common case: DATETIME text in a fixed zone
+        try:
+            parsed = dt.datetime.fromisoformat(value)
+        except ValueError:
+            parsed = None  # the general path below parses it or names it
+        if parsed is not None and parsed.tzinfo is None:
+            return (parsed - origin).total_seconds()  # what .replace(tzinfo=zone).timestamp() computes
     try:
         moment = as_datetime(value, zone)
         return None if moment is None else moment.timestamp()  # year 1 or 9999 in a zone may be out of range
@@ -169,10 +196,23 @@ def _epoch(value: Any, zone: dt.tzinfo, column: str, bad: List[str]) -> Optional
         return None
 
 
+def _status(value: Any) -> str:
+    """Stored status text, stripped and upper-cased, interned: a million rows share a few strings."""
+    text = _STATUSES.get(value)
+    if text is None:
+        text = sys.intern((value.decode() if isinstance(value, bytes) else str(value)).strip().upper())
+        if len(_STATUSES) < 1000:
+            _STATUSES[value] = text
+    return text
+
+
+_STATUSES: Dict[Any, str] = {}
+
+
 def make_row(raw: Sequence[Any], zone: dt.tzinfo) -> TrackingRow:
     uuid, username, filename, start, end, status = raw
-    if status is not None:  # few distinct values: interned, so a million rows share them
-        status = sys.intern((status.decode() if isinstance(status, bytes) else str(status)).strip().upper())
+    if status is not None:
+        status = _status(status)
     if isinstance(username, str):
         username = sys.intern(username)
     bad: List[str] = []

@@ -182,3 +182,14 @@ def test_duplicate_egress_rows_of_a_pair_name_the_row_the_pair_used():
         ("u1", [("egress", ts(12)), ("egress", ts(16))]),
     ]
     assert [r.uuid for r in result.egress_only] == ["o"]
+
+
+@pytest.mark.parametrize("stored, offset", [("0001-01-01 00:00:00", 2), ("9999-12-31 23:59:59.999999", -5),
+                                            ("2026-03-29 02:30:00.5", 0)])
+def test_times_at_the_calendars_edges_read_and_show(stored, offset):
+    """Rows hold epoch seconds; a wall time that is year 0 or 10000 in UTC still shows as stored."""
+    zone = dt.timezone(dt.timedelta(hours=offset))
+    made = make_row(("u1", "alice", "f", stored, stored, "SUCCESS"), zone)
+    expected = dt.datetime.fromisoformat(stored).replace(tzinfo=zone)
+    assert made.bad is None and made.start == made.end == expected
+    assert made.start_ts == expected.timestamp()
