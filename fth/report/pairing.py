@@ -241,20 +241,22 @@ def collect(ingress_store: TrackingStore, egress_store: TrackingStore, start, en
     ``username``: only that user's ingress rows and egress-only rows.
     """
     issues: List[QualityIssue] = []
-    ingress: Dict[str, Union[TrackingRow, Record]] = dict(
-        index_rows(_of_user(ingress_store.rows_in_window(start, end), username), "ingress", issues))
+    ingress: Dict[str, Union[TrackingRow, Record]] = {}  # a row until its pair's record replaces it
+    index_rows(_of_user(ingress_store.rows_in_window(start, end), username), "ingress", issues,
+               into=ingress)  # type: ignore[arg-type]
     orphans, waiting = _pair_as_read(_of_user(egress_store.rows_in_window(start, end), username), ingress, issues)
     _fill_duplicates(egress_store, waiting, ingress, (_epoch(start), _epoch(end)), username)
     missing = [uuid for uuid, value in ingress.items() if not isinstance(value, Record)]
-    egress = dict(orphans)
+    in_window = list(orphans)
+    egress = orphans  # the window's egress rows without an ingress partner in it, then the partners looked up
     if missing:
         log.debug("looking up %d egress partners by UUID", len(missing))
         egress.update(partners(egress_store, missing, "egress", issues))
     elsewhere: Tuple[str, ...] = ()
-    if orphans:
-        log.debug("looking up %d ingress partners outside the window", len(orphans))
-        elsewhere = tuple(ingress_store.rows_by_uuid(list(orphans)))
-    result = pair_rows(ingress, egress, list(orphans), issues, elsewhere)
+    if in_window:
+        log.debug("looking up %d ingress partners outside the window", len(in_window))
+        elsewhere = tuple(ingress_store.rows_by_uuid(in_window))
+    result = pair_rows(ingress, egress, in_window, issues, elsewhere)
     result.issues.sort(key=lambda issue: (issue.kind, issue.uuid))
     log.debug("%d pairs, %d ingress-only, %d egress-only, %d data-quality issues",
              len(result.pairs), len(result.ingress_only), len(result.egress_only), len(result.issues))
