@@ -30,7 +30,8 @@ layout (its report form and its panels). Stable API:
 ``fth.report.pairing`` (the two tracking databases of seed 000)
     ``collect(ingress_store, egress_store, start, end, username=None) -> Pairing`` with ``pairs``,
     ``ingress_only``, ``egress_only``, ``issues`` (``QualityIssue``: kind, uuid, detail, rows) and
-    ``records``; ``index_rows`` and ``partners`` are the one rule for which row partners which.
+    ``records``; ``index_rows`` and ``partners`` are the one rule for which row partners which
+    (``collect`` applies it to the window's egress rows as they stream in).
 
 ``fth.report.render``
     ``render_report(summary, context=None, **fields) -> str`` / ``render_report_chunks``;

@@ -21,9 +21,10 @@ Every issue carries the rows it is about, for the report's lists.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from dataclasses import dataclass, field
-from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple, Union
 
 from fth.report.compute import EGRESS_ONLY, INGRESS_ONLY, PAIR, Record
 from fth.tracking import TrackingRow, TrackingStore
@@ -68,8 +69,21 @@ def _of_user(rows: Iterable[TrackingRow], username: Optional[str]) -> Iterable[T
     return rows if username is None else (row for row in rows if row.username == username)
 
 
-def _ts(value) -> Optional[float]:
-    return value.timestamp() if value is not None else None
+def _screen(row: TrackingRow, role: str, issues: List[QualityIssue]) -> bool:
+    """Note a ``bad_time`` issue for an unreadable time and a ``null_uuid`` one for a row without a UUID;
+    whether the row can pair."""
+    if row.bad:
+        issues.append(QualityIssue(BAD_TIME, row.uuid, f"{role}: {row.bad}", ((role, row),)))
+    if not row.uuid.strip():
+        issues.append(QualityIssue(NULL_UUID, "", f"{role} row without a UUID never pairs", ((role, row),)))
+        return False
+    return True
+
+
+def _duplicate(role: str, first: Optional[TrackingRow], row: TrackingRow) -> QualityIssue:
+    rows = ((role, row),) if first is None else ((role, first), (role, row))
+    return QualityIssue(DUPLICATE_UUID, row.uuid, f"{role} has more than one row with this UUID; "
+                        "the earliest-started one is used", rows)
 
 
 def index_rows(rows: Iterable[TrackingRow], role: str, issues: List[QualityIssue],
@@ -78,15 +92,11 @@ def index_rows(rows: Iterable[TrackingRow], role: str, issues: List[QualityIssue
     ``duplicate_uuid`` issues, rows without a UUID ``null_uuid`` issues, unreadable times ``bad_time``."""
     found: Dict[str, TrackingRow] = {} if into is None else into
     for row in rows:
-        if row.bad:
-            issues.append(QualityIssue(BAD_TIME, row.uuid, f"{role}: {row.bad}", ((role, row),)))
-        if not row.uuid.strip():
-            issues.append(QualityIssue(NULL_UUID, "", f"{role} row without a UUID never pairs", ((role, row),)))
+        if not _screen(row, role, issues):
             continue
         first = found.get(row.uuid)
         if first is not None:
-            issues.append(QualityIssue(DUPLICATE_UUID, row.uuid, f"{role} has more than one row with this UUID; "
-                                       "the earliest-started one is used", ((role, first), (role, row))))
+            issues.append(_duplicate(role, first, row))
             continue
         found[row.uuid] = row
     return found
@@ -102,21 +112,21 @@ def partners(store: TrackingStore, uuids: Sequence[str], role: str,
 
 
 def make_pair(ingress: TrackingRow, egress: TrackingRow, issues: List[QualityIssue]) -> Record:
-    start, end = _ts(ingress.start), _ts(egress.end)
+    start, end = ingress.start_ts, egress.end_ts
     record = Record(ingress.username if ingress.username is not None else egress.username,
                     ingress.filename if ingress.filename is not None else egress.filename,
                     start, end, egress.status, egress.status == PASS_STATUS, uuid=ingress.uuid,
                     ingress_status=ingress.status, kind=PAIR)
     both = (("ingress", ingress), ("egress", egress))
-    if egress.end is None and not egress.bad:
+    if egress.end_ts is None and not egress.bad:
         issues.append(QualityIssue(NULL_END, ingress.uuid, "egress endTime is NULL", both))
     elif start is not None and end is not None and end < start:
         issues.append(QualityIssue(NEGATIVE_TRANSIT, ingress.uuid,
                                    f"egress ended {start - end:.3f}s before ingress started; "
                                    "left out of the transit statistics", both))
-    if ingress.start is not None and egress.start is not None and egress.start < ingress.start:
+    if ingress.start_ts is not None and egress.start_ts is not None and egress.start_ts < ingress.start_ts:
         issues.append(QualityIssue(CLOCK_SKEW, ingress.uuid,
-                                   f"egress started {_ts(ingress.start) - _ts(egress.start):.3f}s "
+                                   f"egress started {ingress.start_ts - egress.start_ts:.3f}s "
                                    "before ingress; are the servers' clocks in sync?", both))
     if ingress.username != egress.username:
         issues.append(QualityIssue(USERNAME_MISMATCH, ingress.uuid,
@@ -127,29 +137,43 @@ def make_pair(ingress: TrackingRow, egress: TrackingRow, issues: List[QualityIss
 
 def unpaired(row: TrackingRow, kind: str) -> Record:
     status = row.status
-    return Record(row.username, row.filename, _ts(row.start), _ts(row.end), status,
+    return Record(row.username, row.filename, row.start_ts, row.end_ts, status,
                   False, uuid=row.uuid, kind=kind,
                   ingress_status=status if kind == INGRESS_ONLY else None)
 
 
-def pair_rows(ingress: Dict[str, TrackingRow], egress: Dict[str, TrackingRow], egress_in_window: Iterable[str],
-              issues: Optional[List[QualityIssue]] = None, ingress_elsewhere: Iterable[str] = ()) -> Pairing:
+def _paired(ingress: TrackingRow, egress: TrackingRow, issues: List[QualityIssue]) -> Record:
+    """:func:`make_pair`, and the ingress row's own ``null_end`` check."""
+    record = make_pair(ingress, egress, issues)
+    if ingress.end_ts is None and not ingress.bad:
+        issues.append(QualityIssue(NULL_END, ingress.uuid, "ingress endTime is NULL", (("ingress", ingress),)))
+    return record
+
+
+def pair_rows(ingress: Dict[str, Union[TrackingRow, Record]], egress: Dict[str, TrackingRow],
+              egress_in_window: Iterable[str], issues: Optional[List[QualityIssue]] = None,
+              ingress_elsewhere: Iterable[str] = ()) -> Pairing:
     """Pair ``ingress`` (the window's rows) with ``egress`` (partners + the window's egress rows).
 
-    ``egress_in_window`` are the UUIDs of egress rows whose startTime is in the window;
+    A value of ``ingress`` may already be its pair's :class:`Record` (see :func:`collect`), which is
+    taken as it is. ``egress_in_window`` are the UUIDs of egress rows whose startTime is in the window;
     ``ingress_elsewhere`` the UUIDs among them whose ingress row lies outside the window.
     Both dicts are consumed: each row is released once its record is made (its UUID stays a key
     of ``ingress``), so a million rows are never held next to their million records.
     """
     result = Pairing(issues=issues if issues is not None else [])
     for uuid, in_row in ingress.items():
-        out_row = egress.pop(uuid, None)
-        if out_row is None:
-            result.ingress_only.append(unpaired(in_row, INGRESS_ONLY))
+        if isinstance(in_row, Record):
+            result.pairs.append(in_row)
         else:
-            result.pairs.append(make_pair(in_row, out_row, result.issues))
-        if in_row.end is None and not in_row.bad:
-            result.issues.append(QualityIssue(NULL_END, uuid, "ingress endTime is NULL", (("ingress", in_row),)))
+            out_row = egress.pop(uuid, None)
+            if out_row is None:
+                result.ingress_only.append(unpaired(in_row, INGRESS_ONLY))
+                if in_row.end_ts is None and not in_row.bad:
+                    result.issues.append(QualityIssue(NULL_END, uuid, "ingress endTime is NULL",
+                                                      (("ingress", in_row),)))
+            else:
+                result.pairs.append(_paired(in_row, out_row, result.issues))
         ingress[uuid] = None  # type: ignore[assignment]  # released; the key still says "in the window"
     elsewhere = set(ingress_elsewhere)
     for uuid in egress_in_window:
@@ -162,15 +186,52 @@ def pair_rows(ingress: Dict[str, TrackingRow], egress: Dict[str, TrackingRow], e
     return result
 
 
-def _shared(rows: Iterable[TrackingRow], ingress: Dict[str, TrackingRow]) -> Iterator[TrackingRow]:
-    """Egress rows whose UUID and file name reuse their ingress partner's strings (one copy per pair in memory)."""
+def _pair_as_read(rows: Iterable[TrackingRow], ingress: Dict[str, Union[TrackingRow, Record]],
+                  issues: List[QualityIssue]) -> Tuple[Dict[str, TrackingRow], Dict[str, List[QualityIssue]]]:
+    """Pair the window's egress rows while they stream in (ordered by startTime, so the first row of a
+    UUID is its earliest): the pair's :class:`Record` replaces the ingress row in ``ingress`` and both
+    rows are released, so the window is never held twice. Returns the egress rows without an ingress
+    partner in the window (first per UUID) and, by UUID, the ``duplicate_uuid`` issues of paired UUIDs,
+    whose first row is looked up again by :func:`_fill_duplicates` (rare: not worth keeping every row)."""
+    orphans: Dict[str, TrackingRow] = {}
+    waiting: Dict[str, List[QualityIssue]] = {}
     for row in rows:
+        if not _screen(row, "egress", issues):
+            continue
         partner = ingress.get(row.uuid)
-        if partner is not None:
-            row.uuid = partner.uuid
-            if row.filename == partner.filename:
-                row.filename = partner.filename
-        yield row
+        if partner is None:
+            first = orphans.get(row.uuid)
+            if first is None:
+                orphans[row.uuid] = row
+            else:
+                issues.append(_duplicate("egress", first, row))
+        elif isinstance(partner, Record):
+            issue = _duplicate("egress", None, row)
+            issues.append(issue)
+            waiting.setdefault(row.uuid, []).append(issue)
+        else:
+            ingress[row.uuid] = _paired(partner, row, issues)
+    return orphans, waiting
+
+
+def _fill_duplicates(store: TrackingStore, waiting: Dict[str, List[QualityIssue]],
+                     ingress: Dict[str, Union[TrackingRow, Record]], window: Tuple[float, float],
+                     username: Optional[str]) -> None:
+    """Put the egress row each pair used first in its ``duplicate_uuid`` issues: of the UUID's rows
+    in the window, the earliest one that the pair's end and status came from."""
+    if not waiting:
+        return
+    found = store.rows_by_uuid(list(waiting))
+    for uuid, waiting_issues in waiting.items():
+        record = ingress[uuid]
+        candidates = [row for row in found.get(uuid, ()) if row.uuid.strip() and row.start_ts is not None
+                      and window[0] <= row.start_ts < window[1] and (username is None or row.username == username)]
+        used = next((row for row in candidates if isinstance(record, Record)
+                     and (row.end_ts, row.status) == (record.end, record.status)), None)
+        first = used or (candidates[0] if candidates else None)
+        if first is not None:
+            for issue in waiting_issues:
+                issue.rows = (("egress", first), *issue.rows)
 
 
 def collect(ingress_store: TrackingStore, egress_store: TrackingStore, start, end,
@@ -180,21 +241,27 @@ def collect(ingress_store: TrackingStore, egress_store: TrackingStore, start, en
     ``username``: only that user's ingress rows and egress-only rows.
     """
     issues: List[QualityIssue] = []
-    ingress = index_rows(_of_user(ingress_store.rows_in_window(start, end), username), "ingress", issues)
-    egress = index_rows(_shared(_of_user(egress_store.rows_in_window(start, end), username), ingress),
-                        "egress", issues)
-    in_window = list(egress)
-    missing = [uuid for uuid in ingress if uuid not in egress]
+    ingress: Dict[str, Union[TrackingRow, Record]] = {}  # a row until its pair's record replaces it
+    index_rows(_of_user(ingress_store.rows_in_window(start, end), username), "ingress", issues,
+               into=ingress)  # type: ignore[arg-type]
+    orphans, waiting = _pair_as_read(_of_user(egress_store.rows_in_window(start, end), username), ingress, issues)
+    _fill_duplicates(egress_store, waiting, ingress, (_epoch(start), _epoch(end)), username)
+    missing = [uuid for uuid, value in ingress.items() if not isinstance(value, Record)]
+    in_window = list(orphans)
+    egress = orphans  # the window's egress rows without an ingress partner in it, then the partners looked up
     if missing:
         log.debug("looking up %d egress partners by UUID", len(missing))
         egress.update(partners(egress_store, missing, "egress", issues))
-    orphans = [uuid for uuid in in_window if uuid not in ingress]
     elsewhere: Tuple[str, ...] = ()
-    if orphans:
-        log.debug("looking up %d ingress partners outside the window", len(orphans))
-        elsewhere = tuple(ingress_store.rows_by_uuid(orphans))
+    if in_window:
+        log.debug("looking up %d ingress partners outside the window", len(in_window))
+        elsewhere = tuple(ingress_store.rows_by_uuid(in_window))
     result = pair_rows(ingress, egress, in_window, issues, elsewhere)
     result.issues.sort(key=lambda issue: (issue.kind, issue.uuid))
     log.debug("%d pairs, %d ingress-only, %d egress-only, %d data-quality issues",
              len(result.pairs), len(result.ingress_only), len(result.egress_only), len(result.issues))
     return result
+
+
+def _epoch(moment: dt.datetime) -> float:
+    return (moment if moment.tzinfo is not None else moment.astimezone()).timestamp()

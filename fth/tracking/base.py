@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import re
 import sys
@@ -32,9 +33,13 @@ class TrackingRow:
     ``status`` is the stored text, stripped and upper-cased (``SUCCESS``, ``FAILED``, ``TIMEOUT``,
     ...) or None. ``bad`` says which stored time could not be read (a zero date, text that is no
     time, an epoch out of range); that time is None.
+
+    The times are held as epoch seconds (``start_ts``/``end_ts``, what pairing computes with) and
+    ``start``/``end`` build the datetimes on demand, in the row's zone: a float is half a datetime's
+    size, which counts at millions of rows.
     """
 
-    __slots__ = ("bad", "end", "filename", "start", "status", "username", "uuid")
+    __slots__ = ("bad", "end_ts", "filename", "start_ts", "status", "username", "uuid", "zone")
 
     def __init__(self, uuid: str, username: Optional[str], filename: Optional[str],
                  start: Optional[dt.datetime], end: Optional[dt.datetime], status: Optional[str],
@@ -42,10 +47,30 @@ class TrackingRow:
         self.uuid = uuid
         self.username = username
         self.filename = filename
-        self.start = start
-        self.end = end
+        self.start_ts = None if start is None else start.timestamp()
+        self.end_ts = None if end is None else end.timestamp()
         self.status = status
         self.bad = bad  # why a stored time could not be read (it is None above), e.g. a zero date
+        moment = start if start is not None else end
+        self.zone = (moment.tzinfo if moment is not None else None) or dt.timezone.utc
+
+    @classmethod
+    def of_epochs(cls, uuid: str, username: Optional[str], filename: Optional[str], start_ts: Optional[float],
+                  end_ts: Optional[float], status: Optional[str], zone: dt.tzinfo,
+                  bad: Optional[str] = None) -> TrackingRow:
+        """A row from epoch seconds, its datetimes shown in ``zone`` (the store's reading path)."""
+        row = cls.__new__(cls)
+        row.uuid, row.username, row.filename, row.status, row.bad = uuid, username, filename, status, bad
+        row.start_ts, row.end_ts, row.zone = start_ts, end_ts, zone
+        return row
+
+    @property
+    def start(self) -> Optional[dt.datetime]:
+        return None if self.start_ts is None else _in_zone(self.start_ts, self.zone)
+
+    @property
+    def end(self) -> Optional[dt.datetime]:
+        return None if self.end_ts is None else _in_zone(self.end_ts, self.zone)
 
     def as_tuple(self) -> Tuple[Any, ...]:
         return (self.uuid, self.username, self.filename, self.start, self.end, self.status)
@@ -59,6 +84,18 @@ class TrackingRow:
     def __repr__(self) -> str:
         return (f"TrackingRow(uuid={self.uuid!r}, username={self.username!r}, filename={self.filename!r}, "
                 f"start={self.start!r}, end={self.end!r}, status={self.status!r})")
+
+
+def _in_zone(seconds: float, zone: dt.tzinfo) -> dt.datetime:
+    """Epoch seconds as a datetime in ``zone``; at the calendar's edges (year 1 at +02:00 is year 0 in UTC,
+    and a float rounds 9999-12-31 23:59:59.999999 up) the first or last datetime there is."""
+    try:
+        return dt.datetime.fromtimestamp(seconds, zone)
+    except (OverflowError, ValueError, OSError):
+        return (dt.datetime.min if seconds < 0 else dt.datetime.max).replace(tzinfo=zone)
+
+
+_EPOCH_NAIVE = dt.datetime(1970, 1, 1)
 
 
 def resolve_zone(name: Optional[str]) -> Optional[dt.tzinfo]:
@@ -134,29 +171,54 @@ def _parse_time_text(text: str) -> dt.datetime:
     return dt.datetime.fromisoformat(cleaned)
 
 
-def _time(value: Any, zone: dt.tzinfo, column: str, bad: List[str]) -> Optional[dt.datetime]:
-    """:func:`as_datetime`, or None with a note in ``bad`` (one broken row never ends a report)."""
+@functools.lru_cache(maxsize=32)
+def _wall_epoch(zone: dt.tzinfo) -> Optional[dt.datetime]:
+    """The epoch as a naive wall time of a fixed-offset ``zone``; None for a zone with rules (DST)."""
+    return _EPOCH_NAIVE + zone.utcoffset(None) if isinstance(zone, dt.timezone) else None
+
+
+def _epoch(value: Any, zone: dt.tzinfo, column: str, bad: List[str]) -> Optional[float]:
+    """:func:`as_datetime` as epoch seconds, or None with a note in ``bad`` (one broken row never ends a report)."""
+    origin = _wall_epoch(zone)
+    if origin is not None and value.__class__ is str:  # the common case: DATETIME text in a fixed zone
+        try:
+            parsed = dt.datetime.fromisoformat(value)
+        except ValueError:
+            parsed = None  # the general path below parses it or names it
+        if parsed is not None and parsed.tzinfo is None:
+            return (parsed - origin).total_seconds()  # what .replace(tzinfo=zone).timestamp() computes
     try:
         moment = as_datetime(value, zone)
-        if moment is not None:
-            moment.timestamp()  # year 1 or 9999 in a zone may still be out of range
-        return moment
+        return None if moment is None else moment.timestamp()  # year 1 or 9999 in a zone may be out of range
     except (ValueError, TypeError, OverflowError, OSError):
         shown = value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
         bad.append(f"{column} {shown[:40]!r} is not a time")
         return None
 
 
+def _status(value: Any) -> str:
+    """Stored status text, stripped and upper-cased, interned: a million rows share a few strings."""
+    text = _STATUSES.get(value)
+    if text is None:
+        text = sys.intern((value.decode() if isinstance(value, bytes) else str(value)).strip().upper())
+        if len(_STATUSES) < 1000:
+            _STATUSES[value] = text
+    return text
+
+
+_STATUSES: Dict[Any, str] = {}
+
+
 def make_row(raw: Sequence[Any], zone: dt.tzinfo) -> TrackingRow:
     uuid, username, filename, start, end, status = raw
-    if status is not None:  # few distinct values: interned, so a million rows share them
-        status = sys.intern((status.decode() if isinstance(status, bytes) else str(status)).strip().upper())
+    if status is not None:
+        status = _status(status)
     if isinstance(username, str):
         username = sys.intern(username)
     bad: List[str] = []
-    start_time, end_time = _time(start, zone, "startTime", bad), _time(end, zone, "endTime", bad)
-    return TrackingRow(as_uuid_text(uuid), username, filename, start_time, end_time, status,
-                       "; ".join(bad) or None)
+    start_ts, end_ts = _epoch(start, zone, "startTime", bad), _epoch(end, zone, "endTime", bad)
+    return TrackingRow.of_epochs(as_uuid_text(uuid), username, filename, start_ts, end_ts, status, zone,
+                                 "; ".join(bad) or None)
 
 
 def error_hint(code: Optional[int], text: str, db: DbConfig) -> str:

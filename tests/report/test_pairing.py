@@ -1,6 +1,7 @@
 """fth.report.pairing without a database: rules and data-quality checks."""
 
 import datetime as dt
+import weakref
 
 import pytest
 
@@ -131,16 +132,64 @@ def test_a_time_that_is_no_time_is_a_data_quality_issue(stored, shown):
     assert result.issue_counts() == {BAD_TIME: 1}
 
 
-def test_pairing_holds_one_copy_of_each_pair_and_releases_rows_as_it_goes():
-    """A million pairs must not be held as rows and records at once, nor with their strings twice."""
-    in_row, out_row = row("u1", 10, 11), TrackingRow("".join(["u", "1"]), "alice", "".join(["u1", ".dat"]),
-                                                     ts(12), ts(13), "SUCCESS")
-    assert out_row.uuid is not in_row.uuid and out_row.filename is not in_row.filename
-    ingress, egress = FakeStore([in_row, row("lonely", 20, 21)]), FakeStore([out_row, row("ghost", 30, 31)])
-    result = collect(ingress, egress, ts(0), ts(60))
-    assert out_row.uuid is in_row.uuid and out_row.filename is in_row.filename
-    assert [r.uuid for r in result.pairs] == ["u1"] and result.pairs[0].uuid is in_row.uuid
-    ins, outs = {"u1": row("u1", 0, 1), "u2": row("u2", 0, 1)}, {"u1": row("u1", 1, 2), "u3": row("u3", 1, 2)}
-    result = pair_rows(ins, outs, ["u1", "u3"])
-    assert [r.uuid for r in result.pairs] == ["u1"] and [r.uuid for r in result.egress_only] == ["u3"]
-    assert ins == {"u1": None, "u2": None} and list(outs) == ["u3"]  # paired and lost rows released
+class Row(TrackingRow):
+    __slots__ = ("__weakref__",)  # so the test can see when a row is released
+
+
+class StreamingStore(FakeStore):
+    """Builds its window's rows while they are read, as the database drivers do, and keeps weak references."""
+
+    def __init__(self, count, first_start, check=None):
+        super().__init__([])
+        self.count, self.first_start, self.check, self.refs = count, first_start, check, []
+
+    def rows_in_window(self, start, end):
+        for index in range(self.count):
+            if self.check:
+                self.check(index)
+            moment = ts(self.first_start + index)
+            made = Row(f"u{index}", "alice", f"u{index}.dat", moment, moment + dt.timedelta(seconds=1), "SUCCESS")
+            self.refs.append(weakref.ref(made))
+            yield made
+            del made
+
+
+def test_pairing_releases_both_rows_while_the_egress_rows_stream_in():
+    """A million pairs must not be held as ingress rows, egress rows and records at once."""
+    def released_so_far(index):
+        # all but the row just handed over (the reader's loop variable still names it)
+        for refs in (ingress.refs[:max(0, index - 1)], egress.refs[:max(0, index - 1)]):
+            assert all(ref() is None for ref in refs), f"rows still held while reading egress row {index}"
+
+    ingress = StreamingStore(50, 0)
+    egress = StreamingStore(50, 2, released_so_far)
+    result = collect(ingress, egress, ts(0), ts(600))
+    assert [r.uuid for r in result.pairs] == [f"u{index}" for index in range(50)]
+    assert [r.transit for r in result.pairs] == [3.0] * 50 and not result.issues
+
+
+def test_duplicate_egress_rows_of_a_pair_name_the_row_the_pair_used():
+    first = row("u1", 12, 13, "FAILED")
+    ingress = FakeStore([row("u1", 10, 11), row("u2", 10, 11)])
+    egress = FakeStore([row("u1", 5, 6), first, row("u2", 12, 13), row("u1", 14, 15), row("o", 20, 21),
+                        row("o", 22, 23), row("u1", 16, 17)])
+    result = collect(ingress, egress, ts(10), ts(60))
+    assert [(r.uuid, r.status, r.transit) for r in result.pairs] == [("u1", "FAILED", 3.0), ("u2", "SUCCESS", 3.0)]
+    duplicates = [issue for issue in result.issues if issue.kind == DUPLICATE_UUID]
+    assert [(i.uuid, [(role, r.start) for role, r in i.rows]) for i in duplicates] == [
+        ("o", [("egress", ts(20)), ("egress", ts(22))]),
+        ("u1", [("egress", ts(12)), ("egress", ts(14))]),
+        ("u1", [("egress", ts(12)), ("egress", ts(16))]),
+    ]
+    assert [r.uuid for r in result.egress_only] == ["o"]
+
+
+@pytest.mark.parametrize("stored, offset", [("0001-01-01 00:00:00", 2), ("9999-12-31 23:59:59.999999", -5),
+                                            ("2026-03-29 02:30:00.5", 0)])
+def test_times_at_the_calendars_edges_read_and_show(stored, offset):
+    """Rows hold epoch seconds; a wall time that is year 0 or 10000 in UTC still shows as stored."""
+    zone = dt.timezone(dt.timedelta(hours=offset))
+    made = make_row(("u1", "alice", "f", stored, stored, "SUCCESS"), zone)
+    expected = dt.datetime.fromisoformat(stored).replace(tzinfo=zone)
+    assert made.bad is None and made.start == made.end == expected
+    assert made.start_ts == expected.timestamp()
