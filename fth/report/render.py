@@ -15,6 +15,7 @@ import csv
 import datetime as dt
 import io
 import json
+import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import AbstractSet, Any, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple
@@ -220,15 +221,17 @@ def embedded_records(records: Sequence[Record], max_rows: Optional[int], known_j
 TX_INTERNED = (1, 2, 6, 7, 8, 9)  # username, job, both statuses, result, kind: few distinct values
 
 
-def transaction_json(records: Sequence[Record], known_jobs: bool) -> Markup:
-    """The list as script-safe JSON ``{"rows": [...], "strings": [...]}``, built in chunks.
+def transaction_json_chunks(records: Sequence[Record], known_jobs: bool) -> Iterator[str]:
+    """The list as script-safe JSON ``{"rows": [...], "strings": [...]}``, in pieces of :data:`TX_CHUNK` rows.
 
     The columns of :data:`TX_INTERNED` hold an index into ``strings`` (the page's script puts the
-    text back) and a trailing unknown size is left off: a fifth less HTML for a large list.
+    text back) and a trailing unknown size is left off: a fifth less HTML for a large list. The
+    pieces go straight to the output: a million-row list is never held whole as one string.
     """
     strings: Dict[str, int] = {}
-    parts: List[str] = []
     batch: List[List[Any]] = []
+    separator = ""
+    yield '{"rows":['
     for row in iter_transaction_rows(records, known_jobs):
         for column in TX_INTERNED:
             row[column] = strings.setdefault(row[column], len(strings))
@@ -236,12 +239,23 @@ def transaction_json(records: Sequence[Record], known_jobs: bool) -> Markup:
             row.pop()
         batch.append(row)
         if len(batch) >= TX_CHUNK:
-            parts.append(str(script_json(batch))[1:-1])
-            batch = []
+            yield separator + str(script_json(batch))[1:-1]
+            batch, separator = [], ","
     if batch:
-        parts.append(str(script_json(batch))[1:-1])
-    table = str(script_json(list(strings)))
-    return Markup('{"rows":[' + ",".join(parts) + '],"strings":' + table + "}")  # noqa: S704  (escaped by script_json)
+        yield separator + str(script_json(batch))[1:-1]
+    yield '],"strings":' + str(script_json(list(strings))) + "}"
+
+
+def _splice(chunks: Iterable[str], mark: str, pieces: Iterable[str]) -> Iterator[str]:
+    """``chunks`` with the one chunk holding ``mark`` split around ``pieces``."""
+    for chunk in chunks:
+        if mark in chunk:
+            before, after = chunk.split(mark, 1)
+            yield before
+            yield from pieces
+            yield after
+        else:
+            yield chunk
 
 
 def fmt_datetime(value: Optional[dt.datetime]) -> str:
@@ -279,7 +293,8 @@ def render_report_chunks(summary: Summary, context: Optional[ReportContext] = No
     flagged = {issue.uuid for issue in ctx.issues if issue.uuid}
     embedded = embedded_records(summary.records, ctx.max_rows, known_jobs, flagged)
     template = _environment(ctx.decimals).get_template("report.html.j2")
-    return template.generate(
+    mark = f"fth-transactions-{secrets.token_hex(16)}"  # where the list goes; no row can guess it
+    chunks = template.generate(
         s=summary, ctx=ctx, version=fth.__version__, generated=generated.strftime("%Y-%m-%d %H:%M:%S %Z").strip(),
         window_label=ctx.window_label or f"{fmt_time(summary.window_start, False)} – "
                                          f"{fmt_time(summary.window_end, False)}",
@@ -292,9 +307,10 @@ def render_report_chunks(summary: Summary, context: Optional[ReportContext] = No
         issues=list(ctx.issues)[:EXCEPTION_LIST_LIMIT], issue_total=len(ctx.issues),
         not_ingested=list(ctx.not_ingested)[:EXCEPTION_LIST_LIMIT],
         unknown_rows=list(ctx.unknown_rows)[:EXCEPTION_LIST_LIMIT],
-        tx_json=transaction_json(embedded, known_jobs), tx_total=len(summary.records), tx_shown=len(embedded),
+        tx_json=mark, tx_total=len(summary.records), tx_shown=len(embedded),
         kinds={INGRESS_ONLY: "ingress only", EGRESS_ONLY: "egress only"},
     )
+    return _splice(chunks, mark, transaction_json_chunks(embedded, known_jobs))
 
 
 def group_rows(groups: Sequence[GroupStats]) -> List[GroupStats]:
