@@ -5,11 +5,21 @@ import statistics
 
 from fth.report.compute import (
     EGRESS_ONLY,
+    FAIL,
+    INGRESS_ONLY,
+    PAIR,
+    PASS,
+    PENDING,
+    TIMEOUT,
+    Bucket,
     Distribution,
+    GroupStats,
     Record,
+    data_span,
     group_stats,
     histogram,
     nice_step,
+    outcome_of,
     percentile,
     summarize,
     timeline,
@@ -78,3 +88,209 @@ def test_timeline_and_histogram_cover_every_value():
     bins = histogram([0.0, 1.0, 2.0, 10.0], bins=5)
     assert sum(count for _, _, count in bins) == 4 and bins[-1][1] == 10.0
     assert nice_step(3600, 60) == 60
+
+
+# Known answers: every figure below is worked out by hand in the comment beside it.
+
+def test_record_keeps_every_field_and_derives_outcome():
+    record = Record("u", "f.dat", 1.5, 4.0, "SUCCESS", True, size=7, uuid="id-1", ingress_status="RECEIVED",
+                    kind=INGRESS_ONLY, job="job-x")
+    assert (record.username, record.filename, record.start, record.end, record.status, record.passed) == (
+        "u", "f.dat", 1.5, 4.0, "SUCCESS", True)
+    assert (record.size, record.uuid, record.ingress_status, record.kind, record.job) == (
+        7, "id-1", "RECEIVED", INGRESS_ONLY, "job-x")
+    assert (record.outcome, record.transit) == (PASS, 2.5)
+    defaults = Record(None, None, None, 3.0, None, False)
+    assert (defaults.size, defaults.uuid, defaults.ingress_status, defaults.kind, defaults.job) == (
+        None, None, None, PAIR, None)
+    assert (defaults.outcome, defaults.transit) == (PENDING, None)
+    assert Record("u", "f", 3.0, None, "X", False).transit is None
+    assert repr(Record("u", "f", 1.0, 3.0, "S", True, uuid="i")) == (
+        "Record(uuid='i', username='u', status='S', outcome='pass', kind='pair', transit=2.0)")
+
+
+def test_outcome_of_each_case_and_in_progress():
+    assert outcome_of("anything", True) == PASS
+    assert (outcome_of(None, False), outcome_of("", False)) == (PENDING, PENDING)
+    assert (outcome_of("ingress_timeout", False), outcome_of("FAILED", False)) == (TIMEOUT, FAIL)
+    # in progress: a non-pass is pending whatever its status; a pass stays a pass
+    assert Record("u", "f", 0, 1, "SUBMITTED", False, in_progress=True).outcome == PENDING
+    assert Record("u", "f", 0, 1, "COMPLETE", True, in_progress=True).outcome == PASS
+    assert Record("u", "f", 0, 1, "SUBMITTED", False).outcome == FAIL
+
+
+def test_distribution_known_answer():
+    # sorted 1 2 3 4: mean 2.5; median rank 1.5 → 2.5; p95 rank 2.85 → 3.85; p99 rank 2.97 → 3.97;
+    # squared deviations 2.25 + 0.25 + 0.25 + 2.25 = 5, / 4 = 1.25
+    dist = Distribution.of([4.0, 1.0, 3.0, 2.0])
+    assert (dist.count, dist.min, dist.max, dist.avg, dist.median) == (4, 1.0, 4.0, 2.5, 2.5)
+    assert math.isclose(dist.p95, 3.85) and math.isclose(dist.p99, 3.97)
+    assert dist.stddev == math.sqrt(1.25)
+    assert Distribution.of([]) == Distribution(0, None, None, None, None, None, None, None)
+    assert Distribution.of([2.0]) == Distribution(1, 2.0, 2.0, 2.0, 2.0, 2.0, 2.0, 0.0)
+    assert dist.as_dict() == {"min": 1.0, "avg": 2.5, "median": 2.5, "p95": 3.85, "p99": 3.97, "max": 4.0,
+                              "stddev": 1.118}
+    assert dist.as_dict(1, ("p99", "stddev")) == {"p99": 4.0, "stddev": 1.1}
+    assert Distribution().as_dict(keys=("min",)) == {"min": None}
+
+
+def test_percentile_edges():
+    assert (percentile([1.0, 3.0], 0), percentile([1.0, 3.0], 100)) == (1.0, 3.0)
+    assert percentile([10.0, 20.0, 40.0], 75) == 30.0  # rank 1.5
+
+
+def test_group_stats_known_answer():
+    records = [
+        Record("u", "a", 10.0, 12.0, "SUCCESS", True, size=100, ingress_status="RECEIVED"),  # rate 50
+        Record("u", "b", 11.0, 11.0, "SUCCESS", True, size=30),  # transit 0: in transits, no rate
+        Record("u", "c", 13.0, 12.0, "FAILED", False, size=20, ingress_status="RECEIVED"),  # negative: neither
+        Record("u", "d", None, 20.0, "TIMEOUT", False, size=0, ingress_status="RECEIVED"),  # rate never /0
+        Record("u", "e", 9.5, None, None, False),
+        Record("u", "f", 14.0, 18.0, "FAILED", False, size=400),  # rate 100
+    ]
+    stats = group_stats("g", records, username="u")
+    assert (stats.name, stats.username, stats.files, stats.lost) == ("g", "u", 6, 0)
+    assert stats.outcomes == {PASS: 2, FAIL: 2, TIMEOUT: 1, PENDING: 1}
+    assert stats.by_status == {"SUCCESS": 2, "FAILED": 2, "TIMEOUT": 1, "—": 1}
+    assert stats.by_pair_status == {("RECEIVED", "SUCCESS"): 1, ("—", "SUCCESS"): 1, ("RECEIVED", "FAILED"): 1,
+                                    ("RECEIVED", "TIMEOUT"): 1, ("—", "—"): 1, ("—", "FAILED"): 1}
+    assert (stats.bytes, stats.sized_files) == (550, 5)
+    assert stats.transit == Distribution.of([2.0, 0.0, 4.0])
+    assert stats.rate == Distribution.of([50.0, 100.0])
+    assert (stats.first_start, stats.last_end) == (9.5, 20.0)
+    assert stats.pass_rate == 100.0 * 2 / 6
+    assert (stats.files_per_s, stats.bytes_per_s) == (6 / 10.5, 550 / 10.5)
+
+
+def test_group_stats_empty_and_degenerate_rates():
+    empty = group_stats("none", [])
+    assert empty == GroupStats(name="none")
+    assert (empty.first_start, empty.last_end, empty.pass_rate, empty.files_per_s, empty.bytes_per_s) == (
+        None, None, None, None, None)
+    empty.lost = 4
+    assert empty.pass_rate == 0.0
+    same = group_stats("s", [Record("u", "a", 5.0, 5.0, "SUCCESS", True, size=1)])
+    assert (same.first_start, same.last_end, same.files_per_s, same.bytes_per_s) == (5.0, 5.0, None, None)
+    no_end = group_stats("n", [Record("u", "a", 5.0, None, "X", False, size=1)])
+    assert (no_end.files_per_s, no_end.bytes_per_s) == (None, None)
+    no_start = group_stats("n", [Record("u", "a", None, 5.0, "X", False, size=1)])
+    assert (no_start.files_per_s, no_start.bytes_per_s) == (None, None)
+    # a later start and an earlier end do not move first/last back
+    order = group_stats("o", [Record("u", "a", 1.0, 9.0, "S", True), Record("u", "b", 2.0, 3.0, "S", True)])
+    assert (order.first_start, order.last_end, order.files_per_s) == (1.0, 9.0, 0.25)
+
+
+def test_nice_step_known_answers():
+    steps = (1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400)
+    for step in steps:  # a span of exactly target steps gives that step, a little more the next one
+        assert nice_step(step * 60.0, 60) == float(step)
+    assert [nice_step(step * 60.0 + 1, 60) for step in steps[:-1]] == [float(s) for s in steps[1:]]
+    assert nice_step(0.0, 60) == 1.0 and nice_step(10.0, 0) == 10.0 and nice_step(10.0, -3) == 10.0
+    assert nice_step(86400 * 60 * 2.5, 60) == 3 * 86400.0  # beyond a day: whole days, rounded up
+    assert nice_step(86400 * 60 * 2.0 + 60, 60) == 3 * 86400.0
+
+
+def test_data_span_edges():
+    window = (10.0, 20.0)
+    inside = [rec("a", 12.0, 1), rec("a", 10.0, 1), rec("a", 15.5, 1)]
+    outside = [rec("a", 9.0, 1), rec("a", 20.0, 1), Record("a", "f", None, 5.0, "X", False)]
+    assert data_span(inside + outside, window) == (10.0, math.nextafter(15.5, math.inf))
+    assert data_span(outside, window) == window and data_span([], window) == window
+    almost = math.nextafter(20.0, 0.0)
+    assert data_span([rec("a", almost, 1)], window) == (almost, 20.0)
+
+
+def test_timeline_known_buckets():
+    # span 18 s over 4 buckets → raw 4.5 → step 5; origin floor(7 / 5) * 5 = 5; ceil((25 - 5) / 5) = 4
+    records = [
+        rec("a", 4.9, 1, size=1000),  # before the origin: not counted
+        rec("a", 7.0, 1, size=10),
+        rec("a", 9.99, 1, "FAILED", size=20),
+        rec("a", 10.0, 1, "TIMEOUT"),
+        Record("a", "f", 12.0, None, None, False, size=5),  # pending: a file, neither passed nor failed
+        Record("a", "f", None, 12.0, "SUCCESS", True, size=1000),  # no start: not counted
+        rec("a", 24.9, 1, size=40),
+        rec("a", 25.0, 1, size=1000),  # past the last bucket: not counted
+    ]
+    assert timeline(records, 7.0, 25.0, max_buckets=4) == [
+        Bucket(5.0, files=2, passed=1, failed=1, bytes=30), Bucket(10.0, files=2, passed=0, failed=1, bytes=5),
+        Bucket(15.0), Bucket(20.0, files=1, passed=1, failed=0, bytes=40)]
+    # an empty span is charted as one second in one bucket; the default is 60 buckets
+    assert timeline([], 10.0, 10.0) == [Bucket(10.0)]
+    assert [b.start for b in timeline([], 0.0, 120.0)] == [2.0 * i for i in range(60)]
+
+
+def test_histogram_known_bins():
+    assert histogram([0.0, 1.0, 2.0, 10.0], bins=5) == [(0.0, 2.0, 2), (2.0, 4.0, 1), (4.0, 6.0, 0),
+                                                        (6.0, 8.0, 0), (8.0, 10.0, 1)]
+    assert histogram([3.0, 3.0]) == [(3.0, 3.0, 2)] and histogram([]) == []
+    default = histogram([0.0, 20.0])
+    assert len(default) == 20 and default[0] == (0.0, 1.0, 1) and default[-1] == (19.0, 20.0, 1)
+
+
+def test_summarize_known_answer_with_jobs():
+    records = [
+        Record("alice", "1", 100.0, 102.0, "SUCCESS", True, size=10),
+        Record("bob", "2", 101.0, 105.0, "FAILED", False, size=20),
+        Record("carol", "3", 102.0, 103.0, "SUCCESS", True),  # shares job-bc with bob
+        Record("alice", "4", 103.0, None, None, False, kind=INGRESS_ONLY),  # lost, job-a
+        Record("eve", "5", 104.0, 106.0, "SUCCESS", True),  # unknown user: in the total
+        Record("eve", "6", 105.0, None, None, False, kind=INGRESS_ONLY),  # unknown and lost
+        Record("eve", "7", 106.0, 107.0, "SUCCESS", True, kind=EGRESS_ONLY),  # listed only
+        Record(None, "8", 107.0, 108.0, "FAILED", False, kind=EGRESS_ONLY),
+        Record("dan", "9", 108.0, 109.0, "FAILED", False, kind=EGRESS_ONLY),
+        Record("dan", "10", 109.0, 110.0, "FAILED", False, kind=EGRESS_ONLY),
+    ]
+    jobs = {"alice": "job-a", "bob": "job-bc", "carol": "job-bc", "zed": "job-z"}
+    summary = summarize(records, jobs=jobs, window=(90.0, 130.0), max_buckets=4, total_name="Total")
+    assert [r.job for r in records] == ["job-a", "job-bc", "job-bc", "job-a", None, None, None, None, None, None]
+    assert summary.records == records
+    assert (summary.window_start, summary.window_end) == (90.0, 130.0)
+    total = summary.total
+    assert (total.name, total.files, total.lost, total.passed, total.failed, total.bytes) == (
+        "Total", 4, 2, 3, 1, 30)
+    assert total.pass_rate == 50.0
+    assert [(g.name, g.username, g.files, g.lost, g.passed) for g in summary.groups] == [
+        ("job-a", "alice", 1, 1, 1), ("job-bc", "bob", 2, 0, 1), ("job-z", "zed", 0, 0, 0)]
+    assert summary.unknown_users == [("eve", 3), ("dan", 2), ("(NULL)", 1)]  # most rows first, then by name
+    assert summary.unknown_included == 2
+    # starts 100, 101, 102, 104 → span [100, 104⁺): a little over 4 s in 4 buckets → step 2 from 100
+    assert summary.timeline == [Bucket(100.0, files=2, passed=1, failed=1, bytes=30),
+                                Bucket(102.0, files=1, passed=1), Bucket(104.0, files=1, passed=1)]
+    assert list(summary.group_timelines) == ["job-a", "job-bc", "job-z"]
+    assert [b.files for b in summary.group_timelines["job-a"]] == [1, 0, 0]
+    assert [b.files for b in summary.group_timelines["job-bc"]] == [1, 1, 0]
+    assert summary.group_timelines["job-z"] == [Bucket(100.0), Bucket(102.0), Bucket(104.0)]
+    assert summary.transit_histogram == histogram([2.0, 4.0, 1.0, 2.0])
+
+
+def test_summarize_without_jobs_or_window():
+    records = [
+        Record("b", "1", 50.0, 52.0, "SUCCESS", True, size=5),
+        Record(None, "2", 51.0, 54.0, "FAILED", False),
+        Record("a", "3", 49.0, None, None, False, kind=INGRESS_ONLY),
+        Record("a", "4", 60.0, 58.0, "SUCCESS", True),  # negative transit: not in the histogram
+        Record("c", "5", 70.0, 71.0, "SUCCESS", True, kind=EGRESS_ONLY),
+    ]
+    summary = summarize(records)
+    # the window defaults to first start → last end + 1 s, over paired records only
+    assert (summary.window_start, summary.window_end) == (50.0, 59.0)
+    assert summary.total.name == "All transfers"
+    assert [(g.name, g.username, g.files, g.lost) for g in summary.groups] == [
+        ("(NULL)", None, 1, 0), ("a", "a", 1, 1), ("b", "b", 1, 0)]
+    assert (summary.total.files, summary.total.lost, summary.unknown_users, summary.unknown_included) == (
+        3, 1, [], 0)
+    assert all(r.job is None for r in records)
+    assert summary.transit_histogram == histogram([2.0, 3.0])
+    # the span is the starts 50 and 51 (60 is past the window's end, 59): 1 s steps, 2 buckets
+    assert [(b.start, b.files) for b in summary.timeline] == [(50.0, 1), (51.0, 1)]
+    assert [b.files for b in summary.group_timelines["a"]] == [0, 0]
+    assert set(summary.group_timelines) == {"(NULL)", "a", "b"}
+
+
+def test_summarize_default_windows_without_times():
+    assert (lambda s: (s.window_start, s.window_end))(summarize([])) == (0.0, 1.0)
+    only_start = summarize([Record("u", "f", 30.0, None, None, False)])
+    assert (only_start.window_start, only_start.window_end) == (30.0, 31.0)
+    assert [b.files for b in only_start.timeline] == [1]
+    assert summarize([], max_buckets=3).timeline == [Bucket(0.0)]
