@@ -29,7 +29,7 @@ MODULES: Dict[str, List[str]] = {
     "fth/stats.py": ["tests/test_stats.py", "tests/engine/test_recorder.py"],
     "fth/faults.py": ["tests/test_fault_kinds.py"],
     "fth_web/csvout.py": ["tests/web/test_csvout.py"],
-    "fth/report/pairing.py": ["tests/report/test_pairing.py"],
+    "fth/report/pairing.py": ["tests/report/test_pairing.py", "tests/report/test_pairing_known.py"],
     "fth/report/compute.py": ["tests/report/test_compute.py"],
 }
 # what the tests import or read besides the mutated package (mutmut copies tests/ itself)
