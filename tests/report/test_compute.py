@@ -132,6 +132,7 @@ def test_distribution_known_answer():
                               "stddev": 1.118}
     assert dist.as_dict(1, ("p99", "stddev")) == {"p99": 4.0, "stddev": 1.1}
     assert Distribution().as_dict(keys=("min",)) == {"min": None}
+    assert Distribution(avg=1 / 3).as_dict(keys=("avg",)) == {"avg": 0.333}  # 3 digits by default
 
 
 def test_percentile_edges():
@@ -178,6 +179,9 @@ def test_group_stats_empty_and_degenerate_rates():
     # a later start and an earlier end do not move first/last back
     order = group_stats("o", [Record("u", "a", 1.0, 9.0, "S", True), Record("u", "b", 2.0, 3.0, "S", True)])
     assert (order.first_start, order.last_end, order.files_per_s) == (1.0, 9.0, 0.25)
+    assert order.by_pair_status == {("—", "S"): 2}
+    # a transit under a second still gives a rate: 10 bytes in 0.5 s
+    assert group_stats("r", [Record("u", "a", 0.0, 0.5, "S", True, size=10)]).rate == Distribution.of([20.0])
 
 
 def test_nice_step_known_answers():
@@ -205,6 +209,8 @@ def test_timeline_known_buckets():
     records = [
         rec("a", 4.9, 1, size=1000),  # before the origin: not counted
         rec("a", 7.0, 1, size=10),
+        rec("a", 8.0, 1, size=0),
+        rec("a", 6.0, 1, "FAILED"),
         rec("a", 9.99, 1, "FAILED", size=20),
         rec("a", 10.0, 1, "TIMEOUT"),
         Record("a", "f", 12.0, None, None, False, size=5),  # pending: a file, neither passed nor failed
@@ -213,16 +219,19 @@ def test_timeline_known_buckets():
         rec("a", 25.0, 1, size=1000),  # past the last bucket: not counted
     ]
     assert timeline(records, 7.0, 25.0, max_buckets=4) == [
-        Bucket(5.0, files=2, passed=1, failed=1, bytes=30), Bucket(10.0, files=2, passed=0, failed=1, bytes=5),
+        Bucket(5.0, files=4, passed=2, failed=2, bytes=30), Bucket(10.0, files=2, passed=0, failed=1, bytes=5),
         Bucket(15.0), Bucket(20.0, files=1, passed=1, failed=0, bytes=40)]
     # an empty span is charted as one second in one bucket; the default is 60 buckets
     assert timeline([], 10.0, 10.0) == [Bucket(10.0)]
     assert [b.start for b in timeline([], 0.0, 120.0)] == [2.0 * i for i in range(60)]
+    # half a second in one bucket is charted as one second: 11.2 falls past it
+    assert timeline([rec("a", 10.2, 1), rec("a", 11.2, 1)], 10.0, 10.5, max_buckets=1) == [
+        Bucket(10.0, files=1, passed=1)]
 
 
 def test_histogram_known_bins():
-    assert histogram([0.0, 1.0, 2.0, 10.0], bins=5) == [(0.0, 2.0, 2), (2.0, 4.0, 1), (4.0, 6.0, 0),
-                                                        (6.0, 8.0, 0), (8.0, 10.0, 1)]
+    assert histogram([2.0, 3.0, 4.0, 12.0], bins=5) == [(2.0, 4.0, 2), (4.0, 6.0, 1), (6.0, 8.0, 0),
+                                                         (8.0, 10.0, 0), (10.0, 12.0, 1)]
     assert histogram([3.0, 3.0]) == [(3.0, 3.0, 2)] and histogram([]) == []
     default = histogram([0.0, 20.0])
     assert len(default) == 20 and default[0] == (0.0, 1.0, 1) and default[-1] == (19.0, 20.0, 1)
@@ -241,7 +250,7 @@ def test_summarize_known_answer_with_jobs():
         Record("dan", "9", 108.0, 109.0, "FAILED", False, kind=EGRESS_ONLY),
         Record("dan", "10", 109.0, 110.0, "FAILED", False, kind=EGRESS_ONLY),
     ]
-    jobs = {"alice": "job-a", "bob": "job-bc", "carol": "job-bc", "zed": "job-z"}
+    jobs = {"zed": "job-z", "alice": "job-a", "bob": "job-bc", "carol": "job-bc"}  # groups in this order
     summary = summarize(records, jobs=jobs, window=(90.0, 130.0), max_buckets=4, total_name="Total")
     assert [r.job for r in records] == ["job-a", "job-bc", "job-bc", "job-a", None, None, None, None, None, None]
     assert summary.records == records
@@ -251,13 +260,13 @@ def test_summarize_known_answer_with_jobs():
         "Total", 4, 2, 3, 1, 30)
     assert total.pass_rate == 50.0
     assert [(g.name, g.username, g.files, g.lost, g.passed) for g in summary.groups] == [
-        ("job-a", "alice", 1, 1, 1), ("job-bc", "bob", 2, 0, 1), ("job-z", "zed", 0, 0, 0)]
+        ("job-z", "zed", 0, 0, 0), ("job-a", "alice", 1, 1, 1), ("job-bc", "bob", 2, 0, 1)]
     assert summary.unknown_users == [("eve", 3), ("dan", 2), ("(NULL)", 1)]  # most rows first, then by name
     assert summary.unknown_included == 2
     # starts 100, 101, 102, 104 → span [100, 104⁺): a little over 4 s in 4 buckets → step 2 from 100
     assert summary.timeline == [Bucket(100.0, files=2, passed=1, failed=1, bytes=30),
                                 Bucket(102.0, files=1, passed=1), Bucket(104.0, files=1, passed=1)]
-    assert list(summary.group_timelines) == ["job-a", "job-bc", "job-z"]
+    assert list(summary.group_timelines) == ["job-z", "job-a", "job-bc"]
     assert [b.files for b in summary.group_timelines["job-a"]] == [1, 0, 0]
     assert [b.files for b in summary.group_timelines["job-bc"]] == [1, 1, 0]
     assert summary.group_timelines["job-z"] == [Bucket(100.0), Bucket(102.0), Bucket(104.0)]
@@ -269,6 +278,8 @@ def test_summarize_without_jobs_or_window():
         Record("b", "1", 50.0, 52.0, "SUCCESS", True, size=5),
         Record(None, "2", 51.0, 54.0, "FAILED", False),
         Record("a", "3", 49.0, None, None, False, kind=INGRESS_ONLY),
+        Record("a", "3b", 49.5, None, None, False, kind=INGRESS_ONLY),
+        Record("c", "3c", 49.7, None, None, False, kind=INGRESS_ONLY),  # a group of lost transfers only
         Record("a", "4", 60.0, 58.0, "SUCCESS", True),  # negative transit: not in the histogram
         Record("c", "5", 70.0, 71.0, "SUCCESS", True, kind=EGRESS_ONLY),
     ]
@@ -277,15 +288,15 @@ def test_summarize_without_jobs_or_window():
     assert (summary.window_start, summary.window_end) == (50.0, 59.0)
     assert summary.total.name == "All transfers"
     assert [(g.name, g.username, g.files, g.lost) for g in summary.groups] == [
-        ("(NULL)", None, 1, 0), ("a", "a", 1, 1), ("b", "b", 1, 0)]
+        ("(NULL)", None, 1, 0), ("a", "a", 1, 2), ("b", "b", 1, 0), ("c", "c", 0, 1)]
     assert (summary.total.files, summary.total.lost, summary.unknown_users, summary.unknown_included) == (
-        3, 1, [], 0)
+        3, 3, [], 0)
     assert all(r.job is None for r in records)
     assert summary.transit_histogram == histogram([2.0, 3.0])
     # the span is the starts 50 and 51 (60 is past the window's end, 59): 1 s steps, 2 buckets
     assert [(b.start, b.files) for b in summary.timeline] == [(50.0, 1), (51.0, 1)]
     assert [b.files for b in summary.group_timelines["a"]] == [0, 0]
-    assert set(summary.group_timelines) == {"(NULL)", "a", "b"}
+    assert set(summary.group_timelines) == {"(NULL)", "a", "b", "c"}
 
 
 def test_summarize_default_windows_without_times():
@@ -294,3 +305,15 @@ def test_summarize_default_windows_without_times():
     assert (only_start.window_start, only_start.window_end) == (30.0, 31.0)
     assert [b.files for b in only_start.timeline] == [1]
     assert summarize([], max_buckets=3).timeline == [Bucket(0.0)]
+
+
+def test_summarize_small_cases():
+    # a transit of 0 s or under a second is in the histogram
+    assert summarize([rec("a", 0, 0.0), rec("a", 1, 0.5), rec("a", 2, 2)]).transit_histogram == histogram(
+        [0.0, 0.5, 2.0])
+    # unknown users with as many rows are listed by name; a NULL username maps as ""
+    tied = summarize([rec("zoe", 0, 1), rec("amy", 1, 1)], jobs={})
+    assert (tied.unknown_users, tied.groups, tied.unknown_included) == ([("amy", 1), ("zoe", 1)], [], 2)
+    anonymous = Record(None, "f", 0.0, 1.0, "SUCCESS", True)
+    assert [(g.name, g.files) for g in summarize([anonymous], jobs={"": "job-anon"}).groups] == [("job-anon", 1)]
+    assert anonymous.job == "job-anon"
