@@ -84,15 +84,15 @@ def test_pair_rows_known_answer():
     broken_in = TrackingRow("broken", "alice", "f", ts(0), None, "X", bad="endTime 'x'")
     paired_in, paired_out = row("p", 0, None), row("p", 1, 2)
     ingress = {"done": made, "open": open_in, "broken": broken_in, "p": paired_in}
-    egress = {"p": paired_out, "late": row("late", 5, 6), "early": row("early", 5, 6)}
+    egress = {"p": paired_out, "late": row("late", 5, 6), "early": row("early", 5, 6), "e2": row("e2", 5, 6)}
     issues = []
-    result = pair_rows(ingress, egress, ["p", "late", "early"], issues, ingress_elsewhere=["early"])
+    result = pair_rows(ingress, egress, ["p", "late", "early", "e2"], issues, ingress_elsewhere=["early", "e2"])
     assert result.issues is issues
     assert [r.uuid for r in result.pairs] == ["done", "p"] and result.pairs[0] is made
     assert [fields(r) for r in result.ingress_only] == [
         ("alice", "open.dat", ts(0).timestamp(), None, "SUCCESS", False, "open", "SUCCESS", INGRESS_ONLY),
         ("alice", "f", ts(0).timestamp(), None, "X", False, "broken", "X", INGRESS_ONLY)]
-    assert [r.uuid for r in result.egress_only] == ["late"] and result.partner_before_window == 1
+    assert [r.uuid for r in result.egress_only] == ["late"] and result.partner_before_window == 2
     assert [r.uuid for r in result.records] == ["done", "p", "open", "broken", "late"]
     assert [(i.kind, i.uuid, i.detail, i.rows) for i in issues] == [
         (NULL_END, "open", "ingress endTime is NULL", (("ingress", open_in),)),
@@ -145,6 +145,37 @@ def test_collect_for_one_user_sorts_issues_and_names_the_used_duplicate():
         (DUPLICATE_UUID, "x1", [ts(20), ts(21)]), (DUPLICATE_UUID, "x1", [ts(20), ts(30)]),
         (NULL_END, "x3", [ts(12)]), (NULL_UUID, "", [ts(13)])]
     assert egress.lookups == [["x1"], ["x3"]] and ingress.lookups == [["lone"]]
+
+
+class TiesReversedStore(FakeStore):
+    """Look-ups by UUID ordered by start time, but rows with the same start in the other order
+    than the window's read (ORDER BY startTime leaves ties in any order)."""
+
+    def rows_by_uuid(self, uuids):
+        found = super().rows_by_uuid(uuids)
+        return {uuid: sorted(rows, key=lambda r: (r.start, -rows.index(r))) for uuid, rows in found.items()}
+
+
+def test_collect_names_each_role_in_its_issues():
+    ingress = FakeStore([row("", 10, 11), row("late", 11, 12), row("s", 12, 13)])
+    egress = TiesReversedStore([
+        row("", 14, 15),  # never pairs; the rows after it still do
+        row("s", 15, 16, user="bob"),  # the pair's row (a username mismatch, noted while streaming)
+        row("s", 15, 25, "FAILED"),  # as early: the look-up gives it first, the issue names the pair's row
+        row("late", 70, 71), row("late", 72, 73),  # after the window: looked up by UUID
+    ])
+    result = collect(ingress, egress, ts(10), ts(60))
+    assert [(r.uuid, r.transit) for r in result.pairs] == [("late", 60.0), ("s", 4.0)]
+    duplicate = "egress has more than one row with this UUID; the earliest-started one is used"
+    rows = [(i.kind, i.uuid, i.detail, [(role, r.start, r.status) for role, r in i.rows]) for i in result.issues]
+    assert rows == [
+        (DUPLICATE_UUID, "late", duplicate, [("egress", ts(70), "SUCCESS"), ("egress", ts(72), "SUCCESS")]),
+        (DUPLICATE_UUID, "s", duplicate, [("egress", ts(15), "SUCCESS"), ("egress", ts(15), "FAILED")]),
+        (NULL_UUID, "", "ingress row without a UUID never pairs", [("ingress", ts(10), "SUCCESS")]),
+        (NULL_UUID, "", "egress row without a UUID never pairs", [("egress", ts(14), "SUCCESS")]),
+        (USERNAME_MISMATCH, "s", "ingress username 'alice', egress username 'bob'; "
+         "the ingress username decides the job", [("ingress", ts(12), "SUCCESS"), ("egress", ts(15), "SUCCESS")]),
+    ]
 
 
 def test_collect_without_duplicates_or_orphans_looks_nothing_up():
