@@ -2,7 +2,8 @@
 
 :func:`make_source` picks one from the settings: mock data when asked, the
 dashboard table or the two tracking databases when configured, otherwise the
-hard-coded example rows. :class:`CachedSource` memoises the polled answers for a
+hard-coded example rows. The pair layout pairs off the gevent loop
+(:class:`~fth_web.sources.background.BackgroundSource`). :class:`CachedSource` memoises the polled answers for a
 short time so any number of open pages cost the database one query per interval.
 """
 
@@ -30,9 +31,12 @@ def make_source(settings: WebSettings) -> Source:
         return ExampleSource("dashboard", "No database configured and mock mode off: showing example rows",
                              [_not_configured("dashboard", "set web.database or FTH_WEB_DB_* (see .env)")])
     if settings.tracking is not None:
+        from fth_web.sources.background import BackgroundSource
         from fth_web.sources.pair import PairSource
 
-        return PairSource(settings.tracking, settings.retry, settings.pool_size)
+        tracking, retry, pool_size = settings.tracking, settings.retry, settings.pool_size
+        return BackgroundSource(PairSource(tracking, retry, pool_size), lambda: PairSource(tracking, retry, 1),
+                                settings.cache_s)
     return ExampleSource("pair", "No tracking databases configured and mock mode off: showing example rows",
                          [_not_configured("ingress", "add tracking: to the job YAML"),
                           _not_configured("egress", "add tracking: to the job YAML")])

@@ -65,6 +65,7 @@ class Recent:
     rows: List[Dict[str, Any]]
     examples: bool = False
     notice: Optional[str] = None
+    computed_at: Optional[str] = None  # when a background computation finished (UTC ISO); None: just now
 
 
 @dataclass
@@ -73,6 +74,7 @@ class Panels:
     stages: List[Dict[str, Any]]
     examples: bool = False
     notice: Optional[str] = None
+    computed_at: Optional[str] = None  # when a background computation finished (UTC ISO); None: just now
 
 
 @dataclass

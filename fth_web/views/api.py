@@ -47,6 +47,14 @@ def _int_param(name: str, default: int, low: int, high: int) -> int:
     return value
 
 
+def _age(computed_at: Optional[str]) -> Dict[str, Any]:
+    """When the figures were computed (a background source's last finished result) and how old they are."""
+    if computed_at is None:
+        return {"computed_at": None, "age_s": 0.0}
+    age = datetime.now(timezone.utc) - datetime.fromisoformat(computed_at)
+    return {"computed_at": computed_at, "age_s": round(max(0.0, age.total_seconds()), 1)}
+
+
 def _json(source: Any, key: Tuple[Any, ...], body: Callable[[], str]) -> Response:
     """A JSON response whose serialised body is shared by every poller for the cache interval."""
     cached = getattr(source, "cached", None)
@@ -88,7 +96,8 @@ def transactions() -> Response:
         recent = state.source.recent(limit, username, status)
         return json.dumps({
             "generated_at": _now(), "layout": state.source.layout, "source": state.source.kind,
-            "examples": recent.examples, "notice": recent.notice, "count": len(recent.rows), "rows": recent.rows,
+            "examples": recent.examples, "notice": recent.notice, **_age(recent.computed_at),
+            "count": len(recent.rows), "rows": recent.rows,
         }, default=str)
 
     return _json(state.source, ("json-transactions", limit, username, status), body)
@@ -104,7 +113,7 @@ def panels() -> Response:
     def body() -> str:
         result = state.source.panels(window)
         return json.dumps({"generated_at": _now(), "window_min": result.window_min, "examples": result.examples,
-                           "notice": result.notice, "stages": result.stages})
+                           "notice": result.notice, **_age(result.computed_at), "stages": result.stages})
 
     return _json(state.source, ("json-panels", window), body)
 

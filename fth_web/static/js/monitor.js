@@ -136,7 +136,7 @@
     // red only when a database is down, not while the first connection is still being made
     showNotice(data.examples ? "EXAMPLE DATA — " + (data.notice || "no database reachable") : (data.notice || ""),
                !!data.examples && cfg.source === "database" && state.dbDown);
-    $("row-count").textContent = state.rows.length + (data.examples ? " example rows" : " rows");
+    $("row-count").textContent = state.rows.length + (data.examples ? " example rows" : " rows") + asOf(data);
     drawRows();
   }
 
@@ -183,7 +183,7 @@
       if (!card) return;
       card.querySelector("h2").textContent = stage.title;
       card.querySelector(".stage-sub").textContent = stage.subtitle + " · last " + data.window_min + " min" +
-        (data.examples ? " · example figures" : "");
+        (data.examples ? " · example figures" : "") + asOf(data);
       card.classList.toggle("is-example", !!data.examples);
       card.querySelector(".figures").innerHTML = stage.figures.map(function (f) {
         return '<div class="figure' + (f.status ? " st-" + esc(f.status) : "") + '" title="' + esc(f.hint || "") + '">' +
@@ -193,6 +193,11 @@
           (f.hint && f.status ? '<span class="figure-hint">' + esc(f.hint) + "</span>" : "") + "</div>";
       }).join("");
     });
+  }
+
+  // figures computed in the background (the pair layout) say how old they are
+  function asOf(data) {
+    return data.computed_at && data.age_s >= 1 ? " · computed " + ago(data.computed_at) : "";
   }
 
   function ago(iso) {

@@ -1,0 +1,100 @@
+"""The pair layout's pairing runs off the gevent loop: requests are answered from the last finished result
+while a (deliberately blocked) computation runs, and every client shares one computation per interval."""
+
+import time
+from typing import Any, Dict, List, Optional
+
+import gevent
+from gevent.monkey import get_original
+
+from fth_web.settings import WebSettings
+from fth_web.sources.background import BackgroundSource
+from fth_web.sources.base import Panels, Recent, Source
+
+NativeEvent = get_original("threading", "Event")  # blocks the lane's OS thread, not a gevent hub
+INTERVAL_S = 0.05
+
+
+class GatedSource(Source):
+    """Panels that say which computation made them; each waits until ``gate`` is open."""
+
+    layout = "pair"
+
+    def __init__(self) -> None:
+        self.gate = NativeEvent()
+        self.started = NativeEvent()
+        self.panel_runs = 0
+
+    def recent(self, limit: int, username: Optional[str] = None, status: Optional[str] = None) -> Recent:
+        return Recent(rows=[{"uuid": "u-1", "status": "SUCCESS"}])
+
+    def panels(self, window_min: int) -> Panels:
+        self.panel_runs += 1
+        run = self.panel_runs
+        self.started.set()
+        assert self.gate.wait(timeout=30), "the test never opened the gate"
+        return Panels(window_min, [{"key": "egress", "title": "Egress", "subtitle": "", "figures": [
+            {"label": "Computation", "value": run, "unit": "", "status": None, "hint": "", "decimals": 0}]}])
+
+    def connections(self) -> List[Dict[str, Any]]:
+        return []
+
+    def usernames(self) -> List[str]:
+        return []
+
+    def report_rows(self, start, end, username):  # type: ignore[no-untyped-def]
+        return iter(())
+
+
+def computation(body: Dict[str, Any]) -> int:
+    return body["stages"][0]["figures"][0]["value"]
+
+
+def test_requests_are_answered_from_the_last_result_while_pairing_runs(make_app):
+    gated = GatedSource()
+    source = BackgroundSource(GatedSource(), lambda: gated, INTERVAL_S)
+    client = make_app(WebSettings(layout="pair", cache_s=INTERVAL_S), source=source).test_client()
+    lane = source.lanes["panels"]
+
+    gated.gate.set()
+    first = client.get("/api/panels?window=10").get_json()  # nothing to show yet: waits for the first result
+    assert computation(first) == 1 and first["computed_at"] and first["age_s"] >= 0
+    assert lane.computations == 1
+
+    gated.gate.clear()
+    gated.started.clear()
+    time.sleep(INTERVAL_S * 2)  # the result is now older than the refresh interval
+    stale = client.get("/api/panels?window=10").get_json()  # starts the next computation, answered at once
+    assert gated.started.wait(timeout=10), "the recomputation did not start"
+    # 50 clients while that computation is blocked: each is answered, from the last finished result
+    bodies: List[Dict[str, Any]] = []
+
+    def poll(path: str) -> None:
+        response = client.get(path)
+        assert response.status_code == 200
+        bodies.append(response.get_json())
+
+    for _ in range(3):
+        time.sleep(INTERVAL_S * 2)  # several refresh intervals pass while the computation runs
+        jobs = [gevent.spawn(poll, "/api/panels?window=10") for _ in range(45)]
+        jobs += [gevent.spawn(poll, path) for path in ("/api/transactions", "/api/status") * 2]
+        gevent.joinall(jobs, timeout=10, raise_error=True)
+        assert all(job.successful() for job in jobs)
+    assert not gated.gate.is_set() and len(bodies) == 3 * 49
+    assert {computation(b) for b in [stale, *bodies] if "stages" in b} == {1}
+    assert any(b.get("age_s", 0) > 0 for b in bodies if "stages" in b)  # the answer says how old it is
+    assert lane.computations == 2 and gated.panel_runs == 2  # one shared computation, not one per client
+
+    gated.gate.set()
+    deadline = time.monotonic() + 10
+    while computation(client.get("/api/panels?window=10").get_json()) == 1 and time.monotonic() < deadline:
+        gevent.sleep(0.01)
+    assert computation(client.get("/api/panels?window=10").get_json()) == 2
+
+
+def test_with_the_cache_off_each_request_waits_for_a_fresh_computation(make_app):
+    gated = GatedSource()
+    gated.gate.set()
+    source = BackgroundSource(GatedSource(), lambda: gated, 0.0)
+    client = make_app(WebSettings(layout="pair", cache_s=0.0), source=source).test_client()
+    assert [computation(client.get("/api/panels?window=10").get_json()) for _ in range(3)] == [1, 2, 3]
