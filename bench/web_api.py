@@ -22,13 +22,14 @@ the optional covering index in contrib/sql/dashboard_transactions.sql makes it 1
 """
 
 import argparse
+import json
 import os
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Dict, List, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -36,6 +37,7 @@ sys.path.insert(0, str(REPO))
 import fth  # noqa: E402, F401, I001  (gevent monkey-patching before http.client is used)
 import http.client  # noqa: E402
 import gevent  # noqa: E402
+from bench.report_scale import CONFIG, JOB, server_for  # noqa: E402
 from tests.fixtures.mariadb import free_port, start_mariadb  # noqa: E402
 
 ENDPOINTS = [
@@ -47,6 +49,15 @@ ENDPOINTS = [
     "/api/status",
 ]
 GOAL_P95_MS = 100.0
+GOAL_STALL_MS = 50.0  # issue 16: no request waits longer behind pairing
+PAIR_ENDPOINTS = [
+    "/api/transactions?limit=50",
+    "/api/transactions?limit=200",
+    "/api/transactions?limit=50&status=TIMEOUT",
+    "/api/panels?window=10",
+    "/api/panels?window=60",
+]
+PROBE = "/api/status"  # trivial: the connection states
 STATUS_MIX = ("COMPLETE",) * 14 + ("SUBMITTED", "SUBMITTED", "EP_UNAVAILABLE", "TIMEOUT", "BAD_REQUEST",
                                    "CD_UNAVAILABLE")
 
@@ -131,13 +142,23 @@ def settle(server, timeout: float = 180.0) -> float:
     return time.monotonic() - began
 
 
-def start_web(server, cache_s: float, pool_size: int, password: str) -> Tuple[subprocess.Popen, int]:
+def dashboard_config(server, cache_s: float, pool_size: int) -> str:
+    return (f"web:\n  layout: dashboard\n  cache: {cache_s:g}s\n  pool_size: {pool_size}\n"
+            f"  database: {{host: 127.0.0.1, port: {server.port}, user: bench, password_env: FTH_BENCH_PW,"
+            " database: dashboard}\n")
+
+
+def pair_config(server, cache_s: float, pool_size: int) -> str:
+    """fth-report's bench job YAML (its tracking databases) with a web section for the pair layout."""
+    jobs = "".join(JOB.format(i=i) for i in range(4))
+    return (CONFIG.format(jobs=jobs, port=server.port)
+            + f"web:\n  layout: pair\n  cache: {cache_s:g}s\n  pool_size: {pool_size}\n")
+
+
+def start_web(config_text: str, password: str) -> Tuple[subprocess.Popen, int]:
     port = free_port()
     config = Path(tempfile.mkdtemp(prefix="fthweb-bench-")) / "web.yml"
-    with config.open("w", encoding="utf-8") as fh:
-        fh.write(f"web:\n  layout: dashboard\n  cache: {cache_s:g}s\n  pool_size: {pool_size}\n")
-        fh.write(f"  database: {{host: 127.0.0.1, port: {server.port}, user: bench, password_env: FTH_BENCH_PW,"
-                 " database: dashboard}\n")
+    config.write_text(config_text, encoding="utf-8")
     env = dict(os.environ, FTH_BENCH_PW=password, PYTHONPATH=str(REPO))
     code = "import sys; from fth.main import web_main; sys.exit(web_main(sys.argv[1:]))"
     proc = subprocess.Popen([sys.executable, "-c", code, "-c", str(config), "--port", str(port), "-q"],
@@ -156,22 +177,27 @@ def start_web(server, cache_s: float, pool_size: int, password: str) -> Tuple[su
     raise RuntimeError("fth-web did not start")
 
 
-def client(port: int, path: str, until: float, samples: List[float], errors: List[str]) -> None:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+def client(port: int, path: str, until: float, samples: List[float], errors: List[str],
+           pause_s: float = 0.0, bodies: Optional[List[bytes]] = None) -> None:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
     while time.monotonic() < until:
         began = time.perf_counter()
         try:
             conn.request("GET", path)
             response = conn.getresponse()
             body = response.read()
-            if response.status != 200 or b'"examples":true' in body:
+            if response.status != 200 or b'"examples": true' in body or b'"examples":true' in body:
                 errors.append(f"{response.status} {body[:120]!r}")
+            elif bodies is not None:
+                bodies.append(body)
         except OSError as exc:
             errors.append(str(exc))
             conn.close()
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
             continue
         samples.append((time.perf_counter() - began) * 1000.0)
+        if pause_s:
+            gevent.sleep(pause_s)
     conn.close()
 
 
@@ -182,31 +208,50 @@ def percentile(ordered: List[float], pct: float) -> float:
     return ordered[index]
 
 
-def measure(port: int, path: str, clients: int, seconds: float) -> Dict[str, float]:
-    samples: List[float] = []
-    errors: List[str] = []
-    until = time.monotonic() + seconds
-    gevent.joinall([gevent.spawn(client, port, path, until, samples, errors) for _ in range(clients)])
+def summary(samples: List[float], errors: List[str], seconds: float) -> Dict[str, Any]:
     ordered = sorted(samples)
     return {"n": len(ordered), "errors": len(errors), "p50": percentile(ordered, 50), "p95": percentile(ordered, 95),
             "p99": percentile(ordered, 99), "max": ordered[-1] if ordered else float("nan"),
             "rps": len(ordered) / seconds, "first_error": errors[0] if errors else ""}
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--hours", type=float, default=24.0, help="spread the rows over the last N hours")
-    parser.add_argument("--clients", type=int, default=20)
-    parser.add_argument("--seconds", type=float, default=10.0, help="per endpoint and cache setting")
-    parser.add_argument("--pool-size", type=int, default=8, help="fth-web's connections to the database")
-    parser.add_argument("--covering-index", action="store_true",
-                        help="also create the optional index (ingress_time, status, file_size) that makes the "
-                             "panel query index-only (not part of seed 002's schema)")
-    args = parser.parse_args()
+def measure(port: int, path: str, clients: int, seconds: float, probe: Optional[str] = None,
+            pause_s: float = 0.0) -> Dict[str, Any]:
+    """``clients`` keep-alive clients on ``path`` (each pausing ``pause_s`` between requests); with ``probe``,
+    one more client polls that trivial endpoint every 20 ms and its figures come back under ``"probe"``; the
+    answers' distinct ``computed_at`` under ``"results"`` (how many background computations the clients saw)."""
+    samples: List[float] = []
+    errors: List[str] = []
+    bodies: List[bytes] = []
+    until = time.monotonic() + seconds
+    jobs = [gevent.spawn(client, port, path, until, samples, errors, pause_s, bodies) for _ in range(clients)]
+    probe_samples: List[float] = []
+    probe_errors: List[str] = []
+    if probe:
+        jobs.append(gevent.spawn(client, port, probe, until, probe_samples, probe_errors, 0.02))
+    gevent.joinall(jobs)
+    result = summary(samples, errors, seconds)
+    result["probe"] = summary(probe_samples, probe_errors, seconds)
+    result["results"] = len({json.loads(body).get("computed_at") for body in bodies})
+    return result
 
-    print(f"fth-web API bench: {args.rows:,} rows over {args.hours:g} h, {args.clients} concurrent clients, "
-          f"{args.seconds:g} s per endpoint, pool {args.pool_size}")
+
+def header(label: str) -> None:
+    print(f"\n  {label}")
+    print(f"  {'endpoint':<44} {'requests':>9} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}"
+          f" {'max ms':>8} {'errors':>7} {'p95<' + format(GOAL_P95_MS, 'g'):>6}")
+
+
+def line(label: str, r: Dict[str, Any]) -> str:
+    verdict = "ok" if r["p95"] < GOAL_P95_MS else "MISS"
+    return (f"  {label:<44} {r['n']:>9,} {r['rps']:>8.0f} {r['p50']:>8.1f} {r['p95']:>8.1f}"
+            f" {r['p99']:>8.1f} {r['max']:>8.1f} {r['errors']:>7} {verdict:>6}"
+            + (f"  first error: {r['first_error']}" if r["errors"] else ""))
+
+
+def dashboard_main(args: argparse.Namespace) -> None:
+    print(f"fth-web API bench, dashboard layout: {args.rows:,} rows over {args.hours:g} h, {args.clients} concurrent"
+          f" clients, {args.seconds:g} s per endpoint, pool {args.pool_size}")
     server = start_mariadb(extra_args=["--innodb-buffer-pool-size=512M"])
     procs: List[subprocess.Popen] = []
     try:
@@ -223,22 +268,16 @@ def main() -> int:
         per_10min = args.rows / (args.hours * 6)
         print(f"  ≈{per_10min:,.0f} rows per 10-minute window, ≈{per_10min * 6:,.0f} per hour")
         for cache_s, label in ((1.0, "default 1 s shared cache"), (0.0, "cache off: every request queries")):
-            proc, port = start_web(server, cache_s, args.pool_size, "bench-pw")
+            proc, port = start_web(dashboard_config(server, cache_s, args.pool_size), "bench-pw")
             procs.append(proc)
-            print(f"\n  {label}")
-            print(f"  {'endpoint':<44} {'requests':>9} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}"
-                  f" {'max ms':>8} {'errors':>7} {'p95<' + format(GOAL_P95_MS, 'g'):>6}")
+            header(label)
             for path in ENDPOINTS:
                 measure(port, path, 2, 0.5)  # warm up connections and caches
                 runs = [(path, args.clients)]
                 if cache_s == 0:
                     runs.append(("  same, 1 client (the query alone)", 1))
                 for label_, clients in runs:
-                    r = measure(port, path, clients, args.seconds if clients > 1 else args.seconds / 2)
-                    verdict = "ok" if r["p95"] < GOAL_P95_MS else "MISS"
-                    print(f"  {label_:<44} {r['n']:>9,} {r['rps']:>8.0f} {r['p50']:>8.1f} {r['p95']:>8.1f}"
-                          f" {r['p99']:>8.1f} {r['max']:>8.1f} {r['errors']:>7} {verdict:>6}"
-                          + (f"  first error: {r['first_error']}" if r["errors"] else ""))
+                    print(line(label_, measure(port, path, clients, args.seconds if clients > 1 else args.seconds / 2)))
             proc.terminate()
             proc.wait(timeout=15)
     finally:
@@ -246,6 +285,83 @@ def main() -> int:
             if proc.poll() is None:
                 proc.kill()
         server.destroy()
+
+
+def into_the_last_hour(server) -> int:
+    """Shift the loaded pairs (one hour of them) to end 3 minutes from now, so the 60-minute panel holds them
+    all for the next minutes; returns how many ingress rows are in that window now."""
+    conn = server.connect()
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SELECT TIMESTAMPDIFF(MICROSECOND, MAX(startTime), UTC_TIMESTAMP(3) + INTERVAL 3 MINUTE)"
+                        " FROM bench_ingress.transfers")
+            (shift,) = cur.fetchone()
+            for database in ("bench_ingress", "bench_egress"):
+                cur.execute(f"UPDATE {database}.transfers SET startTime = startTime + INTERVAL %s MICROSECOND,"
+                            " endTime = endTime + INTERVAL %s MICROSECOND", (shift, shift))
+            cur.execute("SELECT COUNT(*) FROM bench_ingress.transfers"
+                        " WHERE startTime >= UTC_TIMESTAMP(3) - INTERVAL 60 MINUTE")
+            return int(cur.fetchone()[0])
+    finally:
+        conn.close()
+
+
+def pair_main(args: argparse.Namespace) -> None:
+    print(f"fth-web API bench, pair layout: {args.pairs:,} pairs, {args.clients} concurrent clients, "
+          f"{args.seconds:g} s per endpoint, default 1 s shared cache")
+    server, loaded = server_for(args.pairs, args.reuse)
+    proc = None
+    try:
+        print(f"  loaded {args.pairs:,} pairs in {loaded:.1f} s" if loaded else f"  reused the datadir in {args.reuse}")
+        began = time.monotonic()
+        in_window = into_the_last_hour(server)
+        print(f"  shifted them into the last hour in {time.monotonic() - began:.1f} s:"
+              f" {in_window:,} ingress rows in the 60-minute window")
+        proc, port = start_web(pair_config(server, 1.0, args.pool_size), "bench-pw")
+        for path in PAIR_ENDPOINTS:  # the first answer of each waits for its first computation
+            began = time.monotonic()
+            measure(port, path, 1, 0.01)
+            print(f"  first answer of {path}: {time.monotonic() - began:.1f} s (its first computation)")
+        header(f"{args.clients} clients per endpoint (closed loop); pairing recomputes in fth-web's threads")
+        for path in PAIR_ENDPOINTS:
+            r = measure(port, path, args.clients, args.seconds)
+            print(line(path, r) + f"  ({r['results']} results seen)")
+        # the stall: a lone client of a trivial endpoint while the 60-minute panel is recomputed again and again
+        r = measure(port, "/api/panels?window=60", 1, args.seconds * 3, probe=PROBE, pause_s=0.5)
+        probe = r["probe"]
+        print(f"\n  {PROBE} polled every 20 ms for {args.seconds * 3:g} s while /api/panels?window=60 was"
+              f" recomputed ({r['results']} results seen): {probe['n']:,} polls, p50 {probe['p50']:.1f} ms,"
+              f" p99 {probe['p99']:.1f} ms, longest {probe['max']:.1f} ms"
+              f" (goal < {GOAL_STALL_MS:g} ms: {'ok' if probe['max'] < GOAL_STALL_MS else 'MISS'})")
+    finally:
+        if proc is not None and proc.poll() is None:
+            proc.terminate()
+            proc.wait(timeout=15)
+        if args.reuse:
+            server.stop()
+        else:
+            server.destroy()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--layout", choices=("dashboard", "pair"), default="dashboard")
+    parser.add_argument("--rows", type=int, default=1_000_000, help="dashboard layout: rows in the table")
+    parser.add_argument("--hours", type=float, default=24.0, help="dashboard layout: spread the rows over N hours")
+    parser.add_argument("--pairs", type=int, default=50_000, help="pair layout: pairs, all in the last hour")
+    parser.add_argument("--reuse", metavar="DIR", help="pair layout: a datadir kept by bench/report_scale.py --reuse"
+                        " (loaded with the same --pairs; its timestamps are moved to the last hour)")
+    parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument("--seconds", type=float, default=10.0, help="per endpoint and cache setting")
+    parser.add_argument("--pool-size", type=int, default=8, help="fth-web's connections to the database")
+    parser.add_argument("--covering-index", action="store_true",
+                        help="also create the optional index (ingress_time, status, file_size) that makes the "
+                             "panel query index-only (not part of seed 002's schema)")
+    args = parser.parse_args()
+    if args.layout == "pair":
+        pair_main(args)
+    else:
+        dashboard_main(args)
     return 0
 
 

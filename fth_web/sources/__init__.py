@@ -7,6 +7,7 @@ hard-coded example rows. The pair layout pairs off the gevent loop
 short time so any number of open pages cost the database one query per interval.
 """
 
+import functools
 import threading
 import time
 from typing import Any, Callable, Dict, Hashable, List, Optional, Tuple
@@ -34,9 +35,9 @@ def make_source(settings: WebSettings) -> Source:
         from fth_web.sources.background import BackgroundSource
         from fth_web.sources.pair import PairSource
 
-        tracking, retry, pool_size = settings.tracking, settings.retry, settings.pool_size
-        return BackgroundSource(PairSource(tracking, retry, pool_size), lambda: PairSource(tracking, retry, 1),
-                                settings.cache_s)
+        tracking, retry = settings.tracking, settings.retry
+        return BackgroundSource(PairSource(tracking, retry, settings.pool_size),
+                                functools.partial(PairSource, tracking, retry, 1), settings.cache_s)
     return ExampleSource("pair", "No tracking databases configured and mock mode off: showing example rows",
                          [_not_configured("ingress", "add tracking: to the job YAML"),
                           _not_configured("egress", "add tracking: to the job YAML")])

@@ -1,27 +1,30 @@
 """A slow source answered from its last finished computation, computed off the gevent loop.
 
-Pairing a million transfers is a minute of pure-Python work; on the gevent loop it
-would stall every request. :class:`BackgroundSource` runs a source's ``recent`` and
-``panels`` in native OS threads, one lane each (a lane is one thread with its own copy
-of the source, made in that thread, so its database connections and their gevent
-watchers belong to it), and answers each request from the last finished result of
-its arguments, stamped with when it finished (``computed_at``). Once a result is older
-than the refresh interval, or than its own computation took, the next request starts
-one recomputation that every client shares and is answered from the previous result
+Pairing a million transfers is a minute of pure-Python work (and garbage collection of
+millions of objects); in fth-web's process it would stall every request.
+:class:`BackgroundSource` computes a source's ``recent`` and ``panels`` in child
+processes, one lane each (a lane is one process with its own copy of the source and
+its own database connections, and one native thread here that waits for its
+answers), and answers each request from the last finished result of its arguments,
+stamped with when it finished (``computed_at``). Once a result is older than the
+refresh interval, or than its own computation took, the next request starts one
+recomputation that every client shares and is answered from the previous result
 meanwhile. Only the first request for a set of arguments, or every request with the
 cache off (interval 0), waits for a computation, and then cooperatively: the loop
 keeps serving the others.
 
 Everything else (usernames, the report form, CSV) goes to the wrapped source on the
 loop as before; the connection states shown are each database's most recent word
-from any of the copies.
+from any of the copies (a copy's states come back with each of its answers).
 """
 
 import dataclasses
 import logging
+import multiprocessing
+import os
 import time
 from datetime import datetime, timezone
-from typing import Any, Callable, Dict, Hashable, Iterator, List, Optional, Tuple, TypeVar
+from typing import Any, Callable, Dict, Hashable, Iterator, List, Optional, Tuple
 
 from gevent.threadpool import ThreadPool
 
@@ -29,7 +32,6 @@ from fth.report.engine import Report, ReportRequest
 from fth_web.sources.base import Panels, Recent, Source
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
 MAX_KEYS = 256  # argument sets remembered per lane (a username filter is free text)
 
 
@@ -42,31 +44,79 @@ class _Slot:
         self.value: Any = None
         self.done_at: Optional[float] = None  # monotonic time the value was finished
         self.took_s = 0.0
-        self.running: Any = None  # the pool's AsyncResult while computing
+        self.running: Any = None  # the thread pool's AsyncResult while computing
 
     def stale(self, interval_s: float) -> bool:
         return self.done_at is None or time.monotonic() - self.done_at >= max(interval_s, self.took_s)
 
 
+class LaneError(Exception):
+    """A lane's computation failed with something other than a database outage (one line)."""
+
+
+def _serve(conn: Any, make: Callable[[], Source]) -> None:
+    """The lane's process: ``make()`` a source, then answer ``(method, args)`` with
+    ``(ok, value or one-line error, connection states)`` until the pipe closes."""
+    source = make()
+    conn.send((True, None, source.connections()))  # ready
+    try:
+        while True:
+            try:
+                method, args = conn.recv()
+            except EOFError:
+                return
+            try:
+                reply: Tuple[bool, Any, Any] = (True, getattr(source, method)(*args), source.connections())
+            except Exception as exc:  # the parent raises it: the request fails, the next one tries again
+                reply = (False, f"{type(exc).__name__}: {exc}", source.connections())
+            conn.send(reply)
+    finally:
+        source.close()
+
+
 class Lane:
-    """One OS thread with its own copy of the source (made by ``make`` in that thread)."""
+    """One process with its own copy of the source (``make``, picklable, runs there), and one native thread
+    of this process that talks to it, so neither its work nor its garbage collection holds up the loop."""
 
     def __init__(self, name: str, make: Callable[[], Source]) -> None:
         self.name = name
         self._make = make
-        self.source: Optional[Source] = None  # touched by the lane's thread only, except for reading states
         self._pool = ThreadPool(1)
+        self._process: Any = None
+        self._conn: Any = None
+        self._ready = False  # the process has made its source
+        self._states: List[Dict[str, Any]] = []  # the copy's connection states after its last answer
         self._slots: Dict[Hashable, _Slot] = {}
         self.computations = 0
 
-    def _run(self, work: Callable[[Source], T]) -> Tuple[T, float]:
-        began = time.monotonic()
-        if self.source is None:
-            self.source = self._make()
-        return work(self.source), time.monotonic() - began
+    def _call(self, method: str, args: Tuple[Any, ...]) -> Tuple[Any, float]:
+        """In the pool's thread: the process's answer and how long it took (not counting the process's start)."""
+        if self._process is None or not self._process.is_alive():
+            self._ready = False
+            context = multiprocessing.get_context("spawn")
+            self._conn, theirs = context.Pipe()
+            for end in (self._conn, theirs):  # gevent's socketpair leaves them non-blocking
+                os.set_blocking(end.fileno(), True)
+            self._process = context.Process(target=_serve, args=(theirs, self._make), daemon=True,
+                                            name=f"fth-web {self.name}")
+            self._process.start()
+            theirs.close()
+        try:
+            if not self._ready:
+                self._conn.recv()
+                self._ready = True
+            began = time.monotonic()
+            self._conn.send((method, args))
+            ok, value, self._states = self._conn.recv()
+        except (EOFError, OSError) as exc:
+            self._process = None
+            raise LaneError(f"the {self.name} process ended: {type(exc).__name__}: {exc}") from None
+        if not ok:
+            raise LaneError(value)
+        return value, time.monotonic() - began
 
-    def answer(self, key: Hashable, work: Callable[[Source], T], interval_s: float) -> T:
-        """The last finished ``work(source)`` for ``key``; starts a recomputation when it is stale."""
+    def answer(self, key: Hashable, method: str, args: Tuple[Any, ...], interval_s: float) -> Any:
+        """The last finished ``method(*args)`` for ``key``; starts a recomputation when it is stale."""
         slot = self._slots.get(key)
         if slot is None:
             if len(self._slots) >= MAX_KEYS:
@@ -74,7 +124,7 @@ class Lane:
             slot = self._slots[key] = _Slot()
         self._harvest(slot)
         if slot.running is None and slot.stale(interval_s):
-            slot.running = self._pool.spawn(self._run, work)
+            slot.running = self._pool.spawn(self._call, method, args)
             self.computations += 1
         if slot.running is not None and (slot.done_at is None or interval_s <= 0):
             slot.running.wait()  # nothing to show yet, or the cache is off: wait (the loop serves others)
@@ -95,12 +145,15 @@ class Lane:
         slot.done_at = time.monotonic()
 
     def connections(self) -> List[Dict[str, Any]]:
-        source = self.source
-        return source.connections() if source is not None else []
+        return self._states
 
     def close(self) -> None:
-        if self.source is not None:
-            self._pool.spawn(self.source.close).wait(timeout=10)
+        process, self._process = self._process, None
+        if process is not None:
+            process.terminate()  # its database connections end with it
+            process.join(5)
+        if self._conn is not None:
+            self._conn.close()
         self._pool.kill()
 
 
@@ -110,7 +163,8 @@ def _newest(states: List[Dict[str, Any]]) -> Dict[str, Any]:
 
 
 class BackgroundSource(Source):
-    """``inner`` for everything but ``recent`` and ``panels``, which lanes compute with copies from ``make``."""
+    """``inner`` for everything but ``recent`` and ``panels``, which lanes compute with copies from ``make``
+    (a picklable callable: it runs in the lanes' processes)."""
 
     def __init__(self, inner: Source, make: Callable[[], Source], interval_s: float) -> None:
         self.inner = inner
@@ -120,11 +174,11 @@ class BackgroundSource(Source):
         self.lanes = {"recent": Lane("recent", make), "panels": Lane("panels", make)}
 
     def recent(self, limit: int, username: Optional[str] = None, status: Optional[str] = None) -> Recent:
-        return self.lanes["recent"].answer((limit, username, status), lambda s: s.recent(limit, username, status),
+        return self.lanes["recent"].answer((limit, username, status), "recent", (limit, username, status),
                                            self.interval_s)
 
     def panels(self, window_min: int) -> Panels:
-        return self.lanes["panels"].answer(window_min, lambda s: s.panels(window_min), self.interval_s)
+        return self.lanes["panels"].answer(window_min, "panels", (window_min,), self.interval_s)
 
     def connections(self) -> List[Dict[str, Any]]:
         copies = [lane.connections() for lane in self.lanes.values()]
