@@ -1,7 +1,17 @@
-"""Latency of fth-web's JSON endpoints with 1,000,000 rows in dashboard.transactions.
+"""Latency of fth-web's JSON endpoints: the dashboard layout with 1,000,000 rows, or the pair layout.
 
     python bench/web_api.py [--rows 1000000] [--hours 24] [--clients 20] [--seconds 10]
+    python bench/web_api.py --layout pair --pairs 1000000 --reuse /tmp/fthbench-1m --clients 50
 
+Pair layout (issue 16): the tracking databases of bench/report_scale.py (``--reuse`` takes
+a datadir it kept), their hour of pairs moved to end 3 minutes from now so the 60-minute
+panel holds them all, then fth-web --layout pair with the default 1 s shared cache: the
+first answer of each endpoint (its first computation), ``--clients`` keep-alive clients per
+endpoint (p95 goal 100 ms) while fth-web keeps recomputing in its lane processes, and the
+longest wait of /api/status, polled every 20 ms, while the 60-minute panel is recomputed
+(goal: under 50 ms).
+
+Dashboard layout:
 Starts a throw-away MariaDB (the test fixture's ``start_mariadb``), creates the seed's
 table from contrib/sql, fills it server-side (the Sequence engine, or batched INSERTs
 where that is missing) with rows spread evenly over the last ``--hours``, then runs
