@@ -22,6 +22,14 @@ from tests.fixtures.raw_http import dribble, endless_chunk_line, huge_body, late
 CLIENTS = ["requests", "fast"]
 
 
+def _one_file_source(tmp_path: Path, name: str, data: bytes) -> Path:
+    """A source directory holding one file called ``name`` (any name a file system allows)."""
+    source = tmp_path / "src"
+    source.mkdir()
+    (source / name).write_bytes(data)
+    return source
+
+
 def _summary(path: Path) -> dict:
     return json.loads(path.read_text())
 
@@ -59,9 +67,7 @@ def test_fire_far_above_what_the_server_answers_holds_the_cap_and_counts_every_s
 @pytest.mark.parametrize("client", CLIENTS)
 def test_cr_lf_in_a_file_name_never_reaches_the_wire(client, fth_cli, write_config, raw_http_server, tmp_path):
     server = raw_http_server()
-    source = tmp_path / "src"
-    source.mkdir()
-    (source / "a\r\nX-Evil: 1\r\n\r\nDELETE *.dat").write_bytes(b"payload")
+    source = _one_file_source(tmp_path, "a\r\nX-Evil: 1\r\n\r\nDELETE *.dat", b"payload")
     config = write_config({"jobs": [http_job("inject", server.url + "/up/{filename}", source, count=1, client=client,
                                              headers={"X-Filename": "{filename}"})]})
     out = tmp_path / "out.json"
@@ -77,9 +83,7 @@ def test_cr_lf_in_a_file_name_never_reaches_the_wire(client, fth_cli, write_conf
 @pytest.mark.parametrize("client", CLIENTS)
 def test_values_in_a_url_are_percent_encoded(client, fth_cli, write_config, raw_http_server, tmp_path):
     server = raw_http_server()
-    source = tmp_path / "src"
-    source.mkdir()
-    (source / "x?admin=1#frag.dat").write_bytes(b"x")
+    source = _one_file_source(tmp_path, "x?admin=1#frag.dat", b"x")
     config = write_config({"jobs": [http_job("urls", server.url + "/up/{username}/{filename}?seq={seq}", source,
                                              count=1, client=client, username="../admin")]})
     fth_cli("-c", config, "-q")
@@ -90,9 +94,7 @@ def test_values_in_a_url_are_percent_encoded(client, fth_cli, write_config, raw_
 def test_non_latin1_name_in_the_shipped_header_example_is_encoded_not_a_failure(
         client, fth_cli, write_config, raw_http_server, tmp_path):
     server = raw_http_server()
-    source = tmp_path / "src"
-    source.mkdir()
-    (source / "Отчёт 東京.csv").write_bytes(b"x")
+    source = _one_file_source(tmp_path, "Отчёт 東京.csv", b"x")
     config = write_config({"jobs": [http_job("names", server.url + "/up", source, count=1, client=client,
                                              headers={"X-Filename": '"{filename}"'})]})
     out = tmp_path / "out.json"
@@ -106,10 +108,8 @@ def test_non_latin1_name_in_the_shipped_header_example_is_encoded_not_a_failure(
 def test_a_name_that_is_not_utf8_works_end_to_end_with_the_transfer_log(client, fth_cli, write_config,
                                                                          raw_http_server, tmp_path):
     server = raw_http_server()
-    source = tmp_path / "src"
-    source.mkdir()
     name = os.fsdecode(b"caf\xe9-\xff.dat")  # Latin-1 bytes: not UTF-8
-    (source / name).write_bytes(b"latin")
+    source = _one_file_source(tmp_path, name, b"latin")
     config = write_config({"jobs": [http_job("bytes", server.url + "/up/{filename}", source, count=1, client=client,
                                              headers={"X-Filename": "{filename}"}, body="multipart")]})
     out, transfers = tmp_path / "out.json", tmp_path / "transfers.jsonl"
@@ -320,10 +320,8 @@ def test_sftp_uploads_a_name_that_is_not_utf8_under_its_own_bytes(sshd, tmp_path
     from tests.fixtures.sshd import sftp_job
     from tests.protocols.test_sftp import request_for
 
-    source = tmp_path / "src"
-    source.mkdir()
     name = os.fsdecode(b"caf\xe9-\xff.dat")
-    (source / name).write_bytes(b"latin")
+    source = _one_file_source(tmp_path, name, b"latin")
     remote = sshd.make_dir("t-not-utf8")
     transport = SftpTransport(sftp_job(sshd, source, remote_dir=remote.name, temp_name="{filename}.part"))
     try:

@@ -194,13 +194,17 @@ def test_failure_rate_condition_needs_min_count_then_trips(source_dir):
     assert stats.errors == {"http_500": stats.attempted} and _accounted(stats)
 
 
+def _wait_for_in_flight(count: int) -> None:
+    while SlowTransport.in_flight < count:
+        gevent.sleep(0.01)
+
+
 def test_abort_counts_what_is_in_flight_as_aborted(source_dir):
     job = _job(source_dir, mode="fire", rate=50.0, max_in_flight=100)
     runner = _runner(job, lambda: SlowTransport(60.0), stop_timeout=30.0)
 
     def interrupt_twice():
-        while SlowTransport.in_flight < 10:
-            gevent.sleep(0.01)
+        _wait_for_in_flight(10)
         runner.stop("SIGINT received")
         runner.abort()
 
@@ -219,8 +223,7 @@ def test_abort_during_the_drain_stops_at_once(source_dir):
     runner = _runner(job, lambda: SlowTransport(60.0), stop_timeout=30.0)
 
     def interrupt_twice():
-        while SlowTransport.in_flight < 10:
-            gevent.sleep(0.01)
+        _wait_for_in_flight(10)
         runner.stop("SIGINT received")
         gevent.sleep(0.5)  # drain() is waiting now
         runner.abort()
