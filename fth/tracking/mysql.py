@@ -8,7 +8,8 @@ import time
 from typing import Any, Dict, Iterator, Optional, Sequence, Tuple
 
 from fth.config.model import DbConfig
-from fth.tracking.base import TrackingStore, offset_text, wrap_error
+from fth.tracking import wire
+from fth.tracking.base import LOGICAL_COLUMNS, RowBuilder, TrackingRow, TrackingStore, make_row, offset_text, wrap_error
 
 log = logging.getLogger(__name__)
 
@@ -108,6 +109,15 @@ class MySQLStore(TrackingStore):
         return self.conn
 
     def _query(self, sql: str, params: Sequence[Any] = (), action: str = "query") -> Iterator[Tuple[Any, ...]]:
+        return self._stream(sql, params, action, None)
+
+    def _rows(self, sql: str, params: Sequence[Any] = (), action: str = "query") -> Iterator[TrackingRow]:
+        """The rows decoded from the wire's bytes (:mod:`fth.tracking.wire`) when pymysql allows, else as
+        the base class does."""
+        return self._stream(sql, params, action, self.zone)
+
+    def _stream(self, sql: str, params: Sequence[Any], action: str, zone: Optional[dt.tzinfo]) -> Iterator[Any]:
+        """One SELECT in a read-only transaction, streamed: result tuples, or with ``zone`` tracking rows."""
         import pymysql
 
         conn = self._require()
@@ -116,11 +126,16 @@ class MySQLStore(TrackingStore):
             with conn.cursor(pymysql.cursors.SSCursor) as cur:
                 cur.execute("START TRANSACTION READ ONLY")
                 cur.execute(sql, tuple(params))
-                while True:
-                    rows = cur.fetchmany(FETCH_BATCH)
-                    if not rows:
-                        break
-                    yield from rows
+                if zone is not None and wire.usable(conn, cur):
+                    build = RowBuilder(zone, cur._result.converters).row
+                    for raw in wire.raw_rows(conn, cur, len(LOGICAL_COLUMNS)):
+                        yield build(raw)
+                else:
+                    while True:
+                        rows = cur.fetchmany(FETCH_BATCH)
+                        if not rows:
+                            break
+                        yield from (rows if zone is None else (make_row(raw, zone) for raw in rows))
             conn.commit()
         except (pymysql.MySQLError, OSError) as exc:
             self.close()  # a failed streaming cursor leaves the connection unusable
