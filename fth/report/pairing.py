@@ -28,6 +28,7 @@ from typing import Dict, Iterable, List, Optional, Sequence, Tuple, Union
 
 from fth.report.compute import EGRESS_ONLY, INGRESS_ONLY, PAIR, Record
 from fth.tracking import TrackingRow, TrackingStore
+from fth.tracking.aside import window_rows
 
 log = logging.getLogger(__name__)
 
@@ -242,9 +243,10 @@ def collect(ingress_store: TrackingStore, egress_store: TrackingStore, start, en
     """
     issues: List[QualityIssue] = []
     ingress: Dict[str, Union[TrackingRow, Record]] = {}  # a row until its pair's record replaces it
-    index_rows(_of_user(ingress_store.rows_in_window(start, end), username), "ingress", issues,
-               into=ingress)  # type: ignore[arg-type]
-    orphans, waiting = _pair_as_read(_of_user(egress_store.rows_in_window(start, end), username), ingress, issues)
+    with window_rows(egress_store, start, end) as egress_window:  # a large one is read meanwhile, aside
+        index_rows(_of_user(ingress_store.rows_in_window(start, end), username), "ingress", issues,
+                   into=ingress)  # type: ignore[arg-type]
+        orphans, waiting = _pair_as_read(_of_user(egress_window(), username), ingress, issues)
     _fill_duplicates(egress_store, waiting, ingress, (_epoch(start), _epoch(end)), username)
     missing = [uuid for uuid, value in ingress.items() if not isinstance(value, Record)]
     in_window = list(orphans)

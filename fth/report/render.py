@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import io
 import json
+import math
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -63,11 +65,24 @@ def script_json(value: Any) -> Markup:
 
 
 def fmt_time(epoch: Optional[float], millis: bool = True) -> str:
+    """Epoch seconds as this machine's local time, ``YYYY-MM-DD HH:MM:SS[.mmm]``; — for None."""
     if epoch is None:
         return "—"
-    value = dt.datetime.fromtimestamp(epoch)
-    text = value.strftime("%Y-%m-%d %H:%M:%S")
-    return text + f".{value.microsecond // 1000:03d}" if millis else text
+    if epoch >= 0:  # a million rows share a few thousand seconds: each is formatted once
+        second = math.floor(epoch)
+        micro = round((epoch - second) * 1e6)  # as datetime.fromtimestamp rounds (half to even)
+        if micro == 1_000_000:
+            second, micro = second + 1, 0
+        text = _local_second(second)
+    else:
+        value = dt.datetime.fromtimestamp(epoch)
+        text, micro = value.strftime("%Y-%m-%d %H:%M:%S"), value.microsecond
+    return f"{text}.{micro // 1000:03d}" if millis else text
+
+
+@functools.lru_cache(maxsize=8192)
+def _local_second(second: int) -> str:
+    return dt.datetime.fromtimestamp(second).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def fmt_seconds(value: Optional[float], decimals: Optional[int] = None) -> str:

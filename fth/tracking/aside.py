@@ -1,0 +1,123 @@
+"""Read one tracking table's window in a child process while this process reads the other.
+
+Decoding rows is pure Python (pymysql, :mod:`fth.tracking.wire`), so a report reading a million
+ingress rows and then a million egress rows uses one core for both. :func:`window_rows` starts a
+child process that reads the egress window while the parent reads ingress; the child writes its
+rows, compactly pickled in batches, to a private temporary file (disk, not memory: the parent is
+busy and a pipe would stall the child) and the parent streams them back once it is ready for
+them. Small windows (under :data:`ASIDE_MIN_ROWS` rows), stores other than MySQL (SQLite files, fth-web's
+rows in memory) and processes that may not start children (fth-web's daemonic workers) read in this
+process, when asked, as before.
+
+A failure in the child comes back as the same :class:`TrackingError` the parent would have raised;
+a child that dies is an error too. The child and its file are gone when the ``with`` block ends,
+however it ends.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import logging
+import multiprocessing
+import os
+import pickle
+import shutil
+import tempfile
+from typing import Callable, Iterable, Iterator, Tuple
+
+from fth.config.model import DbConfig
+from fth.tracking.base import TrackingError, TrackingRow, TrackingStore, open_store
+
+log = logging.getLogger(__name__)
+
+ASIDE_MIN_ROWS = 100_000  # below this a child process costs more than it saves
+BATCH = 5_000  # rows per pickled batch
+RowSource = Callable[[], Iterable[TrackingRow]]
+
+
+@contextlib.contextmanager
+def window_rows(store: TrackingStore, start: dt.datetime, end: dt.datetime) -> Iterator[RowSource]:
+    """A function giving ``store.rows_in_window(start, end)``: read meanwhile in a child process when
+    the window is large and this process may start one, else read when the function is called."""
+    if not _worth_a_child(store, start, end):
+        yield lambda: store.rows_in_window(start, end)
+        return
+    workdir = tempfile.mkdtemp(prefix="fth-rows-")
+    path = os.path.join(workdir, "rows.pickle")
+    process = multiprocessing.get_context("spawn").Process(
+        target=_read_into, args=(store.db, start, end, path), name=f"fth-{store.db.role}-reader", daemon=True)
+    process.start()
+    log.debug("reading %s rows in process %s", store.db.role, process.pid)
+    try:
+        yield lambda: _rows_from(process, path, store.db)
+    finally:
+        if process.is_alive():
+            process.terminate()
+        process.join()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _worth_a_child(store: TrackingStore, start: dt.datetime, end: dt.datetime) -> bool:
+    from fth.tracking.mysql import MySQLStore
+
+    if not isinstance(store, MySQLStore) or multiprocessing.current_process().daemon:
+        return False  # only a server store can be opened again from its config; daemons may not have children
+    return store.count_in_window(start, end) >= ASIDE_MIN_ROWS
+
+
+def _read_into(db: DbConfig, start: dt.datetime, end: dt.datetime, path: str) -> None:
+    """The child: the window's rows as pickled frames, ``("zone", tz)``, ``("rows", [tuple, ...])``...,
+    then ``("end", count)`` or ``("error", message, hint)``."""
+    with open(path, "wb") as out:
+        def dump(frame: Tuple) -> None:  # a pickler per frame: a kept one's memo would hold every row
+            pickle.dump(frame, out, pickle.HIGHEST_PROTOCOL)
+
+        count = 0
+        try:
+            with open_store(db) as store:
+                dump(("zone", store.zone))
+                batch = []
+                for row in store.rows_in_window(start, end):
+                    batch.append((row.uuid, row.username, row.filename, row.start_ts, row.end_ts, row.status, row.bad))
+                    if len(batch) >= BATCH:
+                        dump(("rows", batch))
+                        count += len(batch)
+                        batch = []
+                dump(("rows", batch))
+                dump(("end", count + len(batch)))
+        except TrackingError as exc:
+            dump(("error", str(exc), exc.hint))
+
+
+def _rows_from(process: multiprocessing.process.BaseProcess, path: str, db: DbConfig) -> Iterator[TrackingRow]:
+    """The child's rows, once it has finished; its error raised here."""
+    process.join()
+    build = TrackingRow.of_epochs
+    zone: dt.tzinfo = dt.timezone.utc
+    try:
+        source = open(path, "rb")  # noqa: SIM115  (closed below)
+    except FileNotFoundError:
+        raise _died(process, db) from None
+    with source:
+        while True:
+            try:  # an unpickler per frame, for the same reason as in _read_into
+                frame: Tuple = pickle.load(source)  # noqa: S301  (our own child's file, in a private 0700 directory)
+            except EOFError:
+                raise _died(process, db) from None
+            kind = frame[0]
+            if kind == "rows":
+                for uuid, username, filename, start_ts, end_ts, status, bad in frame[1]:  # a batch shares
+                    yield build(uuid, username, filename, start_ts, end_ts, status, zone, bad)  # equal strings
+            elif kind == "zone":
+                zone = frame[1]
+            elif kind == "end":
+                return
+            else:
+                raise TrackingError(frame[1], frame[2])
+
+
+def _died(process: multiprocessing.process.BaseProcess, db: DbConfig) -> TrackingError:
+    return TrackingError(f"{db.describe()}: reading rows in the window failed: the reading process ended "
+                         f"with exit status {process.exitcode}",
+                         "run with -vv; if it was killed, check the machine's memory")

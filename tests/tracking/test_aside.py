@@ -1,0 +1,120 @@
+"""The egress window read in a child process (fth.tracking.aside) pairs exactly as when read in place;
+its failures are TrackingErrors; the child and its file never outlive the report."""
+
+import datetime as dt
+import glob
+import multiprocessing
+import os
+import pickle
+import tempfile
+
+import pytest
+
+from fth.config.model import DbConfig
+from fth.report.pairing import collect
+from fth.tracking import TrackingError, aside, open_store
+from tests.report.dataset import READER, READER_PW, load
+
+UTC = dt.timezone.utc
+START = dt.datetime(2026, 1, 10, 10, 0, tzinfo=UTC)
+END = dt.datetime(2026, 1, 10, 11, 0, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def known(mariadb, tmp_path_factory):
+    """The known-answer tables, plus egress rows that raise every issue a streamed egress row can."""
+    tables = load(mariadb, tmp_path_factory.mktemp("aside"), prefix="as")
+    mariadb.execute(
+        "SET SESSION sql_mode = ''",
+        "INSERT INTO transfers (UUID, username, filename, startTime, endTime, status) VALUES "
+        "('u-a1', 'alice', 'a1.dat', '2026-01-10 10:30:00', '2026-01-10 10:30:01', 'FAILED'), "
+        "(NULL, 'alice', 'nouuid.dat', '2026-01-10 10:31:00', '2026-01-10 10:31:01', 'SUCCESS'), "
+        "('x-orphan', 'bob', 'orphan.dat', '2026-01-10 10:32:00', '2026-01-10 10:32:01', 'SUCCESS'), "
+        "('x-orphan', 'bob', 'orphan.dat', '2026-01-10 10:33:00', '2026-01-10 10:33:01', 'SUCCESS'), "
+        "('x-zero', 'bob', 'zero.dat', '2026-01-10 10:34:00', '0000-00-00 00:00:00', 'SUCCESS')",
+        database=tables.egress)
+    return tables
+
+
+def _config(known, role):
+    return DbConfig(role=role, host="127.0.0.1", port=known.server.port, user=READER, password=READER_PW,
+                    database=known.ingress if role == "ingress" else known.egress, table="transfers",
+                    timezone="UTC")
+
+
+def _pairing(known):
+    with open_store(_config(known, "ingress")) as ingress, open_store(_config(known, "egress")) as egress:
+        result = collect(ingress, egress, START, END)
+    return ([(r.kind, r.uuid, r.username, r.filename, r.start, r.end, r.status, r.outcome) for r in result.records],
+            [(i.kind, i.uuid, i.detail, [(role, row.as_tuple()) for role, row in i.rows]) for i in result.issues],
+            result.partner_before_window)
+
+
+def _leftovers():
+    return set(glob.glob(os.path.join(tempfile.gettempdir(), "fth-rows-*")))
+
+
+def test_a_window_read_aside_pairs_as_one_read_in_place(known, monkeypatch):
+    before = _leftovers()
+    monkeypatch.setattr(aside, "ASIDE_MIN_ROWS", 10 ** 9)
+    in_place = _pairing(known)
+    started = []
+    real_start = multiprocessing.process.BaseProcess.start
+    monkeypatch.setattr(multiprocessing.process.BaseProcess, "start",
+                        lambda self: (started.append(self.name), real_start(self)))
+    monkeypatch.setattr(aside, "ASIDE_MIN_ROWS", 1)
+    read_aside = _pairing(known)
+    assert started == ["fth-egress-reader"]
+    assert read_aside == in_place and len(in_place[0]) > 5
+    assert {issue[0] for issue in in_place[1]} >= {"duplicate_uuid", "null_uuid", "bad_time"}
+    assert _leftovers() == before
+
+
+def test_small_windows_and_sqlite_read_in_place(known, tmp_path):
+    with open_store(_config(known, "egress")) as store:
+        assert not aside._worth_a_child(store, START, END)  # a few rows
+    sqlite = DbConfig(role="egress", driver="sqlite", path=str(tmp_path / "t.db"))
+    assert not aside._worth_a_child(open_store(sqlite), START, END)
+
+
+def test_the_childs_tracking_error_comes_back_as_it_was(known, tmp_path):
+    path = str(tmp_path / "rows.pickle")
+    wrong = _config(known, "egress")
+    wrong.password = "not-the-password"
+    aside._read_into(wrong, START, END, path)  # what the child runs
+    process = _exited(0)
+    with pytest.raises(TrackingError) as caught:
+        list(aside._rows_from(process, path, wrong))
+    assert "(1045)" in str(caught.value) and "not-the-password" not in str(caught.value)
+    assert "user and password" in caught.value.hint
+
+
+@pytest.mark.parametrize("written", [None, [("zone", UTC), ("rows", [])]])
+def test_a_child_that_dies_is_an_error_naming_its_exit_status(known, tmp_path, written):
+    path = str(tmp_path / "rows.pickle")
+    if written is not None:  # died after two frames, before "end"
+        with open(path, "wb") as out:
+            for frame in written:
+                pickle.dump(frame, out)
+    with pytest.raises(TrackingError) as caught:
+        list(aside._rows_from(_exited(7), path, _config(known, "egress")))
+    assert "egress" in str(caught.value) and "exit status 7" in str(caught.value)
+
+
+def test_the_child_and_its_file_are_gone_when_the_report_fails(known, monkeypatch):
+    before = _leftovers()
+    monkeypatch.setattr(aside, "ASIDE_MIN_ROWS", 1)
+    seen = []
+    with pytest.raises(RuntimeError, match="ingress failed"), \
+            open_store(_config(known, "egress")) as store, aside.window_rows(store, START, END):
+        seen.extend(p for p in multiprocessing.active_children() if p.name == "fth-egress-reader")
+        raise RuntimeError("ingress failed")
+    assert len(seen) == 1 and not seen[0].is_alive() and seen[0].exitcode is not None
+    assert _leftovers() == before
+
+
+def _exited(code):
+    process = multiprocessing.get_context("spawn").Process(target=os._exit, args=(code,))
+    process.start()
+    process.join()
+    return process
