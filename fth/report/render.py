@@ -13,10 +13,9 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import functools
 import io
+import itertools
 import json
-import math
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -69,20 +68,23 @@ def fmt_time(epoch: Optional[float], millis: bool = True) -> str:
     if epoch is None:
         return "—"
     if epoch >= 0:  # a million rows share a few thousand seconds: each is formatted once
-        second = math.floor(epoch)
+        second = int(epoch)
         micro = round((epoch - second) * 1e6)  # as datetime.fromtimestamp rounds (half to even)
         if micro == 1_000_000:
             second, micro = second + 1, 0
-        text = _local_second(second)
+        text = _SECONDS.get(second)
+        if text is None:
+            text = dt.datetime.fromtimestamp(second).strftime("%Y-%m-%d %H:%M:%S")
+            if len(_SECONDS) >= 100_000:
+                _SECONDS.clear()
+            _SECONDS[second] = text
     else:
         value = dt.datetime.fromtimestamp(epoch)
         text, micro = value.strftime("%Y-%m-%d %H:%M:%S"), value.microsecond
     return f"{text}.{micro // 1000:03d}" if millis else text
 
 
-@functools.lru_cache(maxsize=8192)
-def _local_second(second: int) -> str:
-    return dt.datetime.fromtimestamp(second).strftime("%Y-%m-%d %H:%M:%S")
+_SECONDS: Dict[int, str] = {}  # epoch second → its local time text (the time zone is the process's)
 
 
 def fmt_seconds(value: Optional[float], decimals: Optional[int] = None) -> str:
@@ -183,12 +185,13 @@ TX_CHUNK = 5000  # rows per json.dumps call while embedding the transaction list
 def iter_transaction_rows(records: Iterable[Record], known_jobs: bool) -> Iterator[List[Any]]:
     """Compact rows for the embedded list: see the column list in the template's script."""
     for r in records:
-        transit = r.transit if r.kind == PAIR else None
+        kind, start, end = r.kind, r.start, r.end
+        paired = kind == PAIR
         yield [
-            r.uuid or "", r.username or "", r.job or "", r.filename or "", fmt_time(r.start),
-            None if transit is None else round(transit, 3), r.ingress_status or "",
-            (r.status or "") if r.kind != INGRESS_ONLY else "", r.outcome if r.kind == PAIR else "unpaired",
-            r.kind, 1 if known_jobs and r.job is None else 0, r.size,
+            r.uuid or "", r.username or "", r.job or "", r.filename or "", fmt_time(start),
+            round(end - start, 3) if paired and start is not None and end is not None else None,
+            r.ingress_status or "", (r.status or "") if kind != INGRESS_ONLY else "",
+            r.outcome if paired else "unpaired", kind, 1 if known_jobs and r.job is None else 0, r.size,
         ]
 
 
@@ -201,13 +204,15 @@ def transaction_csv(records: Iterable[Record], known_jobs: bool) -> Iterator[str
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(TX_COLUMNS)
-    for count, row in enumerate(iter_transaction_rows(records, known_jobs), 1):
-        writer.writerow(row)
-        if count % TX_CHUNK == 0:
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue()
+    rows = iter_transaction_rows(records, known_jobs)
+    while True:
+        writer.writerows(itertools.islice(rows, TX_CHUNK))
+        text = buffer.getvalue()
+        if not text:
+            return
+        yield text
+        buffer.seek(0)
+        buffer.truncate()
 
 
 def is_exception(record: Record, known_jobs: bool, flagged: AbstractSet[str]) -> bool:
