@@ -181,6 +181,11 @@ class GroupStats:
 
 def group_stats(name: str, records: Iterable[Record], username: Optional[str] = None) -> GroupStats:
     """Counts, status breakdowns, transit and data-rate distributions of ``records``."""
+    return _group_stats(name, records, username)[0]
+
+
+def _group_stats(name: str, records: Iterable[Record], username: Optional[str] = None) -> Tuple[GroupStats, array]:
+    """:func:`group_stats`, and the transits (for the histogram: kept compact, not as a list of floats)."""
     stats = GroupStats(name=name, username=username)
     transits = array("d")
     rates = array("d")
@@ -208,7 +213,7 @@ def group_stats(name: str, records: Iterable[Record], username: Optional[str] = 
     stats.rate = Distribution.of(rates)
     stats.first_start = first if first != math.inf else None
     stats.last_end = last if last != -math.inf else None
-    return stats
+    return stats, transits
 
 
 def nice_step(span: float, target: int) -> float:
@@ -271,7 +276,7 @@ class Summary:
 
     total: GroupStats
     groups: List[GroupStats]
-    records: List[Record]
+    records: List[Record]  # as given (a list is kept, not copied)
     window_start: Optional[float] = None
     window_end: Optional[float] = None
     timeline: List[Bucket] = field(default_factory=list)
@@ -281,7 +286,7 @@ class Summary:
     group_timelines: Dict[str, List[Bucket]] = field(default_factory=dict)
 
 
-def summarize(records: Sequence[Record], *, jobs: Optional[Mapping[str, str]] = None,
+def summarize(records: Iterable[Record], *, jobs: Optional[Mapping[str, str]] = None,
               window: Optional[Tuple[float, float]] = None, max_buckets: int = MAX_BUCKETS,
               total_name: str = "All transfers") -> Summary:
     """Statistics of ``records`` overall and per group, in one pass over the records.
@@ -294,6 +299,8 @@ def summarize(records: Sequence[Record], *, jobs: Optional[Mapping[str, str]] = 
     records count as ``lost`` (pass rate = passed / (paired + lost)); ``egress_only`` records
     are carried in ``records`` for the lists only.
     """
+    if not isinstance(records, list):  # read once below and kept: an iterator too
+        records = list(records)
     unknown: Dict[str, int] = {}
     grouped: Dict[str, List[Record]] = {}
     lost: Dict[str, int] = {}
@@ -326,7 +333,7 @@ def summarize(records: Sequence[Record], *, jobs: Optional[Mapping[str, str]] = 
             continue
         grouped.setdefault(group, []).append(record)
         group_users.setdefault(group, record.username)
-    total = group_stats(total_name, paired)
+    total, transits = _group_stats(total_name, paired)
     total.lost = total_lost
     names = list(grouped) if jobs is not None else sorted(grouped)
     groups = [group_stats(name, grouped[name], group_users.get(name)) for name in names]
@@ -334,9 +341,8 @@ def summarize(records: Sequence[Record], *, jobs: Optional[Mapping[str, str]] = 
         stats.lost = lost.get(stats.name, 0)
     if window is None:
         window = (total.first_start or 0.0, (total.last_end or total.first_start or 0.0) + 1.0)
-    transits = [t for t in (r.transit for r in paired) if t is not None and t >= 0]
     span = data_span(paired, window)
-    summary = Summary(total=total, groups=groups, records=list(records), window_start=window[0],
+    summary = Summary(total=total, groups=groups, records=records, window_start=window[0],
                       window_end=window[1], timeline=timeline(paired, span[0], span[1], max_buckets),
                       transit_histogram=histogram(transits),
                       unknown_users=sorted(unknown.items(), key=lambda item: (-item[1], item[0])),

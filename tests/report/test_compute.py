@@ -317,3 +317,11 @@ def test_summarize_small_cases():
     anonymous = Record(None, "f", 0.0, 1.0, "SUCCESS", True)
     assert [(g.name, g.files) for g in summarize([anonymous], jobs={"": "job-anon"}).groups] == [("job-anon", 1)]
     assert anonymous.job == "job-anon"
+
+
+def test_the_summary_keeps_the_list_it_is_given():
+    """At millions of records a copy is tens of MB: the summary holds the caller's list."""
+    records = [Record("alice", "a", 1.0, 3.0, "SUCCESS", True), Record("bob", "b", 2.0, 5.0, "FAILED", False)]
+    summary = summarize(records)
+    assert summary.records is records and summary.transit_histogram[0][0] == 2.0
+    assert summarize(iter(records)).records == records
