@@ -1,8 +1,10 @@
 """Read one tracking table's window in a child process while this process reads the other.
 
 Decoding rows is pure Python (pymysql, :mod:`fth.tracking.wire`), so a report reading a million
-ingress rows and then a million egress rows uses one core for both. :func:`window_rows` starts a
-child process that reads the egress window while the parent reads ingress; the child writes its
+ingress rows and then a million egress rows uses one core for both. :func:`window_rows` forks a
+child process that reads the egress window while the parent reads ingress (forked, not spawned: a
+spawned child imports the parent's main script again, which a script without a ``__main__`` guard
+cannot survive; the child opens its own connection and leaves the parent's alone); the child writes its
 rows, compactly pickled in batches, to a private temporary file (disk, not memory: the parent is
 busy and a pipe would stall the child) and the parent streams them back once it is ready for
 them. Small windows (under :data:`ASIDE_MIN_ROWS` rows), stores other than MySQL (SQLite files, fth-web's
@@ -45,7 +47,7 @@ def window_rows(store: TrackingStore, start: dt.datetime, end: dt.datetime) -> I
         return
     workdir = tempfile.mkdtemp(prefix="fth-rows-")
     path = os.path.join(workdir, "rows.pickle")
-    process = multiprocessing.get_context("spawn").Process(
+    process = multiprocessing.get_context("fork").Process(
         target=_read_into, args=(store.db, start, end, path), name=f"fth-{store.db.role}-reader", daemon=True)
     process.start()
     log.debug("reading %s rows in process %s", store.db.role, process.pid)

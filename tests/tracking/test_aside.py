@@ -118,3 +118,26 @@ def _exited(code):
     process.start()
     process.join()
     return process
+
+
+def test_a_script_without_a_main_guard_reports_through_a_child(known, tmp_path):
+    """The child is forked: a spawned one would import this unguarded script again and fail."""
+    import subprocess
+    import sys
+
+    output = tmp_path / "report.html"
+    script = tmp_path / "report_now.py"
+    script.write_text(
+        "import fth.tracking.aside as aside\n"
+        "from fth.main import report_main\n"
+        "started = []\n"
+        "real = aside.multiprocessing.process.BaseProcess.start\n"
+        "aside.multiprocessing.process.BaseProcess.start = lambda self: (started.append(1), real(self))\n"
+        "aside.ASIDE_MIN_ROWS = 1\n"
+        f"code = report_main(['-c', {str(known.config_path)!r}, '--span', '2026-01-10 10:00 .. 11:00',\n"
+        f"                    '-o', {str(output)!r}, '-q'])\n"
+        "raise SystemExit(code if started == [1] else 9)\n", encoding="utf-8")
+    env = {**os.environ, "TZ": "UTC", "PYTHONPATH": os.pathsep.join(sys.path), "FTH_TEST_READER_PW": READER_PW}
+    done = subprocess.run([sys.executable, str(script)], env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "u-a1" in output.read_text(encoding="utf-8")
