@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import logging
+import operator
 import re
 import sys
 import uuid as uuidlib
@@ -235,7 +236,7 @@ def wire_decoder(encoding: Optional[str], converter: Optional[Callable[[Any], An
     """What pymysql makes of one column's bytes: decoded with ``encoding`` (None: binary, kept as bytes),
     then passed through ``converter`` (None: none)."""
     if converter is None:
-        return (lambda raw: raw.decode(encoding)) if encoding else bytes
+        return operator.methodcaller("decode", encoding) if encoding else bytes
     return (lambda raw: converter(raw.decode(encoding))) if encoding else converter
 
 
@@ -252,6 +253,9 @@ class RowBuilder:
     def __init__(self, zone: dt.tzinfo, decoders: Sequence[Tuple[Optional[str], Any]]) -> None:
         self.zone = zone
         self.decode = [wire_decoder(encoding, converter) for encoding, converter in decoders]
+        uuid_encoding, uuid_converter = decoders[0]
+        self.uuid_text = (self.decode[0] if uuid_encoding and uuid_converter is None  # text already
+                          else lambda raw: as_uuid_text(self.decode[0](raw)))
         self.raw_time = [converter is None for _encoding, converter in decoders]  # DATETIME/TIMESTAMP text
         self.origin = _wall_epoch(zone)
         self.seconds: Dict[bytes, int] = {}  # b"YYYY-MM-DD HH:MM:SS" → its epoch in microseconds
@@ -285,7 +289,7 @@ class RowBuilder:
         if notes:
             bad = "; ".join(notes)
             notes.clear()
-        return TrackingRow.of_epochs(as_uuid_text(None if uuid is None else decode[0](uuid)), username,
+        return TrackingRow.of_epochs("" if uuid is None else self.uuid_text(uuid), username,
                                      None if filename is None else decode[2](filename), start_ts, end_ts, status,
                                      self.zone, bad)
 
