@@ -1,7 +1,11 @@
 """Latency of fth-web's JSON endpoints: the dashboard layout with 1,000,000 rows, or the pair layout.
 
-    python bench/web_api.py [--rows 1000000] [--hours 24] [--clients 20] [--seconds 10]
+    python bench/web_api.py [--rows 1000000] [--hours 24] [--clients 20] [--seconds 10] [--reuse DIR]
     python bench/web_api.py --layout pair --pairs 1000000 --reuse /tmp/fthbench-1m --clients 50
+
+The clients are greenlets of this one process on keep-alive connections, reading each
+answer by its Content-Length (:class:`KeepAlive`): on a 2-core machine shared with fth-web
+and MariaDB the bench must cost less per request than the server it measures.
 
 Pair layout (issue 16): the tracking databases of bench/report_scale.py (``--reuse`` takes
 a datadir it kept), their hour of pairs moved to end 3 minutes from now so the 60-minute
@@ -14,7 +18,9 @@ longest wait of /api/status, polled every 20 ms, while the 60-minute panel is re
 Dashboard layout:
 Starts a throw-away MariaDB (the test fixture's ``start_mariadb``), creates the seed's
 table from contrib/sql, fills it server-side (the Sequence engine, or batched INSERTs
-where that is missing) with rows spread evenly over the last ``--hours``, then runs
+where that is missing) with rows spread evenly over the last ``--hours`` (10 million
+take about 9 minutes; ``--reuse DIR`` keeps the datadir and next time rolls it forward to
+now instead: the rows of the time since are added, the older ones deleted), then runs
 ``fth-web --layout dashboard`` in a subprocess and hammers the endpoints the monitor
 page polls with ``--clients`` concurrent keep-alive clients, each scenario for
 ``--seconds``. Prints p50/p95/p99/max per endpoint, twice: with the default 1 s
