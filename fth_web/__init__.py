@@ -44,10 +44,12 @@ def create_app(settings: Optional[WebSettings] = None, live_provider: Optional[L
     )
     app.json.sort_keys = False  # type: ignore[attr-defined]  # records keep their column order
     inner = source or make_source(settings)
-    state = WebState(settings=settings, source=CachedSource(inner, settings.cache_s), live_provider=live_provider)
+    cached = CachedSource(inner, settings.cache_s)
+    state = WebState(settings=settings, source=cached, live_provider=live_provider)
     app.extensions["fth_web"] = state
 
     from fth_web import security
+    from fth_web.shared import SharedAnswers
     from fth_web.views import admin, api, metrics, monitor, reports
 
     app.register_blueprint(monitor.bp)
@@ -56,6 +58,7 @@ def create_app(settings: Optional[WebSettings] = None, live_provider: Optional[L
     app.register_blueprint(admin.bp)
     app.register_blueprint(metrics.bp)
     security.install(app)
+    app.wsgi_app = SharedAnswers(app.wsgi_app, cached)  # type: ignore[method-assign]
 
     @app.context_processor
     def inject_settings() -> Dict[str, Any]:

@@ -2,9 +2,10 @@
 
 :func:`make_source` picks one from the settings: mock data when asked, the
 dashboard table or the two tracking databases when configured, otherwise the
-hard-coded example rows. The pair layout pairs off the gevent loop
-(:class:`~fth_web.sources.background.BackgroundSource`). :class:`CachedSource` memoises the polled answers for a
-short time so any number of open pages cost the database one query per interval.
+hard-coded example rows. Both database layouts compute their table and panels off the
+gevent loop (:class:`~fth_web.sources.background.BackgroundSource`: the pair layout's pairing,
+the dashboard's panel queries over up to an hour of rows). :class:`CachedSource` memoises the
+polled answers for a short time so any number of open pages cost one computation per interval.
 """
 
 import functools
@@ -26,9 +27,14 @@ def make_source(settings: WebSettings) -> Source:
         return MockSource(settings.layout, settings.mock_rate)
     if settings.layout == "dashboard":
         if settings.database_configured:
+            from fth_web.sources.background import BackgroundSource
             from fth_web.sources.dashboard import DashboardSource
 
-            return DashboardSource(settings.database, settings.retry, settings.pool_size)
+            db, retry = settings.database, settings.retry
+            direct = DashboardSource(db, retry, settings.pool_size)
+            if settings.cache_s <= 0:  # every request queries, concurrently on the pool (a lane would queue them)
+                return direct
+            return BackgroundSource(direct, functools.partial(DashboardSource, db, retry, 1), settings.cache_s)
         return ExampleSource("dashboard", "No database configured and mock mode off: showing example rows",
                              [_not_configured("dashboard", "set web.database or FTH_WEB_DB_* (see .env)")])
     if settings.tracking is not None:
@@ -73,18 +79,40 @@ class CachedSource(Source):
         self._guard = threading.Lock()
 
     def cached(self, key: Tuple[Hashable, ...], compute: Callable[[], Any]) -> Any:
-        """``compute()``, reused for ``ttl`` seconds per ``key`` (also used by the API for whole JSON bodies)."""
+        """``compute()``, reused for ``ttl`` seconds per ``key``."""
+        return self.cached_at(key, compute)[0]
+
+    def cached_at(self, key: Tuple[Hashable, ...], compute: Callable[[], Any]) -> Tuple[Any, float]:
+        """``compute()`` reused for ``ttl`` seconds per ``key`` (also whole JSON bodies), and the monotonic time
+        it was computed at."""
+        entry = self._entry(key)
+        with entry.lock:
+            if time.monotonic() - entry.at >= self.ttl:
+                entry.value = compute()
+                entry.at = time.monotonic()
+            return entry.value, entry.at
+
+    def peek(self, key: Tuple[Hashable, ...]) -> Any:
+        """The value of ``key`` if it is still fresh, else None; never computes nor waits."""
+        entry = self._entries.get(key)
+        if entry is None or time.monotonic() - entry.at >= self.ttl:
+            return None
+        return entry.value
+
+    def put(self, key: Tuple[Hashable, ...], value: Any, at: float) -> None:
+        """Remember ``value`` for ``key`` as if computed at ``at`` (it expires and is invalidated like the rest)."""
+        entry = self._entry(key)
+        entry.value = value
+        entry.at = at
+
+    def _entry(self, key: Tuple[Hashable, ...]) -> _Entry:
         with self._guard:
             entry = self._entries.get(key)
             if entry is None:
                 if len(self._entries) > 256:
                     self._entries.clear()
                 entry = self._entries[key] = _Entry()
-        with entry.lock:
-            if time.monotonic() - entry.at >= self.ttl:
-                entry.value = compute()
-                entry.at = time.monotonic()
-            return entry.value
+            return entry
 
     def invalidate(self) -> None:
         with self._guard:

@@ -14,6 +14,7 @@ from flask import Blueprint, Response, jsonify, request
 
 from fth_web import web_state
 from fth_web.connections import DatabaseUnavailable
+from fth_web.shared import share
 from fth_web.sources.base import WINDOWS_MIN
 
 log = logging.getLogger(__name__)
@@ -55,11 +56,15 @@ def _age(computed_at: Optional[str]) -> Dict[str, Any]:
     return {"computed_at": computed_at, "age_s": round(max(0.0, age.total_seconds()), 1)}
 
 
-def _json(source: Any, key: Tuple[Any, ...], body: Callable[[], str]) -> Response:
-    """A JSON response whose serialised body is shared by every poller for the cache interval."""
-    cached = getattr(source, "cached", None)
-    text = cached(key, body) if cached is not None else body()
-    return Response(text, mimetype="application/json")
+def _json(source: Any, key: Tuple[Any, ...], body: Callable[[], bytes]) -> Response:
+    """A JSON response whose serialised body is shared by every poller for the cache interval (and, as the
+    whole answer, by :class:`fth_web.shared.SharedAnswers`)."""
+    cached_at = getattr(source, "cached_at", None)
+    if cached_at is None:
+        return Response(body(), mimetype="application/json")
+    data, at = cached_at(key, body)
+    share(at)
+    return Response(data, mimetype="application/json")
 
 
 def exact_username(raw: Optional[str]) -> Optional[str]:
@@ -92,13 +97,13 @@ def transactions() -> Response:
     limit = _int_param("limit", limits.row_default, 1, limits.row_max)
     username, status = _filters()
 
-    def body() -> str:
+    def body() -> bytes:
         recent = state.source.recent(limit, username, status)
         return json.dumps({
             "generated_at": _now(), "layout": state.source.layout, "source": state.source.kind,
             "examples": recent.examples, "notice": recent.notice, **_age(recent.computed_at),
             "count": len(recent.rows), "rows": recent.rows,
-        }, default=str)
+        }, default=str).encode("utf-8")
 
     return _json(state.source, ("json-transactions", limit, username, status), body)
 
@@ -110,10 +115,11 @@ def panels() -> Response:
     if window not in WINDOWS_MIN:
         raise BadParameter(f"window must be one of {', '.join(str(w) for w in WINDOWS_MIN)} minutes, not {window}")
 
-    def body() -> str:
+    def body() -> bytes:
         result = state.source.panels(window)
         return json.dumps({"generated_at": _now(), "window_min": result.window_min, "examples": result.examples,
-                           "notice": result.notice, **_age(result.computed_at), "stages": result.stages})
+                           "notice": result.notice, **_age(result.computed_at),
+                           "stages": result.stages}).encode("utf-8")
 
     return _json(state.source, ("json-panels", window), body)
 
@@ -121,10 +127,14 @@ def panels() -> Response:
 @bp.get("/status")
 def status() -> Response:
     state = web_state()
-    connections = state.source.connections()
-    healthy = all(c["state"] in ("up", "idle") for c in connections)
-    return jsonify({"generated_at": _now(), "source": state.source.kind, "healthy": healthy,
-                    "connections": connections})
+
+    def body() -> bytes:
+        connections = state.source.connections()
+        healthy = all(c["state"] in ("up", "idle") for c in connections)
+        return jsonify({"generated_at": _now(), "source": state.source.kind, "healthy": healthy,
+                        "connections": connections}).get_data()
+
+    return _json(state.source, ("json-status",), body)
 
 
 @bp.get("/usernames")

@@ -3,6 +3,8 @@
 import logging
 import re
 
+import pytest
+
 from fth_web.settings import Features, WebSettings
 
 
@@ -39,10 +41,12 @@ def test_refused_without_csrf_or_confirmation(dashboard_table, make_app):
     assert dashboard_table.count() == 3
 
 
-def test_clear_removes_exactly_the_rows_it_reports(dashboard_table, make_app, caplog):
+@pytest.mark.parametrize("cache_s", [0.0, 3600.0])  # with the cache on, the answers after a clear are made afresh
+def test_clear_removes_exactly_the_rows_it_reports(dashboard_table, make_app, caplog, cache_s):
     dashboard_table.insert([{"age_s": i, "status": "SUBMITTED"} for i in range(17)])
-    client = make_app(dashboard_table.settings(features=Features(admin=True))).test_client()
+    client = make_app(dashboard_table.settings(features=Features(admin=True), cache_s=cache_s)).test_client()
     assert len(client.get("/api/transactions").get_json()["rows"]) == 17
+    assert client.get("/api/panels").get_json()["stages"][1]["figures"][0]["value"] == 17
     with caplog.at_level(logging.WARNING, logger="fth_web.views.admin"):
         response = client.post("/admin/clear", data={"confirm": "CLEAR", "csrf_token": token(client)})
     assert response.status_code == 200
@@ -51,6 +55,7 @@ def test_clear_removes_exactly_the_rows_it_reports(dashboard_table, make_app, ca
     assert any("17 rows removed" in record.getMessage() for record in caplog.records)
     assert dashboard_table.password not in caplog.text
     assert client.get("/api/transactions").get_json()["rows"] == []
+    assert client.get("/api/panels").get_json()["stages"][1]["figures"][0]["value"] == 0
 
 
 def test_pair_layout_is_read_only(make_app):

@@ -3,13 +3,14 @@ while a (deliberately blocked) computation runs, and every client shares one com
 
 import functools
 import multiprocessing
+import os
 import time
 from typing import Any, Dict, List, Optional
 
 import gevent
 
 from fth_web.settings import WebSettings
-from fth_web.sources.background import BackgroundSource
+from fth_web.sources.background import LANE_NICENESS, BackgroundSource
 from fth_web.sources.base import Panels, Recent, Source
 
 SPAWN = multiprocessing.get_context("spawn")  # the lanes' processes are spawned
@@ -25,7 +26,7 @@ class GatedSource(Source):
         self.gate, self.started, self.runs = gate, started, runs
 
     def recent(self, limit: int, username: Optional[str] = None, status: Optional[str] = None) -> Recent:
-        return Recent(rows=[{"uuid": "u-1", "status": "SUCCESS"}])
+        return Recent(rows=[{"uuid": "u-1", "status": "SUCCESS", "niceness": os.nice(0)}])
 
     def panels(self, window_min: int) -> Panels:
         with self.runs.get_lock():
@@ -112,3 +113,10 @@ def test_with_the_cache_off_each_request_waits_for_a_fresh_computation(make_app)
     source = gated.source(0.0)
     client = make_app(WebSettings(layout="pair", cache_s=0.0), source=source).test_client()
     assert [computation(client.get("/api/panels?window=10").get_json()) for _ in range(3)] == [1, 2, 3]
+
+
+def test_lanes_compute_at_a_lower_priority_than_the_server(make_app):
+    gated = Gated()
+    client = make_app(WebSettings(layout="pair", cache_s=60), source=gated.source(60)).test_client()
+    row = client.get("/api/transactions").get_json()["rows"][0]
+    assert row["niceness"] == min(19, os.nice(0) + LANE_NICENESS)  # so the loop gets the CPU first

@@ -3,6 +3,7 @@
 import time
 from typing import Any, Callable, Dict, List
 
+import gevent
 import pytest
 
 from fth.config.web import dashboard_db
@@ -50,9 +51,10 @@ def wait_for(predicate: Callable[[], bool], timeout: float = 30.0, interval: flo
           # (281,000,000 + 1,000,000) / 3600 = 78,333.3 B/s; 138 / 3600 = 0.0383
           "Data rate": (78.3, "KB/s"), "Transactions/s": (0.0, "tx/s")}),
 ])
-def test_panels_count_a_known_data_set(dashboard_table, make_app, window, expected):
+@pytest.mark.parametrize("cache_s", [0.0, 60.0])  # every request queries / background lanes, shared
+def test_panels_count_a_known_data_set(dashboard_table, make_app, window, expected, cache_s):
     dashboard_table.insert(KNOWN)
-    client = make_app(dashboard_table.settings()).test_client()
+    client = make_app(dashboard_table.settings(cache_s=cache_s)).test_client()
     got = figures(client, window)
     for label, want in expected.items():
         if isinstance(want, tuple):
@@ -150,3 +152,50 @@ def test_unreachable_database_shows_examples(make_app):
     assert client.get("/").status_code == 200
     response = client.get("/api/usernames")
     assert response.status_code == 503 and "unavailable" in response.get_json()["error"]
+
+
+def test_requests_are_answered_while_a_panel_query_is_held(dashboard_table, make_app):
+    """A table lock holds the lane's panel query (the 60-minute panel at 10 million rows a day takes seconds):
+    meanwhile every request is answered from the last result, and all of them share that one computation."""
+    dashboard_table.insert(KNOWN)
+    app = make_app(dashboard_table.settings(cache_s=0.2))
+    client = app.test_client()
+    panels = app.extensions["fth_web"].source.inner.lanes["panels"]
+    assert figures(client, 10)["Bad request"] == (3.0, "")
+    assert len(client.get("/api/transactions").get_json()["rows"]) == 50
+    assert panels.computations == 1
+    dashboard_table.insert([{"age_s": 30, "status": "BAD_REQUEST"}] * 5)
+
+    lock = dashboard_table.server.connect(dashboard_table.database)
+    try:
+        with lock.cursor() as cur:
+            cur.execute("LOCK TABLES transactions WRITE")
+        time.sleep(0.3)  # the results are now older than the refresh interval
+        assert figures(client, 10)["Bad request"] == (3.0, "")  # starts the recomputation, answered at once
+        held = ("SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE STATE LIKE 'Waiting for table%%'"
+                " AND INFO LIKE %s")
+        assert wait_for(lambda: dashboard_table.fetch(held, ("%GROUP BY status%",))[0][0] == 1, interval=0.05)
+
+        bodies: List[Dict[str, Any]] = []
+
+        def poll(path: str) -> None:
+            response = client.get(path)
+            assert response.status_code == 200
+            bodies.append(response.get_json())
+
+        for _ in range(3):
+            time.sleep(0.3)  # refresh intervals pass while the query is held
+            jobs = [gevent.spawn(poll, "/api/panels?window=10") for _ in range(20)]
+            jobs += [gevent.spawn(poll, path) for path in ("/api/transactions", "/api/status")]
+            gevent.joinall(jobs, timeout=20, raise_error=True)
+            assert all(job.successful() for job in jobs)
+        assert len(bodies) == 3 * 22
+        bad = {figure["value"] for body in bodies if "stages" in body
+               for figure in body["stages"][0]["figures"] if figure["label"] == "Bad request"}
+        assert bad == {3.0} and all(b.get("examples") is False for b in bodies if "healthy" not in b)
+        assert panels.computations == 2  # one shared computation in progress, not one per client
+    finally:
+        with lock.cursor() as cur:
+            cur.execute("UNLOCK TABLES")
+        lock.close()
+    assert wait_for(lambda: figures(client, 10)["Bad request"] == (8.0, ""))
