@@ -106,7 +106,7 @@ def run(args: argparse.Namespace) -> int:
     config = load_run_config(args.config, args.overrides, check_paths=False)
     request = ReportRequest(start, end, config.jobs, username=args.username, poll=args.poll, settle=args.settle,
                             transfer_log=args.transfer_log, title=args.title, max_rows=args.max_rows or None,
-                            full_list=full_list_path(args.output).name)
+                            full_list=full_list_path(args.output).name, read_aside=True)
     report = report_from_config(_tracking(config), request)
     if report.list_is_cut:
         write_atomic(str(full_list_path(args.output)), report.full_list_chunks(), what="transaction list")

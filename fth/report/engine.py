@@ -49,6 +49,7 @@ class ReportRequest:
     title: str = DEFAULT_TITLE
     max_rows: Optional[int] = None  # the HTML embeds at most this many transactions plus every exception
     full_list: Optional[str] = None  # name of the sibling file with every transaction, linked when cut
+    read_aside: bool = False  # a large egress window read in a forked child (fth-report only: see fth.tracking.aside)
 
 
 @dataclass
@@ -118,7 +119,7 @@ def not_ingested(sent: Sequence[Dict[str, Any]], pairing: Pairing, ingress: Trac
 
 def gather(ingress: TrackingStore, egress: TrackingStore, request: ReportRequest) -> Pairing:
     """Pair once, or with ``request.poll`` re-query until every ingress row is paired or settled."""
-    pairing = collect(ingress, egress, request.start, request.end, request.username)
+    pairing = collect(ingress, egress, request.start, request.end, request.username, request.read_aside)
     if not request.poll:
         return pairing
     deadline = time.monotonic() + request.settle
@@ -129,7 +130,7 @@ def gather(ingress: TrackingStore, egress: TrackingStore, request: ReportRequest
                  "(giving up in %s)", len(pairing.pairs), total, len(pairing.ingress_only),
                  format_duration(min(request.poll, left)), format_duration(max(left, 0)))
         time.sleep(max(0.0, min(request.poll, left)))
-        pairing = collect(ingress, egress, request.start, request.end, request.username)
+        pairing = collect(ingress, egress, request.start, request.end, request.username, request.read_aside)
     if pairing.ingress_only:
         log.warning("%d ingress rows still have no egress partner after waiting %s",
                     len(pairing.ingress_only), format_duration(request.settle))

@@ -236,14 +236,15 @@ def _fill_duplicates(store: TrackingStore, waiting: Dict[str, List[QualityIssue]
 
 
 def collect(ingress_store: TrackingStore, egress_store: TrackingStore, start, end,
-            username: Optional[str] = None) -> Pairing:
+            username: Optional[str] = None, read_aside: bool = False) -> Pairing:
     """Read and pair the rows of the window ``[start, end)`` (see the module docstring).
 
-    ``username``: only that user's ingress rows and egress-only rows.
+    ``username``: only that user's ingress rows and egress-only rows. ``read_aside``: a large egress
+    window may be read in a forked child meanwhile (:func:`fth.tracking.aside.window_rows`).
     """
     issues: List[QualityIssue] = []
     ingress: Dict[str, Union[TrackingRow, Record]] = {}  # a row until its pair's record replaces it
-    with window_rows(egress_store, start, end) as egress_window:  # a large one is read meanwhile, aside
+    with window_rows(egress_store, start, end, read_aside) as egress_window:
         index_rows(_of_user(ingress_store.rows_in_window(start, end), username), "ingress", issues,
                    into=ingress)  # type: ignore[arg-type]
         orphans, waiting = _pair_as_read(_of_user(egress_window(), username), ingress, issues)

@@ -7,9 +7,9 @@ spawned child imports the parent's main script again, which a script without a `
 cannot survive; the child opens its own connection and leaves the parent's alone); the child writes its
 rows, compactly pickled in batches, to a private temporary file (disk, not memory: the parent is
 busy and a pipe would stall the child) and the parent streams them back once it is ready for
-them. Small windows (under :data:`ASIDE_MIN_ROWS` rows), stores other than MySQL (SQLite files, fth-web's
-rows in memory) and processes that may not start children (fth-web's daemonic workers) read in this
-process, when asked, as before.
+them. Only fth-report asks for it (see :func:`window_rows`); small windows (under :data:`ASIDE_MIN_ROWS`
+rows) and stores other than MySQL (SQLite files, fth-web's rows in memory) read in this process, when
+asked, as before.
 
 A failure in the child comes back as the same :class:`TrackingError` the parent would have raised;
 a child that dies is an error too. The child and its file are gone when the ``with`` block ends,
@@ -39,10 +39,15 @@ RowSource = Callable[[], Iterable[TrackingRow]]
 
 
 @contextlib.contextmanager
-def window_rows(store: TrackingStore, start: dt.datetime, end: dt.datetime) -> Iterator[RowSource]:
+def window_rows(store: TrackingStore, start: dt.datetime, end: dt.datetime, aside: bool = True) -> Iterator[RowSource]:
     """A function giving ``store.rows_in_window(start, end)``: read meanwhile in a child process when
-    the window is large and this process may start one, else read when the function is called."""
-    if not _worth_a_child(store, start, end):
+    ``aside`` is allowed, the window is large and the store a server's; else read when the function is called.
+
+    Allow it only in a process that does nothing but this report (fth-report): a forked child carries
+    every greenlet of its parent, and in a server (fth-web, fth --demo's target) those would run again
+    in the child as soon as it waits for the database.
+    """
+    if not aside or not _worth_a_child(store, start, end):
         yield lambda: store.rows_in_window(start, end)
         return
     workdir = tempfile.mkdtemp(prefix="fth-rows-")
@@ -63,8 +68,8 @@ def window_rows(store: TrackingStore, start: dt.datetime, end: dt.datetime) -> I
 def _worth_a_child(store: TrackingStore, start: dt.datetime, end: dt.datetime) -> bool:
     from fth.tracking.mysql import MySQLStore
 
-    if not isinstance(store, MySQLStore) or multiprocessing.current_process().daemon:
-        return False  # only a server store can be opened again from its config; daemons may not have children
+    if not isinstance(store, MySQLStore):
+        return False  # only a server's store can be opened again from its config
     return store.count_in_window(start, end) >= ASIDE_MIN_ROWS
 
 

@@ -44,7 +44,7 @@ def _config(known, role):
 
 def _pairing(known):
     with open_store(_config(known, "ingress")) as ingress, open_store(_config(known, "egress")) as egress:
-        result = collect(ingress, egress, START, END)
+        result = collect(ingress, egress, START, END, read_aside=True)
     return ([(r.kind, r.uuid, r.username, r.filename, r.start, r.end, r.status, r.outcome) for r in result.records],
             [(i.kind, i.uuid, i.detail, [(role, row.as_tuple()) for role, row in i.rows]) for i in result.issues],
             result.partner_before_window)
@@ -141,3 +141,21 @@ def test_a_script_without_a_main_guard_reports_through_a_child(known, tmp_path):
     done = subprocess.run([sys.executable, str(script)], env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert "u-a1" in output.read_text(encoding="utf-8")
+
+
+def test_only_a_report_that_asks_reads_aside(known, monkeypatch):
+    """fth-web and fth --demo serve from the process that builds their reports: a forked child would run
+    their greenlets again, so only fth-report's request reads aside."""
+    from fth.report.engine import ReportRequest, build_report
+
+    started = []
+    real_start = multiprocessing.process.BaseProcess.start
+    monkeypatch.setattr(multiprocessing.process.BaseProcess, "start",
+                        lambda self: (started.append(self.name), real_start(self)))
+    monkeypatch.setattr(aside, "ASIDE_MIN_ROWS", 1)
+    with open_store(_config(known, "ingress")) as ingress, open_store(_config(known, "egress")) as egress:
+        default = build_report(ingress, egress, ReportRequest(START, END)).document
+        assert started == []
+        asked = build_report(ingress, egress, ReportRequest(START, END, read_aside=True)).document
+        assert started == ["fth-egress-reader"]
+    assert asked == default
