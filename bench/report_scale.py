@@ -29,7 +29,7 @@ from typing import Optional, Tuple
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.fixtures.mariadb import MariaDBServer, find_binary, start_mariadb  # noqa: E402
+from tests.fixtures.mariadb import MariaDBServer, find_binary, restart_kept, start_mariadb  # noqa: E402
 from tests.report.dataset import create_tables  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
@@ -87,12 +87,7 @@ def server_for(pairs: int, reuse: Optional[str]) -> Tuple[MariaDBServer, float]:
     base = Path(reuse)
     marker = base / f"loaded-{pairs}"
     if marker.exists():
-        server = MariaDBServer(base, find_binary(["mariadbd", "mysqld"]) or "mariadbd",
-                               find_binary(["mariadb-install-db", "mysql_install_db"]) or "mariadb-install-db",
-                               SERVER_ARGS)
-        server._password_set = True  # the kept datadir's root password is set already
-        server.start()
-        return server, 0.0
+        return restart_kept(base, SERVER_ARGS), 0.0
     if base.exists():
         shutil.rmtree(base)
     base.mkdir(parents=True)

@@ -56,7 +56,7 @@ import re  # noqa: E402
 import socket  # noqa: E402
 import gevent  # noqa: E402
 from bench.report_scale import CONFIG, JOB, server_for  # noqa: E402
-from tests.fixtures.mariadb import MariaDBServer, find_binary, free_port, start_mariadb  # noqa: E402
+from tests.fixtures.mariadb import free_port, restart_kept, start_mariadb  # noqa: E402
 
 ENDPOINTS = [
     "/api/transactions?limit=50",
@@ -180,11 +180,7 @@ def dashboard_server(rows: int, hours: float, reuse: Optional[str]) -> Tuple[Any
         base = Path(reuse)
         marker = base / f"loaded-{rows}-{hours:g}h"
         if marker.exists():
-            server = MariaDBServer(base, find_binary(["mariadbd", "mysqld"]) or "mariadbd",
-                                   find_binary(["mariadb-install-db", "mysql_install_db"]) or "mariadb-install-db",
-                                   DASHBOARD_SERVER_ARGS)
-            server._password_set = True  # the kept datadir's root password is set already
-            server.start()
+            server = restart_kept(base, DASHBOARD_SERVER_ARGS)
             try:
                 added, took = roll_forward(server, rows, hours)
             except BaseException:
