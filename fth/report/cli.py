@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import signal
 import sys
 from pathlib import Path
 from typing import Any
@@ -30,7 +31,8 @@ DEFAULT_MAX_ROWS = 50_000
 
 EPILOG = f"""\
 timespans: {EXAMPLES}.
-exit status: 0 report written · 1 database or I/O error (no report written) · 2 usage or configuration error.
+exit status: 0 report written · 1 database or I/O error (no report written) · 2 usage or configuration error ·
+130 interrupted (SIGINT or SIGTERM: nothing half-written is left).
 Only SELECT statements are sent, in read-only transactions."""
 
 
@@ -102,6 +104,7 @@ def _tracking(config: RunConfig) -> Any:
 
 def run(args: argparse.Namespace) -> int:
     setup_logging(args.verbose, args.quiet, args.log_file, args.no_color)
+    signal.signal(signal.SIGTERM, _interrupted)  # as Ctrl-C: the egress reader and temporary files go
     start, end = parse_timespan(args.since, args.from_, args.to, args.span)
     config = load_run_config(args.config, args.overrides, check_paths=False)
     request = ReportRequest(start, end, config.jobs, username=args.username, poll=args.poll, settle=args.settle,
@@ -115,6 +118,10 @@ def run(args: argparse.Namespace) -> int:
         write_atomic(args.summary_json, report.json_text(), what="summary JSON")
     _print_result(args, report)
     return int(ExitStatus.SUCCESS)
+
+
+def _interrupted(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
 
 
 def _print_result(args: argparse.Namespace, report: Report) -> None:

@@ -159,3 +159,37 @@ def test_only_a_report_that_asks_reads_aside(known, monkeypatch):
         asked = build_report(ingress, egress, ReportRequest(START, END, read_aside=True)).document
         assert started == ["fth-egress-reader"]
     assert asked == default
+
+
+def test_sigterm_while_the_child_reads_leaves_nothing_behind(known, tmp_path):
+    """fth-report takes SIGTERM as Ctrl-C: exit status 130, the child ended, its file and the report's
+    temporary files gone, no report written."""
+    import subprocess
+    import sys
+
+    output = tmp_path / "out" / "report.html"
+    output.parent.mkdir()
+    script = tmp_path / "terminated.py"
+    rows_dir = tmp_path / "rows"
+    rows_dir.mkdir()
+    script.write_text(
+        "import multiprocessing, os, signal, tempfile\n"
+        f"tempfile.tempdir = {str(rows_dir)!r}\n"
+        "import fth.tracking.aside as aside\n"
+        "from fth.main import report_main\n"
+        "aside.ASIDE_MIN_ROWS = 1\n"
+        "real = aside._rows_from\n"
+        "def terminated_first(process, path, db):\n"
+        "    print('child', process.pid, flush=True)\n"
+        "    os.kill(os.getpid(), signal.SIGTERM)\n"
+        "    yield from real(process, path, db)\n"
+        "aside._rows_from = terminated_first\n"
+        f"raise SystemExit(report_main(['-c', {str(known.config_path)!r}, '--span', '2026-01-10 10:00 .. 11:00',\n"
+        f"                              '-o', {str(output)!r}]))\n", encoding="utf-8")
+    env = {**os.environ, "TZ": "UTC", "PYTHONPATH": os.pathsep.join(sys.path), "FTH_TEST_READER_PW": READER_PW}
+    done = subprocess.run([sys.executable, str(script)], env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 130 and "fth-report: error: interrupted" in done.stderr, done.stderr
+    child = int(done.stdout.split()[1])
+    with pytest.raises(ProcessLookupError):
+        os.kill(child, 0)
+    assert list(rows_dir.iterdir()) == [] and list(output.parent.iterdir()) == []
