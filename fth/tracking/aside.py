@@ -75,7 +75,9 @@ def _worth_a_child(store: TrackingStore, start: dt.datetime, end: dt.datetime) -
 
 def _read_into(db: DbConfig, start: dt.datetime, end: dt.datetime, path: str) -> None:
     """The child: the window's rows as pickled frames, ``("zone", tz)``, ``("rows", [tuple, ...])``...,
-    then ``("end", count)`` or ``("error", message, hint)``."""
+    then ``("end", count)`` or ``("error", message, hint)``. A child whose parent is gone (killed: no
+    ``finally`` ran there) removes its directory and stops."""
+    parent = os.getppid()
     with open(path, "wb") as out:
         def dump(frame: Tuple) -> None:  # a pickler per frame: a kept one's memo would hold every row
             pickle.dump(frame, out, pickle.HIGHEST_PROTOCOL)
@@ -88,6 +90,9 @@ def _read_into(db: DbConfig, start: dt.datetime, end: dt.datetime, path: str) ->
                 for row in store.rows_in_window(start, end):
                     batch.append((row.uuid, row.username, row.filename, row.start_ts, row.end_ts, row.status, row.bad))
                     if len(batch) >= BATCH:
+                        if os.getppid() != parent:
+                            shutil.rmtree(os.path.dirname(path), ignore_errors=True)
+                            return
                         dump(("rows", batch))
                         count += len(batch)
                         batch = []

@@ -193,3 +193,41 @@ def test_sigterm_while_the_child_reads_leaves_nothing_behind(known, tmp_path):
     with pytest.raises(ProcessLookupError):
         os.kill(child, 0)
     assert list(rows_dir.iterdir()) == [] and list(output.parent.iterdir()) == []
+
+
+def test_a_child_whose_parent_was_killed_removes_its_file_and_stops(mariadb, tmp_path):
+    """SIGKILL runs no cleanup in the parent: the orphaned child notices at its next batch."""
+    import subprocess
+    import sys
+    import time
+
+    mariadb.create_database("aside_big")
+    mariadb.execute(
+        "CREATE TABLE transfers (UUID VARCHAR(64), username VARCHAR(64), filename VARCHAR(255), "
+        "startTime DATETIME(6), endTime DATETIME(6), status VARCHAR(32))",
+        "INSERT INTO transfers SELECT CONCAT('b-', seq), 'alice', CONCAT(REPEAT('b', 100), seq), "
+        "TIMESTAMP'2026-01-10 10:00:00' + INTERVAL seq MICROSECOND, NULL, 'SUCCESS' FROM seq_1_to_300000",
+        database="aside_big")
+    rows_dir = tmp_path / "rows"
+    rows_dir.mkdir()
+    db = dict(role="egress", host="127.0.0.1", port=mariadb.port, user="root", password=mariadb.root_password,
+              database="aside_big", table="transfers", timezone="UTC")
+    script = tmp_path / "killed.py"
+    script.write_text(
+        "import datetime as dt, os, signal, tempfile\n"
+        f"tempfile.tempdir = {str(rows_dir)!r}\n"
+        "from fth.config.model import DbConfig\n"
+        "from fth.tracking import aside, open_store\n"
+        "aside.ASIDE_MIN_ROWS = 1\n"
+        "utc = dt.timezone.utc\n"
+        f"store = open_store(DbConfig(**{db!r})).open()\n"
+        "with aside.window_rows(store, dt.datetime(2026, 1, 10, tzinfo=utc), dt.datetime(2026, 1, 11, tzinfo=utc)):\n"
+        "    print(os.listdir(tempfile.tempdir)[0], flush=True)\n"
+        "    os.kill(os.getpid(), signal.SIGKILL)\n", encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    done = subprocess.run([sys.executable, str(script)], env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == -9 and done.stdout.startswith("fth-rows-"), done.stderr
+    deadline = time.monotonic() + 60
+    while list(rows_dir.iterdir()) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert list(rows_dir.iterdir()) == []
