@@ -210,8 +210,8 @@ def test_a_child_whose_parent_was_killed_removes_its_file_and_stops(mariadb, tmp
         database="aside_big")
     rows_dir = tmp_path / "rows"
     rows_dir.mkdir()
-    db = dict(role="egress", host="127.0.0.1", port=mariadb.port, user="root", password=mariadb.root_password,
-              database="aside_big", table="transfers", timezone="UTC")
+    db = {"role": "egress", "host": "127.0.0.1", "port": mariadb.port, "user": "root",
+          "password": mariadb.root_password, "database": "aside_big", "table": "transfers", "timezone": "UTC"}
     script = tmp_path / "killed.py"
     script.write_text(
         "import datetime as dt, os, signal, tempfile\n"
