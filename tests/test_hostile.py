@@ -46,7 +46,7 @@ def _log_lines(path: Path) -> list:
 @pytest.mark.parametrize("client, rate, cap", [("fast", "20000/s", 100), ("requests", "5000/s", 50)])
 def test_fire_far_above_what_the_server_answers_holds_the_cap_and_counts_every_send(
         client, rate, cap, fth_cli, write_config, raw_http_server, source_dir, tmp_path):
-    server = raw_http_server(late(5.0))  # answers after the run and its stop timeout are over
+    server = raw_http_server(late(30.0))  # answers long after the run and its stop timeout (3 s + 2 s) are over
     config = write_config({"stop_timeout": "2s", "jobs": [http_job(
         "flood", server.url + "/up", source_dir, rate=rate, mode="fire", max_in_flight=cap, client=client,
         timeout="30s")]})
