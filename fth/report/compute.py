@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import math
 from array import array
+from collections import Counter
 from dataclasses import dataclass, field
-from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
+from operator import attrgetter
+from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 PASS, FAIL, TIMEOUT, PENDING = "pass", "fail", "timeout", "pending"
 OUTCOMES = (PASS, FAIL, TIMEOUT, PENDING)
@@ -185,35 +187,50 @@ def group_stats(name: str, records: Iterable[Record], username: Optional[str] = 
 
 
 def _group_stats(name: str, records: Iterable[Record], username: Optional[str] = None) -> Tuple[GroupStats, array]:
-    """:func:`group_stats`, and the transits (for the histogram: kept compact, not as a list of floats)."""
-    stats = GroupStats(name=name, username=username)
-    transits = array("d")
+    """:func:`group_stats`, and the transits (for the histogram: kept compact, not as a list of floats).
+
+    Counted column by column (``map`` and ``Counter`` run in C): a million records are counted in a
+    fraction of a loop's time. Statuses that are None or empty count as "—", in the place where the
+    first of them came.
+    """
+    records = records if isinstance(records, list) else list(records)
+    stats = GroupStats(name=name, username=username, files=len(records))
+    for outcome, count in Counter(map(_OUTCOME, records)).items():
+        stats.outcomes[outcome] += count
+    statuses = list(map(_STATUS, records))
+    stats.by_status = _dashed(Counter(statuses), lambda status: status or "—")
+    stats.by_pair_status = _dashed(Counter(zip(map(_INGRESS_STATUS, records), statuses)),
+                                   lambda pair: (pair[0] or "—", pair[1] or "—"))
+    starts, ends = list(map(_START, records)), list(map(_END, records))
+    spans = [end - start if start is not None and end is not None else None for start, end in zip(starts, ends)]
+    transits = array("d", [span for span in spans if span is not None and span >= 0])
     rates = array("d")
-    first, last = math.inf, -math.inf
-    for record in records:
-        stats.files += 1
-        stats.outcomes[record.outcome] += 1
-        status = record.status or "—"
-        stats.by_status[status] = stats.by_status.get(status, 0) + 1
-        pair_key = (record.ingress_status or "—", status)
-        stats.by_pair_status[pair_key] = stats.by_pair_status.get(pair_key, 0) + 1
-        transit = record.transit
-        if transit is not None and transit >= 0:
-            transits.append(transit)
-        if record.size is not None:
-            stats.bytes += record.size
-            stats.sized_files += 1
-            if transit is not None and transit > 0:
-                rates.append(record.size / transit)
-        if record.start is not None and record.start < first:
-            first = record.start
-        if record.end is not None and record.end > last:
-            last = record.end
+    sizes = list(map(_SIZE, records))
+    if sizes.count(None) != len(sizes):
+        for size, span in zip(sizes, spans):
+            if size is not None:
+                stats.bytes += size
+                stats.sized_files += 1
+                if span is not None and span > 0:
+                    rates.append(size / span)
     stats.transit = Distribution.of(transits)
     stats.rate = Distribution.of(rates)
-    stats.first_start = first if first != math.inf else None
-    stats.last_end = last if last != -math.inf else None
+    stats.first_start = min((start for start in starts if start is not None), default=None)
+    stats.last_end = max((end for end in ends if end is not None), default=None)
     return stats, transits
+
+
+_OUTCOME, _STATUS, _INGRESS_STATUS = attrgetter("outcome"), attrgetter("status"), attrgetter("ingress_status")
+_START, _END, _SIZE = attrgetter("start"), attrgetter("end"), attrgetter("size")
+
+
+def _dashed(counts: Mapping[Any, int], key: Callable[[Any], Any]) -> Dict[Any, int]:
+    """``counts`` with each key replaced by ``key(key)``, merged counts keeping the first one's place."""
+    merged: Dict[Any, int] = {}
+    for value, count in counts.items():
+        value = key(value)
+        merged[value] = merged.get(value, 0) + count
+    return merged
 
 
 def nice_step(span: float, target: int) -> float:
