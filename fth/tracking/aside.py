@@ -53,7 +53,8 @@ def window_rows(store: TrackingStore, start: dt.datetime, end: dt.datetime, asid
     workdir = tempfile.mkdtemp(prefix="fth-rows-")
     path = os.path.join(workdir, "rows.pickle")
     process = multiprocessing.get_context("fork").Process(
-        target=_read_into, args=(store.db, start, end, path), name=f"fth-{store.db.role}-reader", daemon=True)
+        target=_read_into, args=(store.db, start, end, path, os.getpid()), name=f"fth-{store.db.role}-reader",
+        daemon=True)
     process.start()
     log.debug("reading %s rows in process %s", store.db.role, process.pid)
     try:
@@ -73,11 +74,11 @@ def _worth_a_child(store: TrackingStore, start: dt.datetime, end: dt.datetime) -
     return store.count_in_window(start, end) >= ASIDE_MIN_ROWS
 
 
-def _read_into(db: DbConfig, start: dt.datetime, end: dt.datetime, path: str) -> None:
+def _read_into(db: DbConfig, start: dt.datetime, end: dt.datetime, path: str, parent: int) -> None:
     """The child: the window's rows as pickled frames, ``("zone", tz)``, ``("rows", [tuple, ...])``...,
     then ``("end", count)`` or ``("error", message, hint)``. A child whose parent is gone (killed: no
-    ``finally`` ran there) removes its directory and stops."""
-    parent = os.getppid()
+    ``finally`` ran there) removes its directory and stops: ``parent`` is its pid, taken before the fork
+    (the child's own first look could come after the parent's death)."""
     with open(path, "wb") as out:
         def dump(frame: Tuple) -> None:  # a pickler per frame: a kept one's memo would hold every row
             pickle.dump(frame, out, pickle.HIGHEST_PROTOCOL)

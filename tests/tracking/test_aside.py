@@ -81,7 +81,7 @@ def test_the_childs_tracking_error_comes_back_as_it_was(known, tmp_path):
     path = str(tmp_path / "rows.pickle")
     wrong = _config(known, "egress")
     wrong.password = "not-the-password"
-    aside._read_into(wrong, START, END, path)  # what the child runs
+    aside._read_into(wrong, START, END, path, os.getppid())  # what the child runs
     process = _exited(0)
     with pytest.raises(TrackingError) as caught:
         list(aside._rows_from(process, path, wrong))
@@ -214,11 +214,16 @@ def test_a_child_whose_parent_was_killed_removes_its_file_and_stops(mariadb, tmp
           "password": mariadb.root_password, "database": "aside_big", "table": "transfers", "timezone": "UTC"}
     script = tmp_path / "killed.py"
     script.write_text(
-        "import datetime as dt, os, signal, tempfile\n"
+        "import datetime as dt, os, signal, tempfile, time\n"
         f"tempfile.tempdir = {str(rows_dir)!r}\n"
         "from fth.config.model import DbConfig\n"
         "from fth.tracking import aside, open_store\n"
         "aside.ASIDE_MIN_ROWS = 1\n"
+        "real = aside._read_into\n"
+        "def late(*args):  # the parent is dead before the child looks: it must know its parent from before\n"
+        "    time.sleep(1)\n"
+        "    real(*args)\n"
+        "aside._read_into = late\n"
         "utc = dt.timezone.utc\n"
         f"store = open_store(DbConfig(**{db!r})).open()\n"
         "with aside.window_rows(store, dt.datetime(2026, 1, 10, tzinfo=utc), dt.datetime(2026, 1, 11, tzinfo=utc)):\n"
