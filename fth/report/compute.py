@@ -14,7 +14,8 @@ import math
 from array import array
 from collections import Counter
 from dataclasses import dataclass, field
-from operator import attrgetter
+from functools import partial
+from operator import attrgetter, is_not
 from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 PASS, FAIL, TIMEOUT, PENDING = "pass", "fail", "timeout", "pending"
@@ -189,39 +190,37 @@ def group_stats(name: str, records: Iterable[Record], username: Optional[str] = 
 def _group_stats(name: str, records: Iterable[Record], username: Optional[str] = None) -> Tuple[GroupStats, array]:
     """:func:`group_stats`, and the transits (for the histogram: kept compact, not as a list of floats).
 
-    Counted column by column (``map`` and ``Counter`` run in C): a million records are counted in a
-    fraction of a loop's time. Statuses that are None or empty count as "—", in the place where the
-    first of them came.
+    Counted column by column (``map``, ``filter`` and ``Counter`` run in C), with nothing a record long
+    held but the transits' array: a million records are counted in a fraction of a loop's time.
+    Statuses that are None or empty count as "—", in the place where the first of them came.
     """
     records = records if isinstance(records, list) else list(records)
     stats = GroupStats(name=name, username=username, files=len(records))
     for outcome, count in Counter(map(_OUTCOME, records)).items():
         stats.outcomes[outcome] += count
-    statuses = list(map(_STATUS, records))
-    stats.by_status = _dashed(Counter(statuses), lambda status: status or "—")
-    stats.by_pair_status = _dashed(Counter(zip(map(_INGRESS_STATUS, records), statuses)),
+    stats.by_status = _dashed(Counter(map(_STATUS, records)), lambda status: status or "—")
+    stats.by_pair_status = _dashed(Counter(zip(map(_INGRESS_STATUS, records), map(_STATUS, records))),
                                    lambda pair: (pair[0] or "—", pair[1] or "—"))
-    starts, ends = list(map(_START, records)), list(map(_END, records))
-    spans = [end - start if start is not None and end is not None else None for start, end in zip(starts, ends)]
-    transits = array("d", [span for span in spans if span is not None and span >= 0])
+    transits = array("d", (transit for transit in map(_TRANSIT, records) if transit is not None and transit >= 0))
     rates = array("d")
-    sizes = list(map(_SIZE, records))
-    if sizes.count(None) != len(sizes):
-        for size, span in zip(sizes, spans):
-            if size is not None:
-                stats.bytes += size
+    if any(map(_IS_SOMETHING, map(_SIZE, records))):
+        for record in records:
+            if record.size is not None:
+                stats.bytes += record.size
                 stats.sized_files += 1
-                if span is not None and span > 0:
-                    rates.append(size / span)
+                transit = record.transit
+                if transit is not None and transit > 0:
+                    rates.append(record.size / transit)
     stats.transit = Distribution.of(transits)
     stats.rate = Distribution.of(rates)
-    stats.first_start = min((start for start in starts if start is not None), default=None)
-    stats.last_end = max((end for end in ends if end is not None), default=None)
+    stats.first_start = min(filter(_IS_SOMETHING, map(_START, records)), default=None)
+    stats.last_end = max(filter(_IS_SOMETHING, map(_END, records)), default=None)
     return stats, transits
 
 
 _OUTCOME, _STATUS, _INGRESS_STATUS = attrgetter("outcome"), attrgetter("status"), attrgetter("ingress_status")
-_START, _END, _SIZE = attrgetter("start"), attrgetter("end"), attrgetter("size")
+_START, _END, _SIZE, _TRANSIT = attrgetter("start"), attrgetter("end"), attrgetter("size"), attrgetter("transit")
+_IS_SOMETHING = partial(is_not, None)  # x is not None, in C
 
 
 def _dashed(counts: Mapping[Any, int], key: Callable[[Any], Any]) -> Dict[Any, int]:
