@@ -12,6 +12,7 @@ import gevent
 from fth_web.settings import WebSettings
 from fth_web.sources.background import LANE_NICENESS, BackgroundSource
 from fth_web.sources.base import Panels, Recent, Source
+from tests.web.polling import poll_concurrently
 
 SPAWN = multiprocessing.get_context("spawn")  # the lanes' processes are spawned
 INTERVAL_S = 0.05
@@ -81,20 +82,10 @@ def test_requests_are_answered_from_the_last_result_while_pairing_runs(make_app)
     while not gated.started.is_set() and time.monotonic() < deadline:
         gevent.sleep(0.01)  # the loop runs: the lane's thread hands the work to its process
     assert gated.started.is_set(), "the recomputation did not start"
-    # 50 clients while that computation is blocked: each is answered, from the last finished result
-    bodies: List[Dict[str, Any]] = []
-
-    def poll(path: str) -> None:
-        response = client.get(path)
-        assert response.status_code == 200
-        bodies.append(response.get_json())
-
-    for _ in range(3):
-        time.sleep(INTERVAL_S * 2)  # several refresh intervals pass while the computation runs
-        jobs = [gevent.spawn(poll, "/api/panels?window=10") for _ in range(45)]
-        jobs += [gevent.spawn(poll, path) for path in ("/api/transactions", "/api/status") * 2]
-        gevent.joinall(jobs, timeout=10, raise_error=True)
-        assert all(job.successful() for job in jobs)
+    # 50 clients while that computation is blocked: each is answered, from the last finished result;
+    # several refresh intervals pass between the rounds while the computation runs
+    bodies = poll_concurrently(client, ["/api/panels?window=10"] * 45 + ["/api/transactions", "/api/status"] * 2,
+                               rounds=3, pause_s=INTERVAL_S * 2, timeout=10)
     assert not gated.gate.is_set() and len(bodies) == 3 * 49
     assert {computation(b) for b in [stale, *bodies] if "stages" in b} == {1}
     assert any(b.get("age_s", 0) > 0 for b in bodies if "stages" in b)  # the answer says how old it is

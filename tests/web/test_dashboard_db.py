@@ -3,12 +3,12 @@
 import time
 from typing import Any, Callable, Dict, List
 
-import gevent
 import pytest
 
 from fth.config.web import dashboard_db
 from fth_web.settings import WebSettings
 from tests.web.conftest import FAST_RETRY
+from tests.web.polling import poll_concurrently
 
 KNOWN: List[Dict[str, Any]] = (
     [{"age_s": 60, "status": "BAD_REQUEST"}] * 3
@@ -176,19 +176,9 @@ def test_requests_are_answered_while_a_panel_query_is_held(dashboard_table, make
                 " AND INFO LIKE %s")
         assert wait_for(lambda: dashboard_table.fetch(held, ("%GROUP BY status%",))[0][0] == 1, interval=0.05)
 
-        bodies: List[Dict[str, Any]] = []
-
-        def poll(path: str) -> None:
-            response = client.get(path)
-            assert response.status_code == 200
-            bodies.append(response.get_json())
-
-        for _ in range(3):
-            time.sleep(0.3)  # refresh intervals pass while the query is held
-            jobs = [gevent.spawn(poll, "/api/panels?window=10") for _ in range(20)]
-            jobs += [gevent.spawn(poll, path) for path in ("/api/transactions", "/api/status")]
-            gevent.joinall(jobs, timeout=20, raise_error=True)
-            assert all(job.successful() for job in jobs)
+        # refresh intervals pass between the rounds while the query is held
+        bodies = poll_concurrently(client, ["/api/panels?window=10"] * 20 + ["/api/transactions", "/api/status"],
+                                   rounds=3, pause_s=0.3, timeout=20)
         assert len(bodies) == 3 * 22
         bad = {figure["value"] for body in bodies if "stages" in body
                for figure in body["stages"][0]["figures"] if figure["label"] == "Bad request"}
