@@ -109,15 +109,15 @@ class MySQLStore(TrackingStore):
         return self.conn
 
     def _query(self, sql: str, params: Sequence[Any] = (), action: str = "query") -> Iterator[Tuple[Any, ...]]:
-        return self._stream(sql, params, action, None)
+        return self._stream(sql, params, action, as_rows=False)
 
     def _rows(self, sql: str, params: Sequence[Any] = (), action: str = "query") -> Iterator[TrackingRow]:
         """The rows decoded from the wire's bytes (:mod:`fth.tracking.wire`) when pymysql allows, else as
         the base class does."""
-        return self._stream(sql, params, action, self.zone)
+        return self._stream(sql, params, action, as_rows=True)
 
-    def _stream(self, sql: str, params: Sequence[Any], action: str, zone: Optional[dt.tzinfo]) -> Iterator[Any]:
-        """One SELECT in a read-only transaction, streamed: result tuples, or with ``zone`` tracking rows."""
+    def _stream(self, sql: str, params: Sequence[Any], action: str, as_rows: bool) -> Iterator[Any]:
+        """One SELECT in a read-only transaction, streamed: result tuples, or tracking rows."""
         import pymysql
 
         conn = self._require()
@@ -126,8 +126,8 @@ class MySQLStore(TrackingStore):
             with conn.cursor(pymysql.cursors.SSCursor) as cur:
                 cur.execute("START TRANSACTION READ ONLY")
                 cur.execute(sql, tuple(params))
-                if zone is not None and wire.usable(conn, cur):
-                    build = RowBuilder(zone, cur._result.converters).row
+                if as_rows and wire.usable(conn, cur):
+                    build = RowBuilder(self.zone, cur._result.converters).row
                     for raw in wire.raw_rows(conn, cur, len(LOGICAL_COLUMNS)):
                         yield build(raw)
                 else:
@@ -135,7 +135,7 @@ class MySQLStore(TrackingStore):
                         rows = cur.fetchmany(FETCH_BATCH)
                         if not rows:
                             break
-                        yield from (rows if zone is None else (make_row(raw, zone) for raw in rows))
+                        yield from ((make_row(raw, self.zone) for raw in rows) if as_rows else rows)
             conn.commit()
         except (pymysql.MySQLError, OSError) as exc:
             self.close()  # a failed streaming cursor leaves the connection unusable
