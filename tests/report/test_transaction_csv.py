@@ -1,0 +1,67 @@
+"""The full list's CSV: every transaction read back as it was, whatever its text holds."""
+
+import csv
+import io
+import itertools
+
+from fth.report.compute import EGRESS_ONLY, INGRESS_ONLY, PAIR, Record, summarize
+from fth.report.render import TX_COLUMNS, csv_field, iter_transaction_rows, transaction_csv
+
+HOSTILE = ["", "plain", "a,b", 'say "hi"', "line\nbreak", "car\rriage", "\r\n", '",', " lead", "trail ",
+           "tab\there", "ünïcödé ✓", "\u2028sep", "semi;colon", "'quote'", "nul\x00byte", "x" * 300]
+
+
+def _records():
+    records = []
+    for number, (text, kind) in enumerate(itertools.product(HOSTILE, (PAIR, INGRESS_ONLY, EGRESS_ONLY))):
+        start = 1_769_904_000 + number * 0.1234
+        end = None if number % 7 == 0 else start + number * 0.0101
+        status = [None, "", "SUCCESS", "FAILED", "TIME,OUT", 'BAD "ONE"', text][number % 7]
+        records.append(Record(username=[None, "user0", text, "user,9"][number % 4], filename=text or None,
+                              start=None if number % 11 == 0 else start, end=end, status=status,
+                              passed=status == "SUCCESS", uuid=text or None, kind=kind,
+                              ingress_status=[None, "RECEIVED", text][number % 3],
+                              size=[None, 0, 12345, 7.5][number % 4]))
+    summarize(records, jobs={"user0": "job-0", "user,9": 'job "nine"', "\r\n": "job\nnl"})  # sets each record's job
+    return records
+
+
+def _as_text(value):
+    return "" if value is None else str(value)
+
+
+def test_every_row_reads_back_as_written_whatever_its_text():
+    records = _records()
+    for known_jobs in (True, False):
+        text = "".join(transaction_csv(records, known_jobs))
+        rows = list(csv.reader(io.StringIO(text, newline="")))
+        assert tuple(rows[0]) == TX_COLUMNS
+        assert rows[1:] == [[_as_text(value) for value in row] for row in iter_transaction_rows(records, known_jobs)]
+
+
+def test_plain_rows_are_what_the_csv_module_writes():
+    records = [record for record in _records() if not any(mark in str(record.uuid) + str(record.username)
+                                                          + str(record.status) + str(record.ingress_status)
+                                                          for mark in ',"\r\n\x00')]
+    assert len(records) > 10
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(TX_COLUMNS)
+    writer.writerows(iter_transaction_rows(records, True))
+    assert "".join(transaction_csv(records, True)) == buffer.getvalue()
+
+
+def test_fields_are_quoted_only_when_they_must_be():
+    assert csv_field("plain text; tab\t") == "plain text; tab\t"
+    assert csv_field("a,b") == '"a,b"'
+    assert csv_field('say "hi"') == '"say ""hi"""'
+    assert csv_field("car\rriage") == '"car\rriage"'
+    assert csv_field("line\n") == '"line\n"'
+
+
+def test_csv_comes_in_pieces_of_whole_lines():
+    records = _records() * 200  # more than one piece
+    pieces = list(transaction_csv(records, True))
+    assert len(pieces) > 2
+    assert all(piece.endswith("\n") for piece in pieces)
+    assert len(list(csv.reader(io.StringIO("".join(pieces), newline="")))) == len(records) + 1
