@@ -224,3 +224,19 @@ def test_bad_transfer_log_is_a_usage_error(tmp_path, tracking_db, capsys):
     assert code == 2
     assert "transfers.jsonl:1" in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_the_report_is_built_without_the_cycle_collector(tmp_path, tracking_db, monkeypatch):
+    """Its passes over a million records cost seconds; it is back on afterwards."""
+    import gc
+
+    from fth.report import cli
+
+    seen = []
+    build = cli.report_from_config
+    monkeypatch.setattr(cli, "report_from_config", lambda *args: seen.append(gc.isenabled()) or build(*args))
+    monkeypatch.setenv("FTH_TEST_READER_PW", dataset.READER_PW)
+    assert gc.isenabled()
+    code, out, _ = run_report(tmp_path, tracking_db)
+    assert (code, seen, gc.isenabled()) == (0, [False], True)
+    assert out.stat().st_size > 0
