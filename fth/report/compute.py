@@ -15,8 +15,9 @@ from array import array
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import partial
-from operator import attrgetter, is_not
-from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
+from itertools import repeat
+from operator import attrgetter, floordiv, is_not, le, sub, truediv
+from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 PASS, FAIL, TIMEOUT, PENDING = "pass", "fail", "timeout", "pending"
 OUTCOMES = (PASS, FAIL, TIMEOUT, PENDING)
@@ -95,7 +96,7 @@ class Distribution:
             return cls()
         ordered = sorted(values)
         mean = math.fsum(ordered) / count
-        variance = math.fsum((value - mean) ** 2 for value in ordered) / count
+        variance = math.fsum(map(pow, map(sub, ordered, repeat(mean)), repeat(2))) / count  # (v - mean) ** 2, in C
         return cls(count, ordered[0], ordered[-1], mean, percentile(ordered, 50), percentile(ordered, 95),
                    percentile(ordered, 99), math.sqrt(variance))
 
@@ -184,52 +185,126 @@ class GroupStats:
 
 def group_stats(name: str, records: Iterable[Record], username: Optional[str] = None) -> GroupStats:
     """Counts, status breakdowns, transit and data-rate distributions of ``records``."""
-    return _group_stats(name, records, username)[0]
+    return _Columns(records if isinstance(records, list) else list(records)).stats(name, username)
 
 
-def _group_stats(name: str, records: Iterable[Record], username: Optional[str] = None) -> Tuple[GroupStats, array]:
-    """:func:`group_stats`, and the transits (for the histogram: kept compact, not as a list of floats).
+class _Columns:
+    """What the figures of a set of paired records are computed from, taken in a few passes over them.
 
-    Counted column by column (``map``, ``filter`` and ``Counter`` run in C), with nothing a record long
-    held but the transits' array: a million records are counted in a fraction of a loop's time.
-    Statuses that are None or empty count as "—", in the place where the first of them came.
+    At a million records each pass is a million cache misses (the records and their times lie all over
+    the heap), so each column is read once, as compactly as it goes: the times into arrays, the outcomes
+    into bytes, the (outcome, ingress status, status) of every record counted in one ``Counter`` (its
+    order is each status's first appearance). ``map``, ``filter`` and ``Counter`` run in C. Records
+    without both times (rare: broken or unfinished rows) are kept aside as ``loose``.
     """
-    records = records if isinstance(records, list) else list(records)
-    stats = GroupStats(name=name, username=username, files=len(records))
-    for outcome, count in Counter(map(_OUTCOME, records)).items():
+
+    def __init__(self, records: List[Record]) -> None:
+        self.records = records
+        self.keys = Counter(map(_KEY, records))
+        try:  # a record without both times makes it fail
+            timed = records
+            self.starts, self.ends = array("d", map(_START, records)), array("d", map(_END, records))
+            self.loose: List[Record] = []
+        except TypeError:
+            timed = [record for record in records if record.start is not None and record.end is not None]
+            self.loose = [record for record in records if record.start is None or record.end is None]
+            self.starts, self.ends = array("d", map(_START, timed)), array("d", map(_END, timed))
+        self.outcomes = bytes(map(_OUTCOME_CODE.__getitem__, map(_OUTCOME, timed)))
+        self.sized = any(map(_IS_SOMETHING, map(_SIZE, records)))
+        self.transits = array("d", filter(_NOT_NEGATIVE, map(sub, self.ends, self.starts)))  # end - start
+        self.rates = array("d")  # bytes/s of each sized record with a positive transit, by stats()
+
+    @property
+    def first_start(self) -> Optional[float]:
+        return _least(min(self.starts, default=None), *(record.start for record in self.loose))
+
+    @property
+    def last_end(self) -> Optional[float]:
+        return _most(max(self.ends, default=None), *(record.end for record in self.loose))
+
+    def drop_times(self) -> None:
+        """Let the times' columns go (the transits and rates stay)."""
+        self.starts, self.ends, self.outcomes, self.loose = array("d"), array("d"), b"", []
+
+    def start_range(self) -> Tuple[Optional[float], Optional[float]]:
+        """The least and the greatest start time (None, None without any)."""
+        loose = [record.start for record in self.loose if record.start is not None]
+        return _least(min(self.starts, default=None), *loose), _most(max(self.starts, default=None), *loose)
+
+    def starts_within(self, window: Tuple[float, float]) -> List[float]:
+        return [start for starts in (self.starts, (record.start for record in self.loose if record.start is not None))
+                for start in starts if window[0] <= start < window[1]]
+
+    def stats(self, name: str, username: Optional[str] = None) -> GroupStats:
+        stats = _counted(GroupStats(name=name, username=username, files=len(self.records)), self.keys)
+        self.rates = rates = array("d")
+        if self.sized:
+            for record in self.records:
+                if record.size is not None:
+                    stats.bytes += record.size
+                    stats.sized_files += 1
+                    transit = record.transit
+                    if transit is not None and transit > 0:
+                        rates.append(record.size / transit)
+        stats.transit = Distribution.of(self.transits)
+        stats.rate = Distribution.of(rates)
+        stats.first_start, stats.last_end = self.first_start, self.last_end
+        return stats
+
+    def timeline(self, start: float, end: float, max_buckets: int = MAX_BUCKETS) -> List[Bucket]:
+        origin, step, count = _grid(start, end, max_buckets)
+        buckets = [Bucket(origin + index * step) for index in range(count)]
+        slots = map(floordiv, map(sub, self.starts, repeat(origin)), repeat(step))  # (start - origin) // step
+        for (slot, code), files in Counter(zip(slots, self.outcomes)).items():  # in C
+            _add(buckets, int(slot), files, _OUTCOMES_BY_CODE[code])
+        for record in self.loose:
+            if record.start is not None:
+                _add(buckets, int((record.start - origin) // step), 1, record.outcome)
+        if self.sized:
+            for record in self.records:
+                if record.start is not None:
+                    index = int((record.start - origin) // step)
+                    if 0 <= index < count:
+                        buckets[index].bytes += record.size or 0
+        return buckets
+
+
+def _counted(stats: GroupStats, keys: Mapping[Tuple[str, Optional[str], Optional[str]], int]) -> GroupStats:
+    """``stats`` with its outcome and status counts from ``keys``; statuses that are None or empty count as
+    "—", in the place where the first of them came."""
+    for (outcome, ingress_status, status), count in keys.items():
         stats.outcomes[outcome] += count
-    stats.by_status = _dashed(Counter(map(_STATUS, records)), lambda status: status or "—")
-    stats.by_pair_status = _dashed(Counter(zip(map(_INGRESS_STATUS, records), map(_STATUS, records))),
-                                   lambda pair: (pair[0] or "—", pair[1] or "—"))
-    transits = array("d", (transit for transit in map(_TRANSIT, records) if transit is not None and transit >= 0))
-    rates = array("d")
-    if any(map(_IS_SOMETHING, map(_SIZE, records))):
-        for record in records:
-            if record.size is not None:
-                stats.bytes += record.size
-                stats.sized_files += 1
-                transit = record.transit
-                if transit is not None and transit > 0:
-                    rates.append(record.size / transit)
-    stats.transit = Distribution.of(transits)
-    stats.rate = Distribution.of(rates)
-    stats.first_start = min(filter(_IS_SOMETHING, map(_START, records)), default=None)
-    stats.last_end = max(filter(_IS_SOMETHING, map(_END, records)), default=None)
-    return stats, transits
+        status = status or "—"
+        stats.by_status[status] = stats.by_status.get(status, 0) + count
+        pair = (ingress_status or "—", status)
+        stats.by_pair_status[pair] = stats.by_pair_status.get(pair, 0) + count
+    return stats
 
 
-_OUTCOME, _STATUS, _INGRESS_STATUS = attrgetter("outcome"), attrgetter("status"), attrgetter("ingress_status")
-_START, _END, _SIZE, _TRANSIT = attrgetter("start"), attrgetter("end"), attrgetter("size"), attrgetter("transit")
+def _add(buckets: List[Bucket], index: int, files: int, outcome: str) -> None:
+    if 0 <= index < len(buckets):
+        bucket = buckets[index]
+        bucket.files += files
+        if outcome == PASS:
+            bucket.passed += files
+        elif outcome in (FAIL, TIMEOUT):
+            bucket.failed += files
+
+
+def _least(*values: Optional[float]) -> Optional[float]:
+    return min(filter(_IS_SOMETHING, values), default=None)
+
+
+def _most(*values: Optional[float]) -> Optional[float]:
+    return max(filter(_IS_SOMETHING, values), default=None)
+
+
+_KEY = attrgetter("outcome", "ingress_status", "status")
+_OUTCOME, _START, _END, _SIZE = attrgetter("outcome"), attrgetter("start"), attrgetter("end"), attrgetter("size")
+_OUTCOME_CODE = {outcome: code for code, outcome in enumerate(OUTCOMES)}
+_OUTCOMES_BY_CODE = OUTCOMES
 _IS_SOMETHING = partial(is_not, None)  # x is not None, in C
-
-
-def _dashed(counts: Mapping[Any, int], key: Callable[[Any], Any]) -> Dict[Any, int]:
-    """``counts`` with each key replaced by ``key(key)``, merged counts keeping the first one's place."""
-    merged: Dict[Any, int] = {}
-    for value, count in counts.items():
-        value = key(value)
-        merged[value] = merged.get(value, 0) + count
-    return merged
+_NOT_NEGATIVE = partial(le, 0.0)  # 0.0 <= x, in C
 
 
 def nice_step(span: float, target: int) -> float:
@@ -245,31 +320,31 @@ def data_span(records: Sequence[Record], window: Tuple[float, float]) -> Tuple[f
     """The part of ``window`` the records' start times cover (the whole window when none has one):
     the timeline's span, so a 20 s run in a 15 min window is charted over its 20 s, not as two
     bars at the edge."""
-    starts = [r.start for r in records if r.start is not None and window[0] <= r.start < window[1]]
-    if not starts:
-        return window
-    return min(starts), min(window[1], math.nextafter(max(starts), math.inf))
+    return _span([_Columns(records if isinstance(records, list) else list(records))], window)
+
+
+def _span(parts: Sequence[_Columns], window: Tuple[float, float]) -> Tuple[float, float]:
+    """:func:`data_span` of the records of ``parts``."""
+    ranges = [part.start_range() for part in parts]
+    first, last = _least(*(low for low, _high in ranges)), _most(*(high for _low, high in ranges))
+    if first is None or last is None or first < window[0] or last >= window[1]:  # some outside: those inside
+        inside = [start for part in parts for start in part.starts_within(window)]
+        if not inside:
+            return window
+        first, last = min(inside), max(inside)
+    return first, min(window[1], math.nextafter(last, math.inf))
+
+
+def _grid(start: float, end: float, max_buckets: int) -> Tuple[float, float, int]:
+    """The timeline's first bucket start, bucket width and number of buckets for ``start <= t < end``."""
+    step = nice_step(max(end - start, 1.0), max_buckets)
+    origin = math.floor(start / step) * step
+    return origin, step, max(1, math.ceil((end - origin) / step))
 
 
 def timeline(records: Iterable[Record], start: float, end: float, max_buckets: int = MAX_BUCKETS) -> List[Bucket]:
     """Files, passes, failures and bytes per interval of start time, ``start <= t < end``."""
-    step = nice_step(max(end - start, 1.0), max_buckets)
-    origin = math.floor(start / step) * step
-    count = max(1, math.ceil((end - origin) / step))
-    buckets = [Bucket(origin + index * step) for index in range(count)]
-    for record in records:
-        if record.start is None:
-            continue
-        index = int((record.start - origin) // step)
-        if 0 <= index < count:
-            bucket = buckets[index]
-            bucket.files += 1
-            if record.outcome == PASS:
-                bucket.passed += 1
-            elif record.outcome in (FAIL, TIMEOUT):
-                bucket.failed += 1
-            bucket.bytes += record.size or 0
-    return buckets
+    return _Columns(records if isinstance(records, list) else list(records)).timeline(start, end, max_buckets)
 
 
 def histogram(values: Sequence[float], bins: int = HISTOGRAM_BINS) -> List[Tuple[float, float, int]]:
@@ -281,8 +356,9 @@ def histogram(values: Sequence[float], bins: int = HISTOGRAM_BINS) -> List[Tuple
         return [(low, low, len(values))]
     width = (high - low) / bins
     counts = [0] * bins
-    for value in values:
-        counts[min(int((value - low) / width), bins - 1)] += 1
+    indexes = map(min, map(int, map(truediv, map(sub, values, repeat(low)), repeat(width))), repeat(bins - 1))
+    for index, count in Counter(indexes).items():  # min(int((value - low) / width), bins - 1) of each, in C
+        counts[index] += count
     return [(low + index * width, low + (index + 1) * width, counts[index]) for index in range(bins)]
 
 
@@ -314,11 +390,15 @@ def summarize(records: Iterable[Record], *, jobs: Optional[Mapping[str, str]] = 
     ``jobs``, groups are the usernames. ``pair`` records are the statistics; ``ingress_only``
     records count as ``lost`` (pass rate = passed / (paired + lost)); ``egress_only`` records
     are carried in ``records`` for the lists only.
+
+    Each paired record is read by the columns of its group (:class:`_Columns`; the records of unknown
+    users form one more part) and the total is put together from the parts: only the order of its
+    statuses takes one more pass.
     """
     if not isinstance(records, list):  # read once below and kept: an iterator too
         records = list(records)
     unknown: Dict[str, int] = {}
-    grouped: Dict[str, List[Record]] = {}
+    grouped: Dict[Optional[str], List[Record]] = {}
     lost: Dict[str, int] = {}
     group_users: Dict[str, Optional[str]] = {}
     if jobs is not None:
@@ -326,43 +406,84 @@ def summarize(records: Iterable[Record], *, jobs: Optional[Mapping[str, str]] = 
             grouped.setdefault(job, [])
             group_users.setdefault(job, username)
     paired: List[Record] = []
+    keep = paired.append
     total_lost = unknown_included = 0
+    job_of = jobs.get if jobs is not None else None
     for record in records:
-        if jobs is not None:
-            record.job = jobs.get(record.username or "")
-            if record.job is None:
-                key = record.username if record.username is not None else "(NULL)"
+        username, kind = record.username, record.kind
+        if job_of is None:
+            group = username or "(NULL)"
+        else:
+            group = record.job = job_of(username or "")
+            if group is None:
+                key = username if username is not None else "(NULL)"
                 unknown[key] = unknown.get(key, 0) + 1
-                unknown_included += record.kind != EGRESS_ONLY
-        if record.kind == EGRESS_ONLY:
+                unknown_included += kind != EGRESS_ONLY
+        if kind == EGRESS_ONLY:
             continue
-        group = record.job if jobs is not None else (record.username or "(NULL)")
-        if record.kind == INGRESS_ONLY:
+        members = grouped.get(group)
+        if members is None:
+            members = grouped[group] = []
+            if group is not None:
+                group_users.setdefault(group, username)
+        if kind == INGRESS_ONLY:
             total_lost += 1
             if group is not None:
                 lost[group] = lost.get(group, 0) + 1
-                grouped.setdefault(group, [])
-                group_users.setdefault(group, record.username)
             continue
-        paired.append(record)
-        if group is None:
-            continue
-        grouped.setdefault(group, []).append(record)
-        group_users.setdefault(group, record.username)
-    total, transits = _group_stats(total_name, paired)
+        keep(record)
+        members.append(record)
+    others = grouped.pop(None, [])  # unknown users' pairs: in the total only
+    names = list(grouped) if jobs is not None else sorted(grouped)  # type: ignore[type-var]
+    parts = {name: _Columns(grouped[name]) for name in names}
+    rest = _Columns(others)
+    every = [*parts.values(), rest]
+    groups = []
+    for name in names:
+        stats = parts[name].stats(name, group_users.get(name))
+        stats.lost = lost.get(name, 0)
+        groups.append(stats)
+    total = _total(total_name, paired, [*groups, rest.stats("")], every)
     total.lost = total_lost
-    names = list(grouped) if jobs is not None else sorted(grouped)
-    groups = [group_stats(name, grouped[name], group_users.get(name)) for name in names]
-    for stats in groups:
-        stats.lost = lost.get(stats.name, 0)
     if window is None:
         window = (total.first_start or 0.0, (total.last_end or total.first_start or 0.0) + 1.0)
-    span = data_span(paired, window)
-    summary = Summary(total=total, groups=groups, records=records, window_start=window[0],
-                      window_end=window[1], timeline=timeline(paired, span[0], span[1], max_buckets),
-                      transit_histogram=histogram(transits),
-                      unknown_users=sorted(unknown.items(), key=lambda item: (-item[1], item[0])),
-                      unknown_included=unknown_included)
-    for name in names:
-        summary.group_timelines[name] = timeline(grouped[name], span[0], span[1], max_buckets)
-    return summary
+    span = _span(every, window)
+    group_timelines = {name: parts[name].timeline(span[0], span[1], max_buckets) for name in names}
+    total_timeline = _merged([*group_timelines.values(), rest.timeline(span[0], span[1], max_buckets)])
+    transits = array("d")
+    for part in every:
+        part.drop_times()
+        transits.extend(part.transits)
+        part.transits = array("d")  # each value held once at a time
+    total.transit = Distribution.of(transits)
+    return Summary(total=total, groups=groups, records=records, window_start=window[0], window_end=window[1],
+                   timeline=total_timeline, transit_histogram=histogram(transits),
+                   unknown_users=sorted(unknown.items(), key=lambda item: (-item[1], item[0])),
+                   unknown_included=unknown_included, group_timelines=group_timelines)
+
+
+def _total(name: str, paired: List[Record], parts: Sequence[GroupStats], columns: Sequence[_Columns]) -> GroupStats:
+    """The total's statistics from its parts' (all but the transits, which the caller adds); its statuses are
+    counted again, for their order of first appearance among all records."""
+    total = _counted(GroupStats(name=name, files=len(paired)), Counter(map(_KEY, paired)))
+    total.bytes = sum(part.bytes for part in parts)
+    total.sized_files = sum(part.sized_files for part in parts)
+    rates = array("d")
+    for part in columns:
+        rates.extend(part.rates)
+    total.rate = Distribution.of(rates)
+    total.first_start = _least(*(part.first_start for part in parts))
+    total.last_end = _most(*(part.last_end for part in parts))
+    return total
+
+
+def _merged(timelines: Sequence[List[Bucket]]) -> List[Bucket]:
+    """Bucket by bucket sums of timelines on one grid."""
+    merged = [Bucket(bucket.start) for bucket in timelines[0]]
+    for buckets in timelines:
+        for into, bucket in zip(merged, buckets):
+            into.files += bucket.files
+            into.passed += bucket.passed
+            into.failed += bucket.failed
+            into.bytes += bucket.bytes
+    return merged

@@ -397,3 +397,102 @@ def test_summarize_holds_nothing_a_record_long_but_the_transits():
     finally:
         tracemalloc.stop()
     assert peak / count < 75, f"{peak / count:.0f} bytes per record"
+
+
+def _timeline_by_loop(records, start, end, max_buckets):
+    step = nice_step(max(end - start, 1.0), max_buckets)
+    origin = math.floor(start / step) * step
+    buckets = [Bucket(origin + index * step) for index in range(max(1, math.ceil((end - origin) / step)))]
+    for record in records:
+        if record.start is None:
+            continue
+        index = int((record.start - origin) // step)
+        if 0 <= index < len(buckets):
+            bucket = buckets[index]
+            bucket.files += 1
+            bucket.passed += record.outcome == PASS
+            bucket.failed += record.outcome in (FAIL, TIMEOUT)
+            bucket.bytes += record.size or 0
+    return buckets
+
+
+def _summarize_by_loop(records, jobs, window, max_buckets=12):
+    """summarize as the record-by-record loops it replaced: the oracle for the parts-and-columns version."""
+    paired = [r for r in records if r.kind == PAIR]
+    groups = {}
+    for name in (jobs or {}).values():
+        groups.setdefault(name, [])
+    for record in records:
+        job = jobs.get(record.username or "") if jobs is not None else (record.username or "(NULL)")
+        if job is not None and record.kind != EGRESS_ONLY:
+            groups.setdefault(job, []).append(record)
+    names = list(groups) if jobs is not None else sorted(groups)
+    total = _group_stats_by_loop(paired)
+    starts = [r.start for r in paired if r.start is not None and window[0] <= r.start < window[1]]
+    span = (min(starts), min(window[1], math.nextafter(max(starts), math.inf))) if starts else window
+    transits = [r.transit for r in paired if r.transit is not None and r.transit >= 0]
+    bins = []
+    if transits:
+        low, high = min(transits), max(transits)
+        if high > low:
+            width = (high - low) / 20
+            counts = [0] * 20
+            for value in transits:
+                counts[min(int((value - low) / width), 19)] += 1
+            bins = [(low + i * width, low + (i + 1) * width, counts[i]) for i in range(20)]
+        else:
+            bins = [(low, low, len(transits))]
+    return {
+        "total": (total.files, total.outcomes, total.by_status, list(total.by_status), total.by_pair_status,
+                  list(total.by_pair_status), total.transit, total.rate, total.bytes, total.first_start,
+                  total.last_end),
+        "groups": [(name, _group_stats_by_loop([r for r in groups[name] if r.kind == PAIR]).transit,
+                    sum(r.kind == INGRESS_ONLY for r in groups[name])) for name in names],
+        "timeline": _timeline_by_loop(paired, span[0], span[1], max_buckets),
+        "group_timelines": {name: _timeline_by_loop([r for r in groups[name] if r.kind == PAIR], span[0], span[1],
+                                                    max_buckets) for name in names},
+        "histogram": bins,
+    }
+
+
+@pytest.mark.parametrize("seed", range(12))
+@pytest.mark.parametrize("with_jobs", [True, False])
+def test_summarize_figures_are_those_of_the_record_by_record_loops(seed, with_jobs):
+    """Groups, the total put together from them, timelines and the histogram: as the plain loops compute them,
+    with unknown users, lost and egress-only rows, missing times, starts outside the window and some sizes."""
+    import random
+
+    rng = random.Random(seed)
+    statuses = ["SUCCESS", "FAILED", "TIMEOUT", None, "", "RETRY"]
+    records = []
+    for _ in range(rng.randint(0, 600)):
+        start = None if rng.random() < 0.03 else 1000 + rng.random() * 200
+        end = None if rng.random() < 0.03 else (start or 1000) + rng.random() * 30 - 2
+        status = rng.choice(statuses)
+        records.append(Record(rng.choice(["alice", "bob", "carol", None]), "f", start, end, status,
+                              status == "SUCCESS", size=rng.choice([None] * 6 + [rng.randint(1, 10 ** 6)]),
+                              ingress_status=rng.choice(statuses),
+                              kind=rng.choice([PAIR] * 8 + [INGRESS_ONLY, EGRESS_ONLY])))
+    if seed % 3 == 0:  # every time known: the columns' fast path
+        records = [r for r in records if r.start is not None and r.end is not None]
+    jobs = {"alice": "job-a", "bob": "job-b", "dave": "job-d"} if with_jobs else None
+    window = (1010.0, 1190.0) if seed % 2 else (900.0, 1300.0)
+    summary = summarize(records, jobs=jobs, window=window, max_buckets=12)
+    expected = _summarize_by_loop(records, jobs, window)
+    total = summary.total
+    assert (total.files, total.outcomes, total.by_status, list(total.by_status), total.by_pair_status,
+            list(total.by_pair_status), total.transit, total.rate, total.bytes, total.first_start,
+            total.last_end) == expected["total"]
+    assert [(g.name, g.transit, g.lost) for g in summary.groups] == expected["groups"]
+    assert summary.timeline == expected["timeline"]
+    assert summary.group_timelines == expected["group_timelines"]
+    assert summary.transit_histogram == expected["histogram"]
+
+
+def test_a_record_without_an_end_still_counts_for_the_span_and_the_first_start():
+    records = [rec("a", 20.0, 1), rec("a", 5.0, None, "FAILED"), rec("a", None, None), rec("a", 30.0, 2)]
+    assert data_span(records, (0.0, 100.0)) == (5.0, math.nextafter(30.0, math.inf))
+    assert data_span(records, (6.0, 100.0)) == (20.0, math.nextafter(30.0, math.inf))
+    stats = group_stats("g", records)
+    assert (stats.first_start, stats.last_end, stats.files, stats.failed, stats.transit.count) == (5.0, 32.0, 4, 1, 2)
+    assert [b.files for b in timeline(records, 0.0, 40.0, max_buckets=4)] == [1, 0, 1, 1]
