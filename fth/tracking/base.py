@@ -228,6 +228,7 @@ def make_row(raw: Sequence[Any], zone: dt.tzinfo) -> TrackingRow:
 
 Decode = Callable[[bytes], Any]
 SECOND_CACHE = 200_000  # seconds of DATETIME text remembered by a RowBuilder (two days at one row a second)
+FRACTION_CACHE = 100_000  # fractions of a second remembered (every millisecond; microseconds in part)
 _PLAIN_SECOND = re.compile(rb"\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d")
 _FRACTION_SCALE = (0, 100_000, 10_000, 1_000, 100, 10, 1)  # 1-6 fraction digits → microseconds
 
@@ -259,6 +260,7 @@ class RowBuilder:
         self.raw_time = [converter is None for _encoding, converter in decoders]  # DATETIME/TIMESTAMP text
         self.origin = _wall_epoch(zone)
         self.seconds: Dict[bytes, int] = {}  # b"YYYY-MM-DD HH:MM:SS" → its epoch in microseconds
+        self.fractions: Dict[bytes, int] = {b"": 0}  # b".fff" after the second → microseconds
         self.usernames: Dict[bytes, Any] = {}
         self.statuses: Dict[bytes, str] = {}
         self.notes: List[str] = []  # the current row's bad_time notes
@@ -268,23 +270,24 @@ class RowBuilder:
         decode = self.decode
         if username is not None:
             name = self.usernames.get(username)
-            if name is None:
-                name = decode[1](username)
-                if isinstance(name, str):
-                    name = sys.intern(name)
-                if len(self.usernames) < 10_000:
-                    self.usernames[username] = name
-            username = name
+            username = self._username(username) if name is None else name
         if status is not None:
             text = self.statuses.get(status)
-            if text is None:
-                text = _status(decode[5](status))
-                if len(self.statuses) < 1000:
-                    self.statuses[status] = text
-            status = text
+            status = self._status(status) if text is None else text
+        seconds, fractions = self.seconds, self.fractions  # the common case in line: a cached second and fraction
+        if start is None:
+            start_ts = None
+        else:
+            base, fraction = seconds.get(start[:19]), fractions.get(start[19:])
+            start_ts = (self.epoch(start, 3, "startTime") if base is None or fraction is None or not self.raw_time[3]
+                        else (base + fraction) / 1_000_000)
+        if end is None:
+            end_ts = None
+        else:
+            base, fraction = seconds.get(end[:19]), fractions.get(end[19:])
+            end_ts = (self.epoch(end, 4, "endTime") if base is None or fraction is None or not self.raw_time[4]
+                      else (base + fraction) / 1_000_000)
         notes = self.notes
-        start_ts = None if start is None else self.epoch(start, 3, "startTime")
-        end_ts = None if end is None else self.epoch(end, 4, "endTime")
         bad = None
         if notes:
             bad = "; ".join(notes)
@@ -293,22 +296,43 @@ class RowBuilder:
                                      None if filename is None else decode[2](filename), start_ts, end_ts, status,
                                      self.zone, bad)
 
+    def _username(self, raw: bytes) -> Any:
+        name = self.decode[1](raw)
+        if isinstance(name, str):
+            name = sys.intern(name)
+        if len(self.usernames) < 10_000:
+            self.usernames[raw] = name
+        return name
+
+    def _status(self, raw: bytes) -> str:
+        text = _status(self.decode[5](raw))
+        if len(self.statuses) < 1000:
+            self.statuses[raw] = text
+        return text
+
     def epoch(self, raw: bytes, column: int, name: str) -> Optional[float]:
         """Epoch seconds of a stored time (see the class docstring); None with a note when it is no time."""
         if self.raw_time[column]:
             base = self.seconds.get(raw[:19])
             if base is not None:
-                size = len(raw)
-                if size == 19:
-                    return base / 1_000_000
-                fraction = raw[20:]
-                if size <= 26 and raw[19] == 46 and fraction.isdigit():  # 46: "."
-                    return (base + int(fraction) * _FRACTION_SCALE[size - 20]) / 1_000_000  # as the slow path
+                fraction = self._fraction(raw[19:])
+                if fraction is not None:
+                    return (base + fraction) / 1_000_000  # as the slow path
         value = self.decode[column](raw)
         seconds = _epoch(value, self.zone, name, self.notes)
         if seconds is not None and self.raw_time[column] and len(self.seconds) < SECOND_CACHE:
             self._remember(raw[:19])
         return seconds
+
+    def _fraction(self, tail: bytes) -> Optional[int]:
+        """Microseconds of what follows a DATETIME's whole second: nothing, or ``.`` and 1-6 digits; None for
+        anything else (an offset, text)."""
+        fraction = self.fractions.get(tail)
+        if fraction is None and 2 <= len(tail) <= 7 and tail[0] == 46 and tail[1:].isdigit():  # 46: "."
+            fraction = int(tail[1:]) * _FRACTION_SCALE[len(tail) - 1]
+            if len(self.fractions) < FRACTION_CACHE:
+                self.fractions[tail] = fraction
+        return fraction
 
     def _remember(self, second: bytes) -> None:
         """Keep the epoch of a plain ``YYYY-MM-DD HH:MM:SS`` in a fixed-offset zone."""
