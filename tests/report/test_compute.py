@@ -496,3 +496,54 @@ def test_a_record_without_an_end_still_counts_for_the_span_and_the_first_start()
     stats = group_stats("g", records)
     assert (stats.first_start, stats.last_end, stats.files, stats.failed, stats.transit.count) == (5.0, 32.0, 4, 1, 2)
     assert [b.files for b in timeline(records, 0.0, 40.0, max_buckets=4)] == [1, 0, 1, 1]
+
+
+def _by_sorting(values):
+    ordered = sorted(values)
+    n = len(ordered)
+    return (n, ordered[0], ordered[-1], percentile(ordered, 50), percentile(ordered, 95), percentile(ordered, 99))
+
+
+@pytest.mark.parametrize("shape", ["uniform", "skewed", "few values", "all equal", "periodic", "sorted", "reversed"])
+def test_percentiles_by_selection_are_those_of_the_sorted_values(shape, monkeypatch):
+    """Above SORT_LIMIT values the ranks are selected, not sorted: the same figures, whatever the values'
+    shape, including a periodic order that makes the sample miss (then the bracket widens or all is sorted)."""
+    import random
+    from array import array
+
+    from fth.report import compute
+
+    monkeypatch.setattr(compute, "SORT_LIMIT", 1000)
+    rng = random.Random(shape)
+    count = 30_011
+    values = {
+        "uniform": [rng.random() * 100 for _ in range(count)],
+        "skewed": [rng.expovariate(1.0) ** 3 for _ in range(count)],
+        "few values": [float(rng.choice([1, 2, 2, 3, 120])) for _ in range(count)],
+        "all equal": [2.5] * count,
+        "periodic": [1000.0 if i % 7 == 0 else float(i % 7) for i in range(count)],  # every 7th: the stride's
+        "sorted": sorted(rng.random() for _ in range(count)),
+        "reversed": sorted((rng.random() for _ in range(count)), reverse=True),
+    }[shape]
+    for sample in (values, array("d", values)):
+        got = Distribution.of(sample)
+        assert (got.count, got.min, got.max, got.median, got.p95, got.p99) == _by_sorting(values)
+        assert got.avg == math.fsum(values) / count
+
+
+def test_selection_holds_no_sorted_copy_of_millions():
+    """A distribution of 2,000,000 transits stays far under the 80 MB a sorted list of them takes (13 MB)."""
+    import random
+    import tracemalloc
+    from array import array
+
+    rng = random.Random(7)
+    values = array("d", (rng.random() * 10 for _ in range(2_000_000)))
+    tracemalloc.start()
+    try:
+        got = Distribution.of(values)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 20_000_000, f"{peak / 1e6:.1f} MB"  # sorted: 80 MB
+    assert got.median == percentile(sorted(values), 50)
