@@ -13,11 +13,12 @@ from __future__ import annotations
 import math
 from array import array
 from collections import Counter
+from collections.abc import Sequence as SequenceABC
 from dataclasses import dataclass, field
 from functools import partial
-from itertools import repeat
-from operator import attrgetter, floordiv, is_not, le, sub, truediv
-from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
+from itertools import chain, repeat
+from operator import attrgetter, floordiv, is_not, itemgetter, le, sub, truediv
+from typing import Any, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple
 
 PASS, FAIL, TIMEOUT, PENDING = "pass", "fail", "timeout", "pending"
 OUTCOMES = (PASS, FAIL, TIMEOUT, PENDING)
@@ -34,10 +35,13 @@ class Record:
     ``timeout`` (status contains TIMEOUT), ``pending`` (no status yet, or ``in_progress``: e.g.
     the dashboard's SUBMITTED) or ``fail``.
     ``kind`` is ``pair``, ``ingress_only`` or ``egress_only``; ``job`` is filled by :func:`summarize`.
+
+    Eight slots, 96 bytes (reports hold millions): ``kind``, ``outcome``, ``ingress_status`` and ``status``
+    are one shared tuple, :attr:`verdict` (a report has a few dozen distinct ones), and ``passed`` is
+    ``outcome == "pass"``.
     """
 
-    __slots__ = ("end", "filename", "ingress_status", "job", "kind", "outcome", "passed", "size", "start",
-                 "status", "username", "uuid")
+    __slots__ = ("end", "filename", "job", "size", "start", "username", "uuid", "verdict")
 
     def __init__(self, username: Optional[str], filename: Optional[str], start: Optional[float],
                  end: Optional[float], status: Optional[str], passed: bool, *, size: Optional[int] = None,
@@ -47,14 +51,31 @@ class Record:
         self.filename = filename
         self.start = start
         self.end = end
-        self.status = status
-        self.passed = passed
         self.size = size
         self.uuid = uuid
-        self.ingress_status = ingress_status
-        self.kind = kind
         self.job = job
-        self.outcome = PENDING if in_progress and not passed else outcome_of(status, passed)
+        self.verdict = verdict_of(kind, PENDING if in_progress and not passed else outcome_of(status, passed),
+                                  ingress_status, status)
+
+    @property
+    def kind(self) -> str:
+        return self.verdict[0]
+
+    @property
+    def outcome(self) -> str:
+        return self.verdict[1]
+
+    @property
+    def ingress_status(self) -> Optional[str]:
+        return self.verdict[2]
+
+    @property
+    def status(self) -> Optional[str]:
+        return self.verdict[3]
+
+    @property
+    def passed(self) -> bool:
+        return self.verdict[1] == PASS
 
     @property
     def transit(self) -> Optional[float]:
@@ -66,6 +87,49 @@ class Record:
     def __repr__(self) -> str:
         return (f"Record(uuid={self.uuid!r}, username={self.username!r}, status={self.status!r}, "
                 f"outcome={self.outcome!r}, kind={self.kind!r}, transit={self.transit!r})")
+
+
+Verdict = Tuple[str, str, Optional[str], Optional[str]]  # (kind, outcome, ingress_status, status)
+VERDICT_CACHE = 10_000
+
+
+def verdict_of(kind: str, outcome: str, ingress_status: Optional[str], status: Optional[str]) -> Verdict:
+    """The shared ``(kind, outcome, ingress_status, status)`` tuple (a new one once :data:`VERDICT_CACHE`
+    distinct ones are held: hostile data can have any number of statuses)."""
+    key = (kind, outcome, ingress_status, status)
+    shared = _VERDICTS.get(key)
+    if shared is None:
+        if len(_VERDICTS) >= VERDICT_CACHE:
+            return key
+        shared = _VERDICTS[key] = key
+    return shared
+
+
+_VERDICTS: Dict[Verdict, Verdict] = {}
+
+
+class Chained(SequenceABC):
+    """Lists one after the other, read as one sequence without copying them (a report's millions of records:
+    pairs, then ingress-only, then egress-only)."""
+
+    def __init__(self, *parts: Sequence[Record]) -> None:
+        self.parts = parts
+
+    def __len__(self) -> int:
+        return sum(map(len, self.parts))
+
+    def __iter__(self) -> Iterator[Record]:
+        return chain.from_iterable(self.parts)
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, slice):
+            return list(self)[index]
+        place = index + len(self) if index < 0 else index
+        for part in self.parts:
+            if 0 <= place < len(part):
+                return part[place]
+            place -= len(part)
+        raise IndexError(index)
 
 
 def outcome_of(status: Optional[str], passed: bool) -> str:
@@ -258,18 +322,19 @@ class _Columns:
 
     def __init__(self, records: List[Record]) -> None:
         self.records = records
-        self.keys = Counter(map(_KEY, records))
+        self.keys = Counter(map(_VERDICT, records))
         try:  # a record without both times makes it fail
             timed = records
-            self.starts, self.ends = array("d", map(_START, records)), array("d", map(_END, records))
+            self.starts, ends = array("d", map(_START, records)), array("d", map(_END, records))
             self.loose: List[Record] = []
         except TypeError:
             timed = [record for record in records if record.start is not None and record.end is not None]
             self.loose = [record for record in records if record.start is None or record.end is None]
-            self.starts, self.ends = array("d", map(_START, timed)), array("d", map(_END, timed))
-        self.outcomes = bytes(map(_OUTCOME_CODE.__getitem__, map(_OUTCOME, timed)))
+            self.starts, ends = array("d", map(_START, timed)), array("d", map(_END, timed))
+        self.outcomes = bytes(map(_OUTCOME_CODE.__getitem__, map(_OUTCOME_OF_VERDICT, map(_VERDICT, timed))))
         self.sized = any(map(_IS_SOMETHING, map(_SIZE, records)))
-        self.transits = array("d", filter(_NOT_NEGATIVE, map(sub, self.ends, self.starts)))  # end - start
+        self.transits = array("d", filter(_NOT_NEGATIVE, map(sub, ends, self.starts)))  # end - start
+        self.last_timed_end = max(ends, default=None)
         self.rates = array("d")  # bytes/s of each sized record with a positive transit, by stats()
 
     @property
@@ -278,11 +343,11 @@ class _Columns:
 
     @property
     def last_end(self) -> Optional[float]:
-        return _most(max(self.ends, default=None), *(record.end for record in self.loose))
+        return _most(self.last_timed_end, *(record.end for record in self.loose))
 
     def drop_times(self) -> None:
         """Let the times' columns go (the transits and rates stay)."""
-        self.starts, self.ends, self.outcomes, self.loose = array("d"), array("d"), b"", []
+        self.starts, self.outcomes, self.loose = array("d"), b"", []
 
     def start_range(self) -> Tuple[Optional[float], Optional[float]]:
         """The least and the greatest start time (None, None without any)."""
@@ -327,10 +392,10 @@ class _Columns:
         return buckets
 
 
-def _counted(stats: GroupStats, keys: Mapping[Tuple[str, Optional[str], Optional[str]], int]) -> GroupStats:
-    """``stats`` with its outcome and status counts from ``keys``; statuses that are None or empty count as
-    "—", in the place where the first of them came."""
-    for (outcome, ingress_status, status), count in keys.items():
+def _counted(stats: GroupStats, verdicts: Mapping[Verdict, int]) -> GroupStats:
+    """``stats`` with its outcome and status counts from the records' ``verdicts``; statuses that are None or
+    empty count as "—", in the place where the first of them came."""
+    for (_kind, outcome, ingress_status, status), count in verdicts.items():
         stats.outcomes[outcome] += count
         status = status or "—"
         stats.by_status[status] = stats.by_status.get(status, 0) + count
@@ -357,8 +422,9 @@ def _most(*values: Optional[float]) -> Optional[float]:
     return max(filter(_IS_SOMETHING, values), default=None)
 
 
-_KEY = attrgetter("outcome", "ingress_status", "status")
-_OUTCOME, _START, _END, _SIZE = attrgetter("outcome"), attrgetter("start"), attrgetter("end"), attrgetter("size")
+_VERDICT, _START, _END, _SIZE = attrgetter("verdict"), attrgetter("start"), attrgetter("end"), attrgetter("size")
+_OUTCOME_OF_VERDICT = itemgetter(1)
+_UNPAIRED = (INGRESS_ONLY, EGRESS_ONLY)
 _OUTCOME_CODE = {outcome: code for code, outcome in enumerate(OUTCOMES)}
 _OUTCOMES_BY_CODE = OUTCOMES
 _IS_SOMETHING = partial(is_not, None)  # x is not None, in C
@@ -426,7 +492,7 @@ class Summary:
 
     total: GroupStats
     groups: List[GroupStats]
-    records: List[Record]  # as given (a list is kept, not copied)
+    records: Sequence[Record]  # as given (a list or other sequence is kept, not copied)
     window_start: Optional[float] = None
     window_end: Optional[float] = None
     timeline: List[Bucket] = field(default_factory=list)
@@ -453,7 +519,7 @@ def summarize(records: Iterable[Record], *, jobs: Optional[Mapping[str, str]] = 
     users form one more part) and the total is put together from the parts: only the order of its
     statuses takes one more pass.
     """
-    if not isinstance(records, list):  # read once below and kept: an iterator too
+    if not isinstance(records, SequenceABC):  # read more than once and kept: an iterator is listed
         records = list(records)
     unknown: Dict[str, int] = {}
     grouped: Dict[Optional[str], List[Record]] = {}
@@ -463,12 +529,10 @@ def summarize(records: Iterable[Record], *, jobs: Optional[Mapping[str, str]] = 
         for username, job in jobs.items():
             grouped.setdefault(job, [])
             group_users.setdefault(job, username)
-    paired: List[Record] = []
-    keep = paired.append
     total_lost = unknown_included = 0
     job_of = jobs.get if jobs is not None else None
     for record in records:
-        username, kind = record.username, record.kind
+        username, kind = record.username, record.verdict[0]
         if job_of is None:
             group = username or "(NULL)"
         else:
@@ -489,7 +553,6 @@ def summarize(records: Iterable[Record], *, jobs: Optional[Mapping[str, str]] = 
             if group is not None:
                 lost[group] = lost.get(group, 0) + 1
             continue
-        keep(record)
         members.append(record)
     others = grouped.pop(None, [])  # unknown users' pairs: in the total only
     names = list(grouped) if jobs is not None else sorted(grouped)  # type: ignore[type-var]
@@ -501,7 +564,7 @@ def summarize(records: Iterable[Record], *, jobs: Optional[Mapping[str, str]] = 
         stats = parts[name].stats(name, group_users.get(name))
         stats.lost = lost.get(name, 0)
         groups.append(stats)
-    total = _total(total_name, paired, [*groups, rest.stats("")], every)
+    total = _total(total_name, records, [*groups, rest.stats("")], every)
     total.lost = total_lost
     if window is None:
         window = (total.first_start or 0.0, (total.last_end or total.first_start or 0.0) + 1.0)
@@ -520,10 +583,13 @@ def summarize(records: Iterable[Record], *, jobs: Optional[Mapping[str, str]] = 
                    unknown_included=unknown_included, group_timelines=group_timelines)
 
 
-def _total(name: str, paired: List[Record], parts: Sequence[GroupStats], columns: Sequence[_Columns]) -> GroupStats:
+def _total(name: str, records: Sequence[Record], parts: Sequence[GroupStats],
+           columns: Sequence[_Columns]) -> GroupStats:
     """The total's statistics from its parts' (all but the transits, which the caller adds); its statuses are
-    counted again, for their order of first appearance among all records."""
-    total = _counted(GroupStats(name=name, files=len(paired)), Counter(map(_KEY, paired)))
+    counted again over all ``records``, for their order of first appearance (a verdict holds the kind)."""
+    verdicts = Counter(map(_VERDICT, records))
+    total = _counted(GroupStats(name=name, files=sum(part.files for part in parts)),
+                     {verdict: count for verdict, count in verdicts.items() if verdict[0] not in _UNPAIRED})
     total.bytes = sum(part.bytes for part in parts)
     total.sized_files = sum(part.sized_files for part in parts)
     rates = array("d")

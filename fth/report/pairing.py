@@ -26,7 +26,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple, Union
 
-from fth.report.compute import EGRESS_ONLY, INGRESS_ONLY, PAIR, Record
+from fth.report.compute import EGRESS_ONLY, INGRESS_ONLY, PAIR, Chained, Record
 from fth.tracking import TrackingRow, TrackingStore
 from fth.tracking.aside import window_rows
 
@@ -56,8 +56,9 @@ class Pairing:
     partner_before_window: int = 0  # egress rows in the window whose ingress row started earlier
 
     @property
-    def records(self) -> List[Record]:
-        return self.pairs + self.ingress_only + self.egress_only
+    def records(self) -> Chained:
+        """Pairs, then ingress-only, then egress-only records (one sequence, not a copy of millions)."""
+        return Chained(self.pairs, self.ingress_only, self.egress_only)
 
     def issue_counts(self) -> Dict[str, int]:
         counts: Dict[str, int] = {}

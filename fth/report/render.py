@@ -183,13 +183,14 @@ TX_CHUNK = 5000  # rows per json.dumps call while embedding the transaction list
 def iter_transaction_rows(records: Iterable[Record], known_jobs: bool) -> Iterator[List[Any]]:
     """Compact rows for the embedded list: see the column list in the template's script."""
     for r in records:
-        kind, start, end = r.kind, r.start, r.end
+        start, end = r.start, r.end
+        kind, outcome, ingress_status, status = r.verdict
         paired = kind == PAIR
         yield [
             r.uuid or "", r.username or "", r.job or "", r.filename or "", fmt_time(start),
             round(end - start, 3) if paired and start is not None and end is not None else None,
-            r.ingress_status or "", (r.status or "") if kind != INGRESS_ONLY else "",
-            r.outcome if paired else "unpaired", kind, 1 if known_jobs and r.job is None else 0, r.size,
+            ingress_status or "", (status or "") if kind != INGRESS_ONLY else "",
+            outcome if paired else "unpaired", kind, 1 if known_jobs and r.job is None else 0, r.size,
         ]
 
 
@@ -211,17 +212,19 @@ def transaction_csv(records: Iterable[Record], known_jobs: bool) -> Iterator[str
     lines: List[str] = []
     special = _CSV_SPECIAL.search
     for r in records:
-        kind, start, end, job, uuid, filename = r.kind, r.start, r.end, r.job, r.uuid or "", r.filename or ""
+        start, end, job, uuid, filename = r.start, r.end, r.job, r.uuid or "", r.filename or ""
+        kind = r.verdict[0]
         paired = kind == PAIR
         names = who.get((r.username, job))
         if names is None:
             names = who[r.username, job] = f"{csv_field(r.username or '')},{csv_field(job or '')}"
-        key = (r.ingress_status, r.status, r.outcome, kind, known_jobs and job is None)
+        key = (r.verdict, known_jobs and job is None)
         verdict = verdicts.get(key)
         if verdict is None:
+            _kind, outcome, ingress_status, status = r.verdict
             verdict = verdicts[key] = ",".join((
-                csv_field(r.ingress_status or ""), csv_field((r.status or "") if kind != INGRESS_ONLY else ""),
-                r.outcome if paired else "unpaired", kind, "1" if key[-1] else "0"))
+                csv_field(ingress_status or ""), csv_field((status or "") if kind != INGRESS_ONLY else ""),
+                outcome if paired else "unpaired", kind, "1" if key[-1] else "0"))
         transit = round(end - start, 3) if paired and start is not None and end is not None else ""
         size = r.size
         if special(uuid):
@@ -249,7 +252,8 @@ _CSV_SPECIAL = re.compile('[,"\r\n]')
 
 def is_exception(record: Record, known_jobs: bool, flagged: AbstractSet[str]) -> bool:
     """A row the report must always show: not a passed pair, of an unknown user, or in a data-quality issue."""
-    return (record.kind != PAIR or record.outcome != PASS or (known_jobs and record.job is None)
+    kind, outcome = record.verdict[:2]
+    return (kind != PAIR or outcome != PASS or (known_jobs and record.job is None)
             or bool(record.uuid and record.uuid in flagged))
 
 

@@ -547,3 +547,32 @@ def test_selection_holds_no_sorted_copy_of_millions():
         tracemalloc.stop()
     assert peak < 20_000_000, f"{peak / 1e6:.1f} MB"  # sorted: 80 MB
     assert got.median == percentile(sorted(values), 50)
+
+
+def test_a_record_is_96_bytes_and_derives_its_verdict_fields():
+    """Reports hold millions of records: eight slots (was twelve: 128 bytes), the low-cardinality fields in
+    one shared tuple."""
+    import sys
+
+    first = Record("alice", "a", 1.0, 3.0, "FAILED", False, ingress_status="RECEIVED", uuid="u1")
+    second = Record("bob", "b", 2.0, 5.0, "FAILED", False, ingress_status="RECEIVED", uuid="u2")
+    assert sys.getsizeof(first) <= 96
+    assert first.verdict is second.verdict == (PAIR, FAIL, "RECEIVED", "FAILED")
+    assert (first.kind, first.outcome, first.ingress_status, first.status, first.passed) == (
+        PAIR, FAIL, "RECEIVED", "FAILED", False)
+    assert Record("c", "c", None, None, "WHATEVER", True).passed is True
+
+
+def test_chained_lists_read_as_one_sequence_without_a_copy():
+    from fth.report.compute import Chained
+
+    pairs, lost, orphans = [rec("a", 1, 1), rec("b", 2, 2)], [rec("c", 3, None, kind=INGRESS_ONLY)], []
+    chained = Chained(pairs, lost, orphans)
+    every = pairs + lost
+    assert len(chained) == 3 and list(chained) == every
+    assert [chained[i] for i in range(-3, 3)] == every + every
+    assert chained[1:] == every[1:] and every[2] in chained
+    with pytest.raises(IndexError):
+        chained[3]
+    summary = summarize(chained, jobs={"a": "job-a"})
+    assert summary.records is chained and summary.total.files == 2 and summary.total.lost == 1
