@@ -16,6 +16,8 @@ import json
 import re
 import secrets
 from dataclasses import dataclass, field
+from itertools import compress, repeat
+from operator import attrgetter, is_, or_
 from pathlib import Path
 from typing import AbstractSet, Any, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple
 
@@ -250,28 +252,37 @@ def csv_field(text: str) -> str:
 _CSV_SPECIAL = re.compile('[,"\r\n]')
 
 
-def is_exception(record: Record, known_jobs: bool, flagged: AbstractSet[str]) -> bool:
-    """A row the report must always show: not a passed pair, of an unknown user, or in a data-quality issue."""
-    kind, outcome = record.verdict[:2]
-    return (kind != PAIR or outcome != PASS or (known_jobs and record.job is None)
-            or bool(record.uuid and record.uuid in flagged))
-
-
 def embedded_records(records: Sequence[Record], max_rows: Optional[int], known_jobs: bool,
                      flagged: AbstractSet[str]) -> Sequence[Record]:
-    """``records`` when they are at most ``max_rows``; else every exception and the first passed pairs up to it."""
+    """``records`` when they are at most ``max_rows``; else every exception (see :func:`exceptions`) and the
+    first other records up to it."""
     if max_rows is None or len(records) <= max_rows:
         return records
-    exceptions = sum(1 for r in records if is_exception(r, known_jobs, flagged))
-    room = max(0, max_rows - exceptions)
-    kept: List[Record] = []
-    for record in records:
-        if is_exception(record, known_jobs, flagged):
-            kept.append(record)
-        elif room:
-            kept.append(record)
+    keep = exceptions(records, known_jobs, flagged)
+    room = max(0, max_rows - keep.count(True))
+    for index, shown in enumerate(keep):  # the first passed pairs, up to the room left
+        if not room:
+            break
+        if not shown:
+            keep[index] = True
             room -= 1
-    return kept
+    return list(compress(records, keep))
+
+
+def exceptions(records: Sequence[Record], known_jobs: bool, flagged: AbstractSet[str]) -> List[bool]:
+    """Whether each record is a row the report must always show: not a passed pair, of an unknown user
+    (with ``known_jobs``), or of a UUID in ``flagged`` (the data-quality issues'). Column by column, in C."""
+    verdicts = {verdict: verdict[0] != PAIR or verdict[1] != PASS for verdict in set(map(_VERDICT, records))}
+    shown = map(verdicts.__getitem__, map(_VERDICT, records))
+    if known_jobs:
+        shown = map(or_, shown, map(is_, map(_JOB, records), repeat(None)))
+    flagged = {uuid for uuid in flagged if uuid}  # an empty or NULL UUID is never flagged
+    if flagged:
+        shown = map(or_, shown, map(flagged.__contains__, map(_UUID, records)))
+    return list(shown)
+
+
+_VERDICT, _JOB, _UUID = attrgetter("verdict"), attrgetter("job"), attrgetter("uuid")
 
 
 TX_INTERNED = (1, 2, 6, 7, 8, 9)  # username, job, both statuses, result, kind: few distinct values

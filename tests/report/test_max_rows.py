@@ -68,3 +68,43 @@ def test_rows_in_a_data_quality_issue_are_kept():
     assert [r.uuid for r in kept] == ["u0", "u3", "u-lost"]
     assert embedded_records(records, 6, True, {"u3"}) == records
     assert embedded_records(records, None, True, set()) == records
+
+
+def _embedded_by_loop(records, max_rows, known_jobs, flagged):
+    def exception(r):
+        return (r.kind != PAIR or r.outcome != "pass" or (known_jobs and r.job is None)
+                or bool(r.uuid and r.uuid in flagged))
+
+    if max_rows is None or len(records) <= max_rows:
+        return records
+    room = max(0, max_rows - sum(map(exception, records)))
+    kept = []
+    for record in records:
+        if exception(record):
+            kept.append(record)
+        elif room:
+            kept.append(record)
+            room -= 1
+    return kept
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_the_embedded_list_is_what_the_record_by_record_rule_keeps(seed):
+    """Column by column, as the plain rule: failed, unpaired, unknown-user and flagged rows always, then
+    the first others up to the limit (empty and NULL UUIDs never count as flagged)."""
+    import random
+
+    from fth.report.compute import EGRESS_ONLY
+
+    rng = random.Random(seed)
+    records = []
+    for number in range(rng.randint(0, 300)):
+        status = rng.choice(["SUCCESS"] * 6 + ["FAILED", None])
+        records.append(Record(rng.choice(["alice", "bob"]), "f", 0.0, 1.0, status, status == "SUCCESS",
+                              uuid=rng.choice([f"u{number}", "", None]), job=rng.choice(["job", "job", None]),
+                              kind=rng.choice([PAIR] * 8 + [INGRESS_ONLY, EGRESS_ONLY])))
+    flagged = {f"u{i}" for i in rng.sample(range(300), 20)} | {""}
+    for max_rows in (None, 0, 5, 50, 400):
+        for known_jobs in (True, False):
+            assert (embedded_records(records, max_rows, known_jobs, flagged)
+                    == _embedded_by_loop(records, max_rows, known_jobs, flagged))
