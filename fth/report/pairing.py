@@ -26,7 +26,17 @@ import logging
 from dataclasses import dataclass, field
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple, Union
 
-from fth.report.compute import EGRESS_ONLY, INGRESS_ONLY, PAIR, Chained, Record
+from fth.report.compute import (
+    EGRESS_ONLY,
+    INGRESS_ONLY,
+    PAIR,
+    VERDICT_CACHE,
+    Chained,
+    Record,
+    Verdict,
+    outcome_of,
+    verdict_of,
+)
 from fth.tracking import TrackingRow, TrackingStore
 from fth.tracking.aside import window_rows
 
@@ -114,27 +124,37 @@ def partners(store: TrackingStore, uuids: Sequence[str], role: str,
 
 
 def make_pair(ingress: TrackingRow, egress: TrackingRow, issues: List[QualityIssue]) -> Record:
-    start, end = ingress.start_ts, egress.end_ts
-    record = Record(ingress.username if ingress.username is not None else egress.username,
-                    ingress.filename if ingress.filename is not None else egress.filename,
-                    start, end, egress.status, egress.status == PASS_STATUS, uuid=ingress.uuid,
-                    ingress_status=ingress.status, kind=PAIR)
-    both = (("ingress", ingress), ("egress", egress))
-    if egress.end_ts is None and not egress.bad:
-        issues.append(QualityIssue(NULL_END, ingress.uuid, "egress endTime is NULL", both))
+    start, end, status = ingress.start_ts, egress.end_ts, egress.status
+    verdict = _PAIR_VERDICTS.get((ingress.status, status))
+    if verdict is None:
+        verdict = verdict_of(PAIR, outcome_of(status, status == PASS_STATUS), ingress.status, status)
+        if len(_PAIR_VERDICTS) < VERDICT_CACHE:
+            _PAIR_VERDICTS[ingress.status, status] = verdict
+    record = Record.of_verdict(ingress.username if ingress.username is not None else egress.username,
+                               ingress.filename if ingress.filename is not None else egress.filename,
+                               start, end, ingress.uuid, verdict)
+    if end is None and not egress.bad:
+        issues.append(QualityIssue(NULL_END, ingress.uuid, "egress endTime is NULL", _both(ingress, egress)))
     elif start is not None and end is not None and end < start:
         issues.append(QualityIssue(NEGATIVE_TRANSIT, ingress.uuid,
                                    f"egress ended {start - end:.3f}s before ingress started; "
-                                   "left out of the transit statistics", both))
-    if ingress.start_ts is not None and egress.start_ts is not None and egress.start_ts < ingress.start_ts:
+                                   "left out of the transit statistics", _both(ingress, egress)))
+    if start is not None and egress.start_ts is not None and egress.start_ts < start:
         issues.append(QualityIssue(CLOCK_SKEW, ingress.uuid,
-                                   f"egress started {ingress.start_ts - egress.start_ts:.3f}s "
-                                   "before ingress; are the servers' clocks in sync?", both))
+                                   f"egress started {start - egress.start_ts:.3f}s "
+                                   "before ingress; are the servers' clocks in sync?", _both(ingress, egress)))
     if ingress.username != egress.username:
         issues.append(QualityIssue(USERNAME_MISMATCH, ingress.uuid,
                                    f"ingress username {ingress.username!r}, egress username {egress.username!r}; "
-                                   "the ingress username decides the job", both))
+                                   "the ingress username decides the job", _both(ingress, egress)))
     return record
+
+
+_PAIR_VERDICTS: Dict[Tuple[Optional[str], Optional[str]], Verdict] = {}  # by (ingress status, egress status)
+
+
+def _both(ingress: TrackingRow, egress: TrackingRow) -> Tuple[Tuple[str, TrackingRow], ...]:
+    return (("ingress", ingress), ("egress", egress))
 
 
 def unpaired(row: TrackingRow, kind: str) -> Record:
