@@ -11,7 +11,8 @@ ratio to the client, its peak RSS, the HTML and full-list sizes, then the page l
 times in Chromium. ``--reuse DIR`` keeps the loaded datadir in DIR (short path: a unix socket
 lives there) for the next run with the same ``--pairs``.
 Goals (issue 16, 1M pairs): peak RSS under 500 MB, wall time at most 4x the client's, HTML
-under 25 MB that opens in under 3 s (issue 4: 100,000 pairs, filter under 1 s).
+under 25 MB that opens in under 3 s; 5M pairs: peak RSS under 2 GB (issue 4: 100,000 pairs, filter
+under 1 s).
 """
 
 from __future__ import annotations
@@ -34,7 +35,8 @@ from tests.report.dataset import create_tables  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 SERVER_ARGS = ["--innodb-buffer-pool-size=512M"]
-GOAL_RSS_MB, GOAL_RATIO, GOAL_HTML_MB, GOAL_OPEN_S = 500, 4.0, 25, 3.0
+GOAL_RSS_MB, GOAL_RATIO, GOAL_HTML_MB, GOAL_OPEN_S = 500, 4.0, 25, 3.0  # at a million pairs
+GOAL_RSS_LARGE_MB, LARGE = 2000, 5_000_000  # five million pairs complete under 2 GB
 SPAN = "2026-02-01T00:00:00+00:00 .. 2026-02-01T02:00:00+00:00"
 CONFIG = """\
 jobs:
@@ -192,8 +194,13 @@ def main() -> None:
         ratio = elapsed / client_s
         print(f"  wall time / client time: {ratio:.1f}x; goal at most {GOAL_RATIO:.0f}x: "
               f"{verdict(ratio <= GOAL_RATIO)}")
-        print(f"  peak RSS {rss_mb:.0f} MB; goal under {GOAL_RSS_MB} MB: {verdict(rss_mb < GOAL_RSS_MB)}")
-        print(f"  HTML {size_mb:.1f} MB; goal under {GOAL_HTML_MB} MB: {verdict(size_mb < GOAL_HTML_MB)}")
+        if args.pairs >= LARGE:
+            print(f"  peak RSS {rss_mb:.0f} MB; goal under {GOAL_RSS_LARGE_MB} MB at {LARGE:,} pairs: "
+                  f"{verdict(rss_mb < GOAL_RSS_LARGE_MB)}")
+            print(f"  HTML {size_mb:.1f} MB (the goal of {GOAL_HTML_MB} MB is for a million pairs)")
+        else:
+            print(f"  peak RSS {rss_mb:.0f} MB; goal under {GOAL_RSS_MB} MB: {verdict(rss_mb < GOAL_RSS_MB)}")
+            print(f"  HTML {size_mb:.1f} MB; goal under {GOAL_HTML_MB} MB: {verdict(size_mb < GOAL_HTML_MB)}")
         full = output.with_name("report.transactions.csv")
         if full.exists():
             with full.open("rb") as handle:
