@@ -511,9 +511,9 @@ def test_percentiles_by_selection_are_those_of_the_sorted_values(shape, monkeypa
     import random
     from array import array
 
-    from fth.report import compute
+    from fth.report import selection
 
-    monkeypatch.setattr(compute, "SORT_LIMIT", 1000)
+    monkeypatch.setattr(selection, "SORT_LIMIT", 1000)
     rng = random.Random(shape)
     count = 30_011
     values = {
