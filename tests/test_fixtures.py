@@ -59,3 +59,14 @@ def test_mariadb_chooses_another_port_when_its_port_is_taken(taken_port_first):
         conn.close()
     finally:
         server.destroy()
+
+
+def test_a_child_fth_reports_its_own_peak_memory_not_the_test_process_size():
+    """ru_maxrss of a child that was forked and exec'd holds the forked copy of the test process: late in
+    a suite that is 200 MB, and memory bounds on fth (tests/test_hostile.py) failed on it."""
+    from tests.fixtures.process import run_fth_process
+
+    ballast = b"\x01" * (300 * 2 ** 20)  # written, so resident: the test process is 300 MB larger
+    run = run_fth_process(["--version"], timeout=60)
+    assert run.status == 0 and ballast[0] == 1
+    assert 5 < run.peak_rss_mb < 150, f"{run.peak_rss_mb:.0f} MB"
