@@ -45,7 +45,7 @@ def fth_process(*args):
 def test_two_segments_interleave_evenly_and_merge_to_what_the_sink_received(write_config, http_server, source_dir,
                                                                                tmp_path):
     config = segment_job(write_config, http_server, source_dir)
-    start_at = time.time() + 4
+    start_at = time.time() + 8  # both processes ready before it, even on a loaded machine: late ones catch up in step
     processes = [fth_process("-c", config, "--segment", f"{i}/2", "--start-at", start_at, "--duration", "3s",
                              "--summary-json", "-", "-q") for i in range(2)]
     outputs = [process.communicate(timeout=60) for process in processes]
