@@ -277,9 +277,10 @@ class _Columns:
 
     At a million records each pass is a million cache misses (the records and their times lie all over
     the heap), so each column is read once, as compactly as it goes: the times into arrays, the outcomes
-    into bytes, the (outcome, ingress status, status) of every record counted in one ``Counter`` (its
-    order is each status's first appearance). ``map``, ``filter`` and ``Counter`` run in C. Records
-    without both times (rare: broken or unfinished rows) are kept aside as ``loose``.
+    into bytes, the records' verdicts counted in one ``Counter`` (its order is each status's first
+    appearance). ``map``, ``filter`` and ``Counter`` run in C. Records without both times (rare: broken
+    or unfinished rows) are kept aside as ``loose``. :meth:`stats` also leaves the group's data rates in
+    ``rates``, for the total's.
     """
 
     def __init__(self, records: List[Record]) -> None:
