@@ -302,7 +302,7 @@ class _Columns:
 
     @property
     def first_start(self) -> Optional[float]:
-        return _least(min(self.starts, default=None), *(record.start for record in self.loose))
+        return self.start_range()[0]
 
     @property
     def last_end(self) -> Optional[float]:
@@ -342,7 +342,7 @@ class _Columns:
         buckets = [Bucket(origin + index * step) for index in range(count)]
         slots = map(floordiv, map(sub, self.starts, repeat(origin)), repeat(step))  # (start - origin) // step
         for (slot, code), files in Counter(zip(slots, self.outcomes)).items():  # in C
-            _add(buckets, int(slot), files, _OUTCOMES_BY_CODE[code])
+            _add(buckets, int(slot), files, OUTCOMES[code])
         for record in self.loose:
             if record.start is not None:
                 _add(buckets, int((record.start - origin) // step), 1, record.outcome)
@@ -389,7 +389,6 @@ _VERDICT, _START, _END, _SIZE = attrgetter("verdict"), attrgetter("start"), attr
 _OUTCOME_OF_VERDICT = itemgetter(1)
 _UNPAIRED = (INGRESS_ONLY, EGRESS_ONLY)
 _OUTCOME_CODE = {outcome: code for code, outcome in enumerate(OUTCOMES)}
-_OUTCOMES_BY_CODE = OUTCOMES
 _IS_SOMETHING = partial(is_not, None)  # x is not None, in C
 _NOT_NEGATIVE = partial(le, 0.0)  # 0.0 <= x, in C
 

@@ -30,10 +30,8 @@ from fth.report.compute import (
     EGRESS_ONLY,
     INGRESS_ONLY,
     PAIR,
-    VERDICT_CACHE,
     Chained,
     Record,
-    Verdict,
     outcome_of,
     verdict_of,
 )
@@ -125,11 +123,7 @@ def partners(store: TrackingStore, uuids: Sequence[str], role: str,
 
 def make_pair(ingress: TrackingRow, egress: TrackingRow, issues: List[QualityIssue]) -> Record:
     start, end, status = ingress.start_ts, egress.end_ts, egress.status
-    verdict = _PAIR_VERDICTS.get((ingress.status, status))
-    if verdict is None:
-        verdict = verdict_of(PAIR, outcome_of(status, status == PASS_STATUS), ingress.status, status)
-        if len(_PAIR_VERDICTS) < VERDICT_CACHE:
-            _PAIR_VERDICTS[ingress.status, status] = verdict
+    verdict = verdict_of(PAIR, outcome_of(status, status == PASS_STATUS), ingress.status, status)
     record = Record.of_verdict(ingress.username if ingress.username is not None else egress.username,
                                ingress.filename if ingress.filename is not None else egress.filename,
                                start, end, ingress.uuid, verdict)
@@ -148,9 +142,6 @@ def make_pair(ingress: TrackingRow, egress: TrackingRow, issues: List[QualityIss
                                    f"ingress username {ingress.username!r}, egress username {egress.username!r}; "
                                    "the ingress username decides the job", _both(ingress, egress)))
     return record
-
-
-_PAIR_VERDICTS: Dict[Tuple[Optional[str], Optional[str]], Verdict] = {}  # by (ingress status, egress status)
 
 
 def _both(ingress: TrackingRow, egress: TrackingRow) -> Tuple[Tuple[str, TrackingRow], ...]:
