@@ -5,7 +5,7 @@ layout (its report form and its panels). Stable API:
 
 ``fth.report.engine`` (the entry point)
     ``ReportRequest(start, end, jobs=(), username=None, poll=None, settle=600, transfer_log=None,
-    title=..., max_rows=None, full_list=None)``; ``build_report(ingress_store, egress_store,
+    title=..., max_rows=None, full_list=None, full_list_path=None)``; ``build_report(ingress_store, egress_store,
     request) -> Report`` reads and pairs the window (re-querying until settled with ``poll``),
     cross-checks the transfer log, groups jobs by username (``fth.config.model.job_groups``:
     jobs sharing one form "job-b + job-c") and computes;
@@ -13,7 +13,10 @@ layout (its report form and its panels). Stable API:
     ``summary``, ``pairing``, ``context`` (for the HTML), ``document`` (the ``--summary-json``
     dict), ``html_chunks()``, ``json_text()`` (the file's exact text), ``list_is_cut`` (more
     transactions than ``max_rows``: the HTML keeps every exception and the first passed ones) and
-    ``full_list_chunks()`` (every transaction as CSV, for the sibling file named ``full_list``).
+    ``full_list_chunks()`` (every transaction as CSV, for the sibling file named ``full_list``). With
+    ``full_list_path`` and a cut list, that file is written by a helper process while the report is
+    computed and rendered (``fth.report.full_list``): ``Report.finish()`` waits for it and raises its
+    error; a ``Report`` used as a context manager stops it on any other way out.
 
 ``fth.report.compute`` (generic, no database knowledge)
     ``Record(username, filename, start, end, status, passed, *, size=None, uuid=None,
@@ -37,7 +40,8 @@ layout (its report form and its panels). Stable API:
     ``render_report(summary, context=None, **fields) -> str`` / ``render_report_chunks``;
     ``ReportContext`` fields: title, window_label, generated_at, meta, jobs [(group, username,
     protocol)], ingress_only, egress_only, issues, not_ingested, unknown_rows, group_label,
-    stage_labels, notes, decimals, max_rows, full_list. ``transaction_csv(records, known_jobs)``.
+    stage_labels, notes, decimals, max_rows, full_list. ``transaction_csv(records, known_jobs)``, ``transaction_csv_of(fields, known_jobs)`` (the same from
+    ``TX_FIELDS`` tuples).
 
 ``fth.report.summary_json``
     ``summary_dict(summary, pairing=None, jobs=(), not_ingested=()) -> dict`` — the

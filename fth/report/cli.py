@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from fth import __version__
-from fth.atomicfile import write_atomic
+from fth.atomicfile import open_atomic, write_atomic
 from fth.cli import add_logging_options, duration_arg, new_parser
 from fth.config.loader import load_run_config
 from fth.config.model import RunConfig
@@ -111,12 +111,12 @@ def run(args: argparse.Namespace) -> int:
     config = load_run_config(args.config, args.overrides, check_paths=False)
     request = ReportRequest(start, end, config.jobs, username=args.username, poll=args.poll, settle=args.settle,
                             transfer_log=args.transfer_log, title=args.title, max_rows=args.max_rows or None,
-                            full_list=full_list_path(args.output).name, read_aside=True)
-    with cycle_collection_paused():
-        report = report_from_config(_tracking(config), request)
-        if report.list_is_cut:
-            write_atomic(str(full_list_path(args.output)), report.full_list_chunks(), what="transaction list")
-        write_atomic(args.output, report.html_chunks(), what="report")
+                            full_list=full_list_path(args.output).name,
+                            full_list_path=str(full_list_path(args.output)), read_aside=True)
+    with cycle_collection_paused(), report_from_config(_tracking(config), request) as report:
+        with open_atomic(args.output, what="report") as out:  # the full list is written meanwhile
+            out.writelines(report.html_chunks())
+            report.finish()  # no report that links to a list that could not be written
         if args.summary_json:
             write_atomic(args.summary_json, report.json_text(), what="summary JSON")
     _print_result(args, report)

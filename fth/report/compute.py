@@ -143,6 +143,12 @@ class Chained(SequenceABC):
         raise IndexError(index)
 
 
+def job_of(jobs: Mapping[str, str], username: Optional[str]) -> Optional[str]:
+    """The group of ``username`` by ``jobs`` (username → group name), None for a user of no job: the rule of
+    :func:`summarize`, which sets each record's ``job`` by it."""
+    return jobs.get(username or "")
+
+
 def outcome_of(status: Optional[str], passed: bool) -> str:
     if passed:
         return PASS
@@ -492,13 +498,12 @@ def summarize(records: Iterable[Record], *, jobs: Optional[Mapping[str, str]] = 
             grouped.setdefault(job, [])
             group_users.setdefault(job, username)
     total_lost = unknown_included = 0
-    job_of = jobs.get if jobs is not None else None
     for record in records:
         username, kind = record.username, record.verdict[0]
-        if job_of is None:
+        if jobs is None:
             group = username or "(NULL)"
         else:
-            group = record.job = job_of(username or "")
+            group = record.job = job_of(jobs, username)
             if group is None:
                 key = username if username is not None else "(NULL)"
                 unknown[key] = unknown.get(key, 0) + 1

@@ -13,6 +13,7 @@ and the ``--summary-json`` document from that one result.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import logging
@@ -25,6 +26,7 @@ from typing import Any, Dict, Iterator, List, Optional, Sequence, Set
 from fth.config.model import JobGroup, TrackingConfig, job_groups
 from fth.errors import UsageError
 from fth.report.compute import Record, Summary, summarize
+from fth.report.full_list import FullListWriter
 from fth.report.pairing import Pairing, collect
 from fth.report.render import ReportContext, fmt_time, render_report_chunks, transaction_csv
 from fth.report.summary_json import summary_dict
@@ -51,6 +53,7 @@ class ReportRequest:
     title: str = DEFAULT_TITLE
     max_rows: Optional[int] = None  # the HTML embeds at most this many transactions plus every exception
     full_list: Optional[str] = None  # name of the sibling file with every transaction, linked when cut
+    full_list_path: Optional[str] = None  # write that file here when the list is cut (fth-report: see Report.finish)
     read_aside: bool = False  # a large egress window read in a forked child (fth-report only: see fth.tracking.aside)
 
 
@@ -64,6 +67,23 @@ class Report:
     document: Dict[str, Any]
     sent: int = 0  # transfer-log lines sent in the window
     not_ingested: List[Dict[str, Any]] = field(default_factory=list)
+    list_writer: Optional[FullListWriter] = None  # writing request.full_list_path meanwhile
+
+    def __enter__(self) -> Report:
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.close()
+
+    def finish(self) -> None:
+        """Wait for the full list (``request.full_list_path``) to be written; its failure raised here."""
+        if self.list_writer is not None:
+            self.list_writer.finish()
+
+    def close(self) -> None:
+        """Stop writing the full list if it is not finished (an error elsewhere): no partial file is left."""
+        if self.list_writer is not None:
+            self.list_writer.stop()
 
     def html_chunks(self) -> Iterator[str]:
         return render_report_chunks(self.summary, self.context)
@@ -149,21 +169,28 @@ def build_report(ingress: TrackingStore, egress: TrackingStore, request: ReportR
     pairing = gather(ingress, egress, request)
     lost_sends = not_ingested(sent, pairing, ingress) if sent else []
     groups = job_groups(request.jobs)
-    start, end = _aware(request.start).timestamp(), _aware(request.end).timestamp()
-    summary = summarize(pairing.records, jobs={group.username: group.name for group in groups},
-                        window=(start, end))
-    context = ReportContext(
-        title=request.title, jobs=[(group.name, group.username, group.protocol) for group in groups],
-        ingress_only=pairing.ingress_only, egress_only=pairing.egress_only, issues=pairing.issues,
-        not_ingested=lost_sends, notes=_notes(request, pairing, summary, groups, len(sent), len(lost_sends)),
-        window_label=f"{fmt_time(start, False)} – {fmt_time(end, False)}",
-        meta={"Ingress": ingress.db.describe().split(" ", 1)[1], "Egress": egress.db.describe().split(" ", 1)[1],
-              **({"User": request.username} if request.username else {})},
-        unknown_rows=without_job(summary.records) if groups else [],
-        max_rows=request.max_rows, full_list=request.full_list,
-    )
-    document = summary_dict(summary, pairing, [(g.name, g.username, g.jobs) for g in groups], lost_sends)
-    return Report(summary, pairing, context, document, len(sent), lost_sends)
+    jobs = {group.username: group.name for group in groups}
+    writer = None
+    if request.full_list_path and request.max_rows is not None and len(pairing.records) > request.max_rows:
+        writer = FullListWriter(request.full_list_path, pairing.records, jobs, bool(groups))  # meanwhile
+    with contextlib.ExitStack() as on_error:
+        if writer is not None:
+            on_error.callback(writer.stop)
+        start, end = _aware(request.start).timestamp(), _aware(request.end).timestamp()
+        summary = summarize(pairing.records, jobs=jobs, window=(start, end))
+        context = ReportContext(
+            title=request.title, jobs=[(group.name, group.username, group.protocol) for group in groups],
+            ingress_only=pairing.ingress_only, egress_only=pairing.egress_only, issues=pairing.issues,
+            not_ingested=lost_sends, notes=_notes(request, pairing, summary, groups, len(sent), len(lost_sends)),
+            window_label=f"{fmt_time(start, False)} – {fmt_time(end, False)}",
+            meta={"Ingress": ingress.db.describe().split(" ", 1)[1], "Egress": egress.db.describe().split(" ", 1)[1],
+                  **({"User": request.username} if request.username else {})},
+            unknown_rows=without_job(summary.records) if groups else [],
+            max_rows=request.max_rows, full_list=request.full_list,
+        )
+        document = summary_dict(summary, pairing, [(g.name, g.username, g.jobs) for g in groups], lost_sends)
+        on_error.pop_all()  # the writer goes on: Report.finish waits for it
+    return Report(summary, pairing, context, document, len(sent), lost_sends, writer)
 
 
 def without_job(records: Sequence[Record]) -> List[Record]:

@@ -200,8 +200,20 @@ TX_COLUMNS = ("uuid", "username", "job", "filename", "start", "transit_s", "ingr
               "result", "kind", "unknown_user", "size")
 
 
+TX_FIELDS = ("uuid", "username", "job", "filename", "start", "end", "verdict", "size")  # a record's, for the CSV
+TxFields = Tuple[Optional[str], Optional[str], Optional[str], Optional[str], Optional[float], Optional[float],
+                 Tuple[Any, ...], Optional[float]]
+
+
 def transaction_csv(records: Iterable[Record], known_jobs: bool) -> Iterator[str]:
-    """Every transaction as CSV text in pieces (header first; the columns of the embedded list).
+    """Every transaction as CSV text in pieces (header first; the columns of the embedded list): see
+    :func:`transaction_csv_of`, given each record's :data:`TX_FIELDS`."""
+    return transaction_csv_of(map(attrgetter(*TX_FIELDS), records), known_jobs)
+
+
+def transaction_csv_of(rows: Iterable[TxFields], known_jobs: bool) -> Iterator[str]:
+    """The CSV of transactions given as their :data:`TX_FIELDS` tuples (a record's job set as
+    :func:`fth.report.compute.summarize` sets it), in pieces of whole lines, header first.
 
     Fields are quoted as RFC 4180 says, by :func:`csv_field` (not by ``csv.writer``, which leaves a carriage
     return unquoted up to Python 3.12: a filename holding one would split its row), lines end in ``\\n``.
@@ -213,28 +225,30 @@ def transaction_csv(records: Iterable[Record], known_jobs: bool) -> Iterator[str
     verdicts: Dict[Tuple[Any, ...], str] = {}
     lines: List[str] = []
     special = _CSV_SPECIAL.search
-    for r in records:
-        start, end, job, uuid, filename = r.start, r.end, r.job, r.uuid or "", r.filename or ""
-        kind = r.verdict[0]
+    for uuid, username, job, filename, start, end, verdict, size in rows:
+        kind = verdict[0]
         paired = kind == PAIR
-        names = who.get((r.username, job))
+        names = who.get((username, job))
         if names is None:
-            names = who[r.username, job] = f"{csv_field(r.username or '')},{csv_field(job or '')}"
-        key = (r.verdict, known_jobs and job is None)
-        verdict = verdicts.get(key)
-        if verdict is None:
-            _kind, outcome, ingress_status, status = r.verdict
-            verdict = verdicts[key] = ",".join((
+            names = who[username, job] = f"{csv_field(username or '')},{csv_field(job or '')}"
+        key = (verdict, known_jobs and job is None)
+        text = verdicts.get(key)
+        if text is None:
+            _kind, outcome, ingress_status, status = verdict
+            text = verdicts[key] = ",".join((
                 csv_field(ingress_status or ""), csv_field((status or "") if kind != INGRESS_ONLY else ""),
                 outcome if paired else "unpaired", kind, "1" if key[-1] else "0"))
         transit = round(end - start, 3) if paired and start is not None and end is not None else ""
-        size = r.size
-        if special(uuid):
+        if uuid is None:
+            uuid = ""
+        elif special(uuid):
             uuid = csv_field(uuid)
-        if special(filename):
+        if filename is None:
+            filename = ""
+        elif special(filename):
             filename = csv_field(filename)
         lines.append(f"{uuid},{names},{filename},{fmt_time(start)},{transit},"
-                     f"{verdict},{'' if size is None else size}\n")
+                     f"{text},{'' if size is None else size}\n")
         if len(lines) >= TX_CHUNK:
             yield "".join(lines)
             lines.clear()

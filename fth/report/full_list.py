@@ -1,0 +1,196 @@
+"""The full transaction list (the CSV beside a cut report), written by a helper process meanwhile.
+
+At a million transactions formatting the list takes four seconds of one core, and fth-report has
+more to do after pairing (statistics, HTML) on that core while the machine's other cores wait:
+:class:`FullListWriter` hands the records to a helper process as soon as they are paired, and
+the report is computed and rendered meanwhile. The helper is a fresh interpreter (``python -c``
+importing this module, not a fork: a forked copy of a process holding a million records would
+copy their memory pages one by one as either side touches them). A thread of the report's
+process sends the records' :data:`~fth.report.render.TX_FIELDS` to its standard input in
+chunks, column by column (pickled: a few hundred milliseconds of the report's time for a
+million), so neither side holds the list twice.
+
+The helper formats with :func:`fth.report.render.transaction_csv_of` (the one CSV rule) and
+writes with :func:`fth.atomicfile.write_atomic`: the list is whole or not there. It exits 0 when
+written, 1 with a one-line error on its standard error, and removes its temporary file when its
+input ends early (the report's process died) or it is stopped (SIGTERM, SIGINT).
+
+Frames on the helper's input: an 8-byte little-endian length, then a pickle: first ``(path,
+known_jobs, jobs)``, then lists of columns (a chunk), then ``None``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import pickle
+import signal
+import struct
+import subprocess
+import sys
+from itertools import islice
+from operator import attrgetter
+from pathlib import Path
+from typing import IO, Any, Dict, Iterator, Mapping, Optional, Sequence
+
+from gevent import monkey
+
+from fth.atomicfile import write_atomic
+from fth.errors import FthError
+from fth.report.compute import Record, job_of
+from fth.report.render import TX_FIELDS, TxFields, transaction_csv, transaction_csv_of
+
+log = logging.getLogger(__name__)
+
+CHUNK = 20_000  # records per frame: about 1.7 MB pickled
+_LENGTH = struct.Struct("<Q")
+_COLUMNS = tuple(attrgetter(name) for name in TX_FIELDS if name != "job")  # job: from the mapping, in the helper
+_ROOT = str(Path(__file__).resolve().parents[2])  # the directory holding the fth package the helper imports
+_start_thread = monkey.get_original("_thread", "start_new_thread")
+_new_lock = monkey.get_original("_thread", "allocate_lock")
+_close = monkey.get_original("os", "close")  # gevent's defers closing a pipe until its loop runs, which a report
+# computing does not let it do: the report would hold the helper's input open and never see it end
+_BOOT = ("import sys; sys.path.insert(0, sys.argv[1]); "
+         "from fth.report.full_list import helper_main; sys.exit(helper_main())")
+
+
+class FullListWriter:
+    """Writes ``records`` as CSV to ``path`` in a helper process from now on; :meth:`finish` waits for it.
+
+    ``jobs`` (username → group name) gives each record's job as :func:`fth.report.compute.summarize`
+    would; ``known_jobs``: whether the report has jobs (else no user counts as unknown). Use it as a context
+    manager or call :meth:`stop` on every path that does not :meth:`finish`: the helper and its
+    temporary file go.
+    """
+
+    def __init__(self, path: str, records: Sequence[Record], jobs: Mapping[str, str], known_jobs: bool) -> None:
+        self.path = path
+        self.records, self.known_jobs = records, known_jobs
+        self.process: Optional[subprocess.Popen] = None
+        self.done = False
+        self.fed = _new_lock()  # held while the feeding thread runs
+        self.error: Optional[BaseException] = None  # the feeding thread's
+        reading, writing = os.pipe()  # blocking, unlike the pipes of gevent's subprocess
+        try:
+            self.process = subprocess.Popen([sys.executable, "-c", _BOOT, _ROOT], stdin=reading,
+                                            stderr=subprocess.PIPE)
+        except OSError as exc:  # no interpreter to start (an embedded Python): finish() writes in this process
+            log.debug("the full list is written in this process: %s", exc)
+            _close(writing)
+            return
+        finally:
+            _close(reading)
+        log.debug("writing the full list (%d transactions) in process %s", len(records), self.process.pid)
+        self.fed.acquire()
+        _start_thread(self._feed, (writing, records, dict(jobs), known_jobs))
+
+    def __enter__(self) -> FullListWriter:
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.stop()
+
+    def _feed(self, fd: int, records: Sequence[Record], jobs: Dict[str, str], known_jobs: bool) -> None:
+        """The feeding thread (an operating-system thread even under gevent's monkey-patching, which would make it a
+        greenlet that runs only when the report waits): blocked in ``write`` while the helper catches up, the
+        GIL released meanwhile. It logs nothing (the logging locks are gevent's); :meth:`finish` does."""
+        try:
+            _send(fd, (self.path, known_jobs, jobs))
+            rows = iter(records)
+            while True:
+                chunk = list(islice(rows, CHUNK))
+                if not chunk:
+                    break
+                _send(fd, [list(map(column, chunk)) for column in _COLUMNS])
+            _send(fd, None)
+        except BaseException as exc:  # an OSError: the helper ended early (its exit status says why)
+            self.error = exc
+        finally:
+            _close(fd)
+            self.fed.release()
+
+    def finish(self) -> None:
+        """Wait until the list is written; a failure to write it raised here as a one-line :class:`FthError`."""
+        if self.process is None:  # no helper: the records' jobs are set by now
+            self.done = True
+            write_atomic(self.path, transaction_csv(self.records, self.known_jobs), what="transaction list")
+            return
+        self._join()
+        if self.error is not None and not isinstance(self.error, OSError):
+            self.stop()
+            raise self.error
+        message = self.process.stderr.read().decode("utf-8", "replace").strip()
+        status = self.process.wait()
+        self.done = True
+        self.process.stderr.close()
+        if status != 0:
+            log.debug("the full list's helper ended with exit status %s: %s (sending: %r)", status, message,
+                      self.error)
+            raise FthError(message.splitlines()[-1] if message else
+                           f"writing the transaction list {self.path} failed: its process ended with exit status "
+                           f"{status}", "run with -vv; if it was killed, check the machine's memory")
+
+    def stop(self) -> None:
+        """Stop the helper if it is still writing (its temporary file goes with it); nothing once finished."""
+        if self.done:
+            return
+        self.done = True
+        if self.process is not None:
+            if self.process.poll() is None:
+                self.process.terminate()
+            self.process.wait()
+            self.process.stderr.close()
+            self._join()
+
+    def _join(self) -> None:
+        self.fed.acquire()
+        self.fed.release()
+
+
+def _send(fd: int, value: Any) -> None:
+    data = pickle.dumps(value, pickle.HIGHEST_PROTOCOL)
+    for part in (_LENGTH.pack(len(data)), data):
+        view = memoryview(part)
+        while view:
+            view = view[os.write(fd, view):]
+
+
+def _receive(source: IO[bytes]) -> Any:
+    head = source.read(_LENGTH.size)
+    size = _LENGTH.unpack(head)[0] if len(head) == _LENGTH.size else -1
+    data = source.read(size) if size >= 0 else b""
+    if size < 0 or len(data) < size:
+        raise FthError("the report's process ended before the transaction list was complete")
+    return pickle.loads(data)  # noqa: S301  (the report's own process, through this process's stdin)
+
+
+def _rows(source: IO[bytes], jobs: Mapping[str, str]) -> Iterator[TxFields]:
+    """The transactions of the frames, each with its job, until the end frame."""
+    groups: Dict[Optional[str], Optional[str]] = {}
+    while True:
+        columns = _receive(source)
+        if columns is None:
+            return
+        uuids, usernames, filenames, starts, ends, verdicts, sizes = columns
+        for username in set(usernames).difference(groups):
+            groups[username] = job_of(jobs, username)
+        yield from zip(uuids, usernames, map(groups.__getitem__, usernames), filenames, starts, ends, verdicts, sizes)
+
+
+def helper_main() -> int:
+    """The helper process: the list from standard input to its file (see the module docstring)."""
+    signal.signal(signal.SIGTERM, _stopped)
+    source = sys.stdin.buffer
+    try:
+        path, known_jobs, jobs = _receive(source)
+        write_atomic(path, transaction_csv_of(_rows(source, jobs), known_jobs), what="transaction list")
+    except FthError as exc:
+        sys.stderr.write(f"{exc}\n")
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+def _stopped(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt

@@ -1,0 +1,131 @@
+"""The full list written by a helper process while the report is computed: the same bytes, whole or not at all."""
+
+import csv
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from fth.errors import FthError
+from fth.report import full_list
+from fth.report.compute import PAIR, Record, summarize
+from fth.report.full_list import FullListWriter
+from fth.report.render import transaction_csv
+from tests.report.dataset import embedded_rows
+from tests.report.test_cli import run_report
+from tests.report.test_max_rows import EVERY_ROW
+from tests.report.test_transaction_csv import _records
+
+JOBS = {"user0": "job-0", "user,9": 'job "nine"', "\r\n": "job\nnl"}  # as test_transaction_csv's summarize
+
+
+def _many(count):
+    return [Record(f"user{number % 3}", f"file-{number}.dat", 1_769_904_000 + number * 0.01,
+                   1_769_904_001 + number * 0.01, "SUCCESS", True, uuid=f"uuid-{number:09d}", kind=PAIR)
+            for number in range(count)]
+
+
+def _leftovers(directory):
+    return sorted(path.name for path in directory.iterdir())
+
+
+@pytest.mark.parametrize("known_jobs", [True, False])
+def test_the_helper_writes_what_transaction_csv_writes(tmp_path, monkeypatch, known_jobs):
+    monkeypatch.setattr(full_list, "CHUNK", 7)  # many frames
+    records = _records() * 3
+    target = tmp_path / "list.csv"
+    with FullListWriter(str(target), records, JOBS, known_jobs) as writer:
+        assert writer.process is not None and writer.process.pid != os.getpid()
+        summarize(records, jobs=JOBS)  # meanwhile, as the report does; sets each record's job for the reference
+        writer.finish()
+    assert target.read_bytes() == "".join(transaction_csv(records, known_jobs)).encode("utf-8")
+    assert _leftovers(tmp_path) == ["list.csv"]
+
+
+def test_without_an_interpreter_to_start_the_list_is_written_here(tmp_path, monkeypatch):
+    monkeypatch.setattr(sys, "executable", str(tmp_path / "no-python"))
+    records = _records()
+    target = tmp_path / "list.csv"
+    with FullListWriter(str(target), records, JOBS, True) as writer:
+        assert writer.process is None
+        summarize(records, jobs=JOBS)
+        writer.finish()
+    assert target.read_bytes() == "".join(transaction_csv(records, True)).encode("utf-8")
+
+
+def test_the_list_is_fed_while_this_process_computes(tmp_path):
+    """The feeding thread is an operating-system thread: under gevent's monkey-patching a patched thread is a
+    greenlet, which would not run while the report computes without yielding, and the helper would wait."""
+    target = tmp_path / "list.csv"
+    with FullListWriter(str(target), _many(60_000), {}, False) as writer:
+        deadline = time.monotonic() + 60
+        while writer.process.poll() is None and time.monotonic() < deadline:
+            sum(range(10_000))  # computing: no greenlet switch
+        assert writer.process.poll() == 0
+        writer.finish()
+    assert len(target.read_text(encoding="utf-8").splitlines()) == 60_001
+
+
+def test_a_list_that_cannot_be_written_is_a_one_line_error(tmp_path):
+    target = tmp_path / "missing-dir" / "list.csv"
+    with FullListWriter(str(target), _many(50_000), {}, False) as writer, \
+            pytest.raises(FthError, match=r"^cannot write transaction list .*missing-dir/list\.csv: "):
+        writer.finish()
+    assert _leftovers(tmp_path) == []
+
+
+def test_stopping_leaves_no_file_and_no_process(tmp_path):
+    target = tmp_path / "list.csv"
+    writer = FullListWriter(str(target), _many(300_000), {}, False)
+    deadline = time.monotonic() + 60
+    while not _leftovers(tmp_path) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert _leftovers(tmp_path)[0].startswith(".list.csv.")  # the helper is writing its temporary file
+    writer.stop()
+    assert writer.process.poll() is not None
+    assert _leftovers(tmp_path) == []
+
+
+def test_a_killed_helper_is_an_error_and_leaves_no_list(tmp_path):
+    target = tmp_path / "list.csv"
+    with FullListWriter(str(target), _many(300_000), {}, False) as writer:
+        writer.process.send_signal(signal.SIGKILL)
+        with pytest.raises(FthError, match="its process ended with exit status -9"):
+            writer.finish()
+    assert not target.exists()
+
+
+def test_a_helper_whose_input_ends_early_removes_its_file(tmp_path):
+    """The report's process killed (no cleanup ran there): the helper's input ends before the end frame."""
+    target = tmp_path / "list.csv"
+    helper = subprocess.Popen([sys.executable, "-c", full_list._BOOT, full_list._ROOT], stdin=subprocess.PIPE,
+                              stderr=subprocess.PIPE)
+    fd = helper.stdin.fileno()
+    full_list._send(fd, (str(target), False, {}))
+    full_list._send(fd, [["u-1"], ["user0"], ["f.dat"], [1.0], [2.0], [(PAIR, "pass", None, "SUCCESS")], [None]])
+    helper.stdin.close()
+    assert helper.wait(timeout=60) == 1
+    assert "ended before the transaction list was complete" in helper.stderr.read().decode()
+    assert _leftovers(tmp_path) == []
+
+
+def test_no_report_links_a_list_that_could_not_be_written(tmp_path, tracking_db, capsys):
+    (tmp_path / "report.transactions.csv").mkdir()  # the list cannot be renamed into place, as on a full disk
+    code, out, summary = run_report(tmp_path, tracking_db, "--max-rows", "3")
+    err = capsys.readouterr().err
+    assert code == 1
+    assert err.startswith("fth-report: error: cannot write transaction list") and "Traceback" not in err
+    assert not out.exists() and not summary.exists()
+    assert _leftovers(tmp_path) == ["report.transactions.csv"]
+
+
+def test_the_cli_list_holds_every_transaction(tmp_path, tracking_db):
+    code, out, _ = run_report(tmp_path, tracking_db, "--max-rows", "3")
+    assert code == 0
+    with (tmp_path / "report.transactions.csv").open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert sorted(row["uuid"] for row in rows) == sorted(EVERY_ROW)
+    assert len(embedded_rows(out.read_text(encoding="utf-8"))) < len(EVERY_ROW)
