@@ -15,8 +15,9 @@ layout (its report form and its panels). Stable API:
     transactions than ``max_rows``: the HTML keeps every exception and the first passed ones) and
     ``full_list_chunks()`` (every transaction as CSV, for the sibling file named ``full_list``). With
     ``full_list_path`` and a cut list, that file is written by a helper process while the report is
-    computed and rendered (``fth.report.full_list``): ``Report.finish()`` waits for it and raises its
-    error; a ``Report`` used as a context manager stops it on any other way out.
+    computed and rendered (``fth.report.full_list``, started before the reading): ``Report.finish()``
+    waits for it and raises its error; a ``Report`` used as a context manager stops it on any other way
+    out.
 
 ``fth.report.compute`` (generic, no database knowledge)
     ``Record(username, filename, start, end, status, passed, *, size=None, uuid=None,
@@ -40,8 +41,8 @@ layout (its report form and its panels). Stable API:
     ``render_report(summary, context=None, **fields) -> str`` / ``render_report_chunks``;
     ``ReportContext`` fields: title, window_label, generated_at, meta, jobs [(group, username,
     protocol)], ingress_only, egress_only, issues, not_ingested, unknown_rows, group_label,
-    stage_labels, notes, decimals, max_rows, full_list. ``transaction_csv(records, known_jobs)``, ``transaction_csv_of(fields, known_jobs)`` (the same from
-    ``TX_FIELDS`` tuples).
+    stage_labels, notes, decimals, max_rows, full_list. ``transaction_csv(records, known_jobs)``;
+    ``transaction_csv_of(fields, known_jobs)`` (the same from ``TX_FIELDS`` tuples).
 
 ``fth.report.summary_json``
     ``summary_dict(summary, pairing=None, jobs=(), not_ingested=()) -> dict`` — the

@@ -28,6 +28,12 @@ def _many(count):
             for number in range(count)]
 
 
+def _writing(path, records, jobs, known_jobs):
+    writer = FullListWriter(path)
+    writer.write(records, jobs, known_jobs)
+    return writer
+
+
 def _leftovers(directory):
     return sorted(path.name for path in directory.iterdir())
 
@@ -37,7 +43,7 @@ def test_the_helper_writes_what_transaction_csv_writes(tmp_path, monkeypatch, kn
     monkeypatch.setattr(full_list, "CHUNK", 7)  # many frames
     records = _records() * 3
     target = tmp_path / "list.csv"
-    with FullListWriter(str(target), records, JOBS, known_jobs) as writer:
+    with _writing(str(target), records, JOBS, known_jobs) as writer:
         assert writer.process is not None and writer.process.pid != os.getpid()
         summarize(records, jobs=JOBS)  # meanwhile, as the report does; sets each record's job for the reference
         writer.finish()
@@ -49,7 +55,7 @@ def test_without_an_interpreter_to_start_the_list_is_written_here(tmp_path, monk
     monkeypatch.setattr(sys, "executable", str(tmp_path / "no-python"))
     records = _records()
     target = tmp_path / "list.csv"
-    with FullListWriter(str(target), records, JOBS, True) as writer:
+    with _writing(str(target), records, JOBS, True) as writer:
         assert writer.process is None
         summarize(records, jobs=JOBS)
         writer.finish()
@@ -60,7 +66,7 @@ def test_the_list_is_fed_while_this_process_computes(tmp_path):
     """The feeding thread is an operating-system thread: under gevent's monkey-patching a patched thread is a
     greenlet, which would not run while the report computes without yielding, and the helper would wait."""
     target = tmp_path / "list.csv"
-    with FullListWriter(str(target), _many(60_000), {}, False) as writer:
+    with _writing(str(target), _many(60_000), {}, False) as writer:
         deadline = time.monotonic() + 60
         while writer.process.poll() is None and time.monotonic() < deadline:
             sum(range(10_000))  # computing: no greenlet switch
@@ -71,7 +77,7 @@ def test_the_list_is_fed_while_this_process_computes(tmp_path):
 
 def test_a_list_that_cannot_be_written_is_a_one_line_error(tmp_path):
     target = tmp_path / "missing-dir" / "list.csv"
-    with FullListWriter(str(target), _many(50_000), {}, False) as writer, \
+    with _writing(str(target), _many(50_000), {}, False) as writer, \
             pytest.raises(FthError, match=r"^cannot write transaction list .*missing-dir/list\.csv: "):
         writer.finish()
     assert _leftovers(tmp_path) == []
@@ -79,7 +85,7 @@ def test_a_list_that_cannot_be_written_is_a_one_line_error(tmp_path):
 
 def test_stopping_leaves_no_file_and_no_process(tmp_path):
     target = tmp_path / "list.csv"
-    writer = FullListWriter(str(target), _many(300_000), {}, False)
+    writer = _writing(str(target), _many(300_000), {}, False)
     deadline = time.monotonic() + 60
     while not _leftovers(tmp_path) and time.monotonic() < deadline:
         time.sleep(0.01)
@@ -91,11 +97,18 @@ def test_stopping_leaves_no_file_and_no_process(tmp_path):
 
 def test_a_killed_helper_is_an_error_and_leaves_no_list(tmp_path):
     target = tmp_path / "list.csv"
-    with FullListWriter(str(target), _many(300_000), {}, False) as writer:
+    with _writing(str(target), _many(300_000), {}, False) as writer:
         writer.process.send_signal(signal.SIGKILL)
         with pytest.raises(FthError, match="its process ended with exit status -9"):
             writer.finish()
     assert not target.exists()
+
+
+def test_a_list_not_handed_over_stops_its_helper(tmp_path):
+    writer = FullListWriter(str(tmp_path / "list.csv"))
+    assert writer.process.poll() is None  # waiting for the records
+    writer.stop()
+    assert writer.process.poll() is not None and _leftovers(tmp_path) == []
 
 
 def test_a_helper_whose_input_ends_early_removes_its_file(tmp_path):
