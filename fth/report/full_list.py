@@ -38,7 +38,7 @@ from gevent import monkey
 from fth.atomicfile import write_atomic
 from fth.errors import FthError
 from fth.report.compute import Record, job_of
-from fth.report.render import TX_FIELDS, TxFields, transaction_csv, transaction_csv_of
+from fth.report.render import TX_FIELDS, TxColumns, transaction_csv, transaction_csv_of
 
 log = logging.getLogger(__name__)
 
@@ -176,8 +176,8 @@ def _receive(source: IO[bytes]) -> Any:
     return pickle.loads(data)  # noqa: S301  (the report's own process, through this process's stdin)
 
 
-def _rows(source: IO[bytes], jobs: Mapping[str, str]) -> Iterator[TxFields]:
-    """The transactions of the frames, each with its job, until the end frame."""
+def _chunks(source: IO[bytes], jobs: Mapping[str, str]) -> Iterator[TxColumns]:
+    """The chunks of the frames, each with its job column, until the end frame."""
     groups: Dict[Optional[str], Optional[str]] = {}
     while True:
         columns = _receive(source)
@@ -186,7 +186,7 @@ def _rows(source: IO[bytes], jobs: Mapping[str, str]) -> Iterator[TxFields]:
         uuids, usernames, filenames, starts, ends, verdicts, sizes = columns
         for username in set(usernames).difference(groups):
             groups[username] = job_of(jobs, username)
-        yield from zip(uuids, usernames, map(groups.__getitem__, usernames), filenames, starts, ends, verdicts, sizes)
+        yield uuids, usernames, list(map(groups.__getitem__, usernames)), filenames, starts, ends, verdicts, sizes
 
 
 def helper_main() -> int:
@@ -195,7 +195,7 @@ def helper_main() -> int:
     source = sys.stdin.buffer
     try:
         path, known_jobs, jobs = _receive(source)
-        write_atomic(path, transaction_csv_of(_rows(source, jobs), known_jobs), what="transaction list")
+        write_atomic(path, transaction_csv_of(_chunks(source, jobs), known_jobs), what="transaction list")
     except FthError as exc:
         sys.stderr.write(f"{exc}\n")
         return 1

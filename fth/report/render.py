@@ -16,8 +16,8 @@ import json
 import re
 import secrets
 from dataclasses import dataclass, field
-from itertools import compress, repeat
-from operator import attrgetter, is_, or_
+from itertools import compress, islice, repeat
+from operator import add, attrgetter, floordiv, is_, mul, or_, sub
 from pathlib import Path
 from typing import AbstractSet, Any, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple
 
@@ -74,16 +74,43 @@ def fmt_time(epoch: Optional[float], millis: bool = True) -> str:
             second, micro = second + 1, 0
         text = _SECONDS.get(second)
         if text is None:
-            text = dt.datetime.fromtimestamp(second).strftime("%Y-%m-%d %H:%M:%S")
-            if len(_SECONDS) >= 100_000:
-                _SECONDS.clear()
-            _SECONDS[second] = text
+            text = _second_texts([second])[0]
     else:
         value = dt.datetime.fromtimestamp(epoch)
         text, micro = value.strftime("%Y-%m-%d %H:%M:%S"), value.microsecond
     return f"{text}.{micro // 1000:03d}" if millis else text
 
 
+def fmt_times(epochs: Sequence[Optional[float]]) -> List[str]:
+    """``[fmt_time(epoch) for epoch in epochs]``, column by column in C where it can be (a chunk of a million-row
+    list): the same steps as :func:`fmt_time`, whose own path takes a column with a None, a negative time or a
+    time that rounds up to the next second."""
+    try:
+        if not epochs or min(epochs) < 0:  # type: ignore[type-var]  # a None: TypeError
+            return list(map(fmt_time, epochs))
+        seconds = list(map(int, epochs))  # type: ignore[arg-type]
+    except (TypeError, ValueError, OverflowError):
+        return list(map(fmt_time, epochs))
+    micros = list(map(round, map(mul, map(sub, epochs, seconds), repeat(1e6))))  # type: ignore[arg-type]
+    if 1_000_000 in micros:
+        return list(map(fmt_time, epochs))
+    return list(map(add, _second_texts(seconds), map(_MILLIS.__getitem__, map(floordiv, micros, repeat(1000)))))
+
+
+def _second_texts(seconds: Sequence[int]) -> List[str]:
+    """The local time text of each whole epoch second, from :data:`_SECONDS` (filled with the missing ones)."""
+    missing = set(seconds).difference(_SECONDS)
+    if missing:
+        if len(_SECONDS) + len(missing) > SECOND_TEXTS:
+            _SECONDS.clear()
+            missing = set(seconds)
+        for second in missing:
+            _SECONDS[second] = dt.datetime.fromtimestamp(second).strftime("%Y-%m-%d %H:%M:%S")
+    return list(map(_SECONDS.__getitem__, seconds))
+
+
+SECOND_TEXTS = 100_000  # seconds' texts kept (a day has 86,400)
+_MILLIS = tuple(f".{millis:03d}" for millis in range(1000))
 _SECONDS: Dict[int, str] = {}  # epoch second → its local time text (the time zone is the process's)
 
 
@@ -201,58 +228,65 @@ TX_COLUMNS = ("uuid", "username", "job", "filename", "start", "transit_s", "ingr
 
 
 TX_FIELDS = ("uuid", "username", "job", "filename", "start", "end", "verdict", "size")  # a record's, for the CSV
-TxFields = Tuple[Optional[str], Optional[str], Optional[str], Optional[str], Optional[float], Optional[float],
-                 Tuple[Any, ...], Optional[float]]
+TxColumns = Sequence[Sequence[Any]]  # a chunk of transactions: one column per name of TX_FIELDS
 
 
 def transaction_csv(records: Iterable[Record], known_jobs: bool) -> Iterator[str]:
     """Every transaction as CSV text in pieces (header first; the columns of the embedded list): see
-    :func:`transaction_csv_of`, given each record's :data:`TX_FIELDS`."""
-    return transaction_csv_of(map(attrgetter(*TX_FIELDS), records), known_jobs)
+    :func:`transaction_csv_of`, given the records' :data:`TX_FIELDS` in chunks of :data:`TX_CHUNK`."""
+    return transaction_csv_of(record_columns(records), known_jobs)
 
 
-def transaction_csv_of(rows: Iterable[TxFields], known_jobs: bool) -> Iterator[str]:
-    """The CSV of transactions given as their :data:`TX_FIELDS` tuples (a record's job set as
-    :func:`fth.report.compute.summarize` sets it), in pieces of whole lines, header first.
+def record_columns(records: Iterable[Record], size: int = TX_CHUNK) -> Iterator[TxColumns]:
+    """The records' :data:`TX_FIELDS`, column by column, in chunks of ``size`` records."""
+    getters = [attrgetter(name) for name in TX_FIELDS]
+    rows = iter(records)
+    while True:
+        chunk = list(islice(rows, size))
+        if not chunk:
+            return
+        yield [list(map(getter, chunk)) for getter in getters]
+
+
+def transaction_csv_of(chunks: Iterable[TxColumns], known_jobs: bool) -> Iterator[str]:
+    """The CSV of transactions given in chunks of columns (:data:`TX_FIELDS`, a record's job set as
+    :func:`fth.report.compute.summarize` sets it), a piece of whole lines per chunk, header first.
 
     Fields are quoted as RFC 4180 says, by :func:`csv_field` (not by ``csv.writer``, which leaves a carriage
     return unquoted up to Python 3.12: a filename holding one would split its row), lines end in ``\\n``.
     Written for a million rows: the columns with few distinct values (usernames, jobs, statuses, result,
-    kind) are quoted once per distinct combination.
+    kind) are quoted once per distinct combination, the start times formatted a column at a time.
     """
     yield ",".join(map(csv_field, TX_COLUMNS)) + "\n"
     who: Dict[Tuple[Optional[str], Optional[str]], str] = {}
     verdicts: Dict[Tuple[Any, ...], str] = {}
-    lines: List[str] = []
     special = _CSV_SPECIAL.search
-    for uuid, username, job, filename, start, end, verdict, size in rows:
-        kind = verdict[0]
-        paired = kind == PAIR
-        names = who.get((username, job))
-        if names is None:
-            names = who[username, job] = f"{csv_field(username or '')},{csv_field(job or '')}"
-        key = (verdict, known_jobs and job is None)
-        text = verdicts.get(key)
-        if text is None:
-            _kind, outcome, ingress_status, status = verdict
-            text = verdicts[key] = ",".join((
-                csv_field(ingress_status or ""), csv_field((status or "") if kind != INGRESS_ONLY else ""),
-                outcome if paired else "unpaired", kind, "1" if key[-1] else "0"))
-        transit = round(end - start, 3) if paired and start is not None and end is not None else ""
-        if uuid is None:
-            uuid = ""
-        elif special(uuid):
-            uuid = csv_field(uuid)
-        if filename is None:
-            filename = ""
-        elif special(filename):
-            filename = csv_field(filename)
-        lines.append(f"{uuid},{names},{filename},{fmt_time(start)},{transit},"
-                     f"{text},{'' if size is None else size}\n")
-        if len(lines) >= TX_CHUNK:
-            yield "".join(lines)
-            lines.clear()
-    if lines:
+    for uuids, usernames, jobs, filenames, starts, ends, chunk_verdicts, sizes in chunks:
+        lines: List[str] = []
+        for uuid, username, job, filename, start, when, end, verdict, size in zip(
+                uuids, usernames, jobs, filenames, starts, fmt_times(starts), ends, chunk_verdicts, sizes):
+            kind = verdict[0]
+            paired = kind == PAIR
+            names = who.get((username, job))
+            if names is None:
+                names = who[username, job] = f"{csv_field(username or '')},{csv_field(job or '')}"
+            key = (verdict, known_jobs and job is None)
+            text = verdicts.get(key)
+            if text is None:
+                _kind, outcome, ingress_status, status = verdict
+                text = verdicts[key] = ",".join((
+                    csv_field(ingress_status or ""), csv_field((status or "") if kind != INGRESS_ONLY else ""),
+                    outcome if paired else "unpaired", kind, "1" if key[-1] else "0"))
+            transit = round(end - start, 3) if paired and start is not None and end is not None else ""
+            if uuid is None:
+                uuid = ""
+            elif special(uuid):
+                uuid = csv_field(uuid)
+            if filename is None:
+                filename = ""
+            elif special(filename):
+                filename = csv_field(filename)
+            lines.append(f"{uuid},{names},{filename},{when},{transit},{text},{'' if size is None else size}\n")
         yield "".join(lines)
 
 

@@ -1,11 +1,12 @@
-"""fmt_time's per-second cache shows exactly what formatting each datetime would."""
+"""fmt_time's per-second cache, and fmt_times' column at a time, show exactly what formatting each datetime would."""
 
 import datetime as dt
 import random
 
 import pytest
 
-from fth.report.render import fmt_time
+from fth.report import render
+from fth.report.render import fmt_time, fmt_times
 
 
 def _by_datetime(epoch, millis=True):
@@ -29,3 +30,27 @@ def test_a_hundred_thousand_times_twice_through_the_cache():
     for _ in range(2):  # the second round is answered from the cache
         assert [fmt_time(e) for e in epochs] == [_by_datetime(e) for e in epochs]
     assert fmt_time(None) == "—"
+
+
+@pytest.mark.parametrize("column", [
+    [], [None], EDGES, [e for e in EDGES if e >= 0], [1769904000.0036, None, 1769904001.5],
+    [1769904000.25, 1769904000.9999996, 7.0], [0.0, 1.0, 2.0], [253402300799.0], [-0.4], [12.5, -0.4],
+])
+def test_a_column_is_formatted_as_each_time_would_be(column):
+    assert fmt_times(column) == [fmt_time(epoch) for epoch in column] == [
+        "—" if epoch is None else _by_datetime(epoch) for epoch in column]
+
+
+def test_a_column_with_more_seconds_than_the_cache_keeps(monkeypatch):
+    monkeypatch.setattr(render, "SECOND_TEXTS", 3)
+    rng = random.Random(5)
+    for _ in range(20):
+        column = [rng.uniform(0, 4e9) for _ in range(7)] + [1769904000 + rng.random() * 5 for _ in range(7)]
+        assert fmt_times(column) == [_by_datetime(epoch) for epoch in column]
+
+
+def test_a_column_holding_no_time_fails_as_one_time_would():
+    with pytest.raises(ValueError):
+        fmt_time(float("nan"))
+    with pytest.raises(ValueError):
+        fmt_times([1.0, float("nan")])
