@@ -50,8 +50,8 @@ _start_thread = monkey.get_original("_thread", "start_new_thread")
 _new_lock = monkey.get_original("_thread", "allocate_lock")
 _close = monkey.get_original("os", "close")  # gevent's defers closing a pipe until its loop runs, which a report
 # computing does not let it do: the report would hold the helper's input open and never see it end
-_BOOT = ("import sys; sys.path.insert(0, sys.argv[1]); "
-         "from fth.report.full_list import helper_main; sys.exit(helper_main())")
+_BOOT = ("import sys; root = sys.argv[1]; sys.path[0:1] = [] if root in sys.path else [root]; "  # not the
+         "from fth.report.full_list import helper_main; sys.exit(helper_main())")  # working directory's fth
 
 
 class FullListWriter:

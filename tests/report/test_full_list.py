@@ -62,6 +62,16 @@ def test_without_an_interpreter_to_start_the_list_is_written_here(tmp_path, monk
     assert target.read_bytes() == "".join(transaction_csv(records, True)).encode("utf-8")
 
 
+def test_the_helper_imports_this_fth_not_the_working_directorys(tmp_path, monkeypatch):
+    (tmp_path / "fth").mkdir()
+    (tmp_path / "fth" / "__init__.py").write_text("raise ImportError('the fth of the working directory')\n")
+    monkeypatch.chdir(tmp_path)
+    target = tmp_path / "list.csv"
+    with _writing(str(target), _many(10), {}, False) as writer:
+        writer.finish()
+    assert len(target.read_text(encoding="utf-8").splitlines()) == 11
+
+
 def test_the_list_is_fed_while_this_process_computes(tmp_path):
     """The feeding thread is an operating-system thread: under gevent's monkey-patching a patched thread is a
     greenlet, which would not run while the report computes without yielding, and the helper would wait."""
