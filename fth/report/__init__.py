@@ -15,7 +15,7 @@ layout (its report form and its panels). Stable API:
     transactions than ``max_rows``: the HTML keeps every exception and the first passed ones) and
     ``full_list_chunks()`` (every transaction as CSV, for the sibling file named ``full_list``). With
     ``full_list_path`` and a cut list, that file is written by a helper process while the report is
-    computed and rendered (``fth.report.full_list``, started before the reading): ``Report.finish()``
+    computed and rendered (``fth.report.full_list``): ``Report.finish()``
     waits for it and raises its error; a ``Report`` used as a context manager stops it on any other way
     out.
 

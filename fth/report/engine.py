@@ -166,20 +166,18 @@ def build_report(ingress: TrackingStore, egress: TrackingStore, request: ReportR
     sent = read_transfer_log(request.transfer_log, request.start, request.end) if request.transfer_log else []
     log.debug("window %s .. %s%s", request.start.isoformat(timespec="seconds"),
              request.end.isoformat(timespec="seconds"), f", user {request.username}" if request.username else "")
+    pairing = gather(ingress, egress, request)
+    lost_sends = not_ingested(sent, pairing, ingress) if sent else []
+    groups = job_groups(request.jobs)
+    jobs = {group.username: group.name for group in groups}
     with contextlib.ExitStack() as on_error:
         writer = None
-        if request.full_list_path and request.max_rows is not None:  # started now: its start-up overlaps the reading
+        if request.full_list_path and request.max_rows is not None and len(pairing.records) > request.max_rows:
+            # started once the egress reader is gone: with the helper started before the reading, one CI run hung
+            # in the reader's join after a SIGTERM (gevent watching two children); the two now never overlap
             writer = FullListWriter(request.full_list_path)
             on_error.callback(writer.stop)
-        pairing = gather(ingress, egress, request)
-        lost_sends = not_ingested(sent, pairing, ingress) if sent else []
-        groups = job_groups(request.jobs)
-        jobs = {group.username: group.name for group in groups}
-        if writer is not None and len(pairing.records) > request.max_rows:
             writer.write(pairing.records, jobs, bool(groups))  # written meanwhile
-        elif writer is not None:
-            writer.stop()  # the list is not cut: no sibling file
-            writer = None
         start, end = _aware(request.start).timestamp(), _aware(request.end).timestamp()
         summary = summarize(pairing.records, jobs=jobs, window=(start, end))
         context = ReportContext(

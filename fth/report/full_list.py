@@ -55,8 +55,8 @@ _BOOT = ("import sys; root = sys.argv[1]; sys.path[0:1] = [] if root in sys.path
 
 
 class FullListWriter:
-    """A helper process that writes transactions as CSV to ``path``: started at once (its start-up then overlaps
-    the reading and pairing), given the records by :meth:`write`, waited for by :meth:`finish`.
+    """A helper process that writes transactions as CSV to ``path``: started at once, given the records by
+    :meth:`write`, waited for by :meth:`finish`.
 
     Use it as a context manager or call :meth:`stop` on every path that does not :meth:`finish` (a list that
     turns out not to be needed included): the helper and its temporary file go.

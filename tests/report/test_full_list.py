@@ -14,7 +14,7 @@ from fth.report import full_list
 from fth.report.compute import PAIR, Record, summarize
 from fth.report.full_list import FullListWriter
 from fth.report.render import transaction_csv
-from tests.report.dataset import embedded_rows
+from tests.report.dataset import SPAN, embedded_rows
 from tests.report.test_cli import run_report
 from tests.report.test_max_rows import EVERY_ROW
 from tests.report.test_transaction_csv import _records
@@ -152,3 +152,30 @@ def test_the_cli_list_holds_every_transaction(tmp_path, tracking_db):
         rows = list(csv.DictReader(handle))
     assert sorted(row["uuid"] for row in rows) == sorted(EVERY_ROW)
     assert len(embedded_rows(out.read_text(encoding="utf-8"))) < len(EVERY_ROW)
+
+
+def test_sigterm_while_the_list_is_written_leaves_nothing_behind(tmp_path, tracking_db):
+    """fth-report takes SIGTERM as Ctrl-C while the helper writes: exit status 130, the helper ended, neither
+    the list, the report nor a temporary file left."""
+    output = tmp_path / "out" / "report.html"
+    output.parent.mkdir()
+    script = tmp_path / "terminated.py"
+    script.write_text(
+        "import os, signal\n"
+        "from fth.report import full_list\n"
+        "from fth.main import report_main\n"
+        "real = full_list.FullListWriter.write\n"
+        "def write_then_terminated(self, records, jobs, known_jobs):\n"
+        "    real(self, records, jobs, known_jobs)\n"
+        "    print('helper', self.process.pid, flush=True)\n"
+        "    os.kill(os.getpid(), signal.SIGTERM)\n"
+        "full_list.FullListWriter.write = write_then_terminated\n"
+        f"raise SystemExit(report_main(['-c', {str(tracking_db.config_path)!r}, '--span', {SPAN!r},\n"
+        f"                              '--max-rows', '3', '-o', {str(output)!r}]))\n", encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    done = subprocess.run([sys.executable, str(script)], env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 130 and "fth-report: error: interrupted" in done.stderr, done.stderr
+    helper = int(done.stdout.split()[1])
+    with pytest.raises(ProcessLookupError):
+        os.kill(helper, 0)
+    assert _leftovers(output.parent) == []
