@@ -175,9 +175,8 @@ def build_report(ingress: TrackingStore, egress: TrackingStore, request: ReportR
         if request.full_list_path and request.max_rows is not None and len(pairing.records) > request.max_rows:
             # started once the egress reader is gone: with the helper started before the reading, one CI run hung
             # in the reader's join after a SIGTERM (gevent watching two children); the two now never overlap
-            writer = FullListWriter(request.full_list_path)
+            writer = FullListWriter(request.full_list_path, pairing.records, jobs, bool(groups))  # meanwhile
             on_error.callback(writer.stop)
-            writer.write(pairing.records, jobs, bool(groups))  # written meanwhile
         start, end = _aware(request.start).timestamp(), _aware(request.end).timestamp()
         summary = summarize(pairing.records, jobs=jobs, window=(start, end))
         context = ReportContext(

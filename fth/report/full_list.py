@@ -55,42 +55,42 @@ _BOOT = ("import sys; root = sys.argv[1]; sys.path[0:1] = [] if root in sys.path
 
 
 class FullListWriter:
-    """A helper process that writes transactions as CSV to ``path``: started at once, given the records by
-    :meth:`write`, waited for by :meth:`finish`.
+    """Writes ``records`` as CSV to ``path`` in a helper process from now on; :meth:`finish` waits for it.
 
-    Use it as a context manager or call :meth:`stop` on every path that does not :meth:`finish` (a list that
-    turns out not to be needed included): the helper and its temporary file go.
+    The records are read meanwhile: change none of their fields but ``job``. ``jobs`` (username → group name)
+    gives each record's job as :func:`fth.report.compute.summarize` would; ``known_jobs``: whether the report
+    has jobs (else no user counts as unknown). Use it as a context manager or call :meth:`stop` on every path
+    that does not :meth:`finish`: the helper and its temporary file go.
     """
 
-    def __init__(self, path: str) -> None:
-        self.path = path
-        self.records: Sequence[Record] = ()
-        self.known_jobs = False
-        self.handed = False  # write() called: the pipe is the feeding thread's to close
+    def __init__(self, path: str, records: Sequence[Record], jobs: Mapping[str, str], known_jobs: bool) -> None:
+        self.path, self.records, self.known_jobs = path, records, known_jobs
         self.process: Optional[subprocess.Popen] = None
         self.done = False
         self.fed = _new_lock()  # held while the feeding thread runs
         self.error: Optional[BaseException] = None  # the feeding thread's
-        reading, self.pipe = os.pipe()  # blocking, unlike the pipes of gevent's subprocess
+        reading, writing = os.pipe()  # blocking, unlike the pipes of gevent's subprocess
         try:
             self.process = subprocess.Popen([sys.executable, "-c", _BOOT, _ROOT], stdin=reading,
                                             stderr=subprocess.PIPE)
         except OSError as exc:  # no interpreter to start (an embedded Python): finish() writes in this process
-            log.debug("the full list will be written in this process: %s", exc)
-            _close(self.pipe)
+            log.debug("the full list is written in this process: %s", exc)
+            _close(writing)
+            return
         finally:
             _close(reading)
-
-    def write(self, records: Sequence[Record], jobs: Mapping[str, str], known_jobs: bool) -> None:
-        """Hand ``records`` over, from now on (they are read meanwhile: change none of their fields but ``job``).
-
-        ``jobs`` (username → group name) gives each record's job as :func:`fth.report.compute.summarize`
-        would; ``known_jobs``: whether the report has jobs (else no user counts as unknown)."""
-        self.records, self.known_jobs, self.handed = records, known_jobs, True
-        if self.process is not None:
+        feeding = False
+        try:
             log.debug("writing the full list (%d transactions) in process %s", len(records), self.process.pid)
             self.fed.acquire()
-            _start_thread(self._feed, (self.pipe, records, dict(jobs), known_jobs))
+            _start_thread(self._feed, (writing, records, dict(jobs), known_jobs))
+            feeding = True
+        finally:
+            if not feeding:  # interrupted (Ctrl-C): no helper left waiting for its input
+                _close(writing)
+                if self.fed.locked():
+                    self.fed.release()
+                self.stop()
 
     def __enter__(self) -> FullListWriter:
         return self
@@ -119,8 +119,6 @@ class FullListWriter:
 
     def finish(self) -> None:
         """Wait until the list is written; a failure to write it raised here as a one-line :class:`FthError`."""
-        if not self.handed:
-            raise RuntimeError("FullListWriter.finish() before write()")
         if self.process is None:  # no helper: the records' jobs are set by now
             self.done = True
             write_atomic(self.path, transaction_csv(self.records, self.known_jobs), what="transaction list")
@@ -146,8 +144,6 @@ class FullListWriter:
             return
         self.done = True
         if self.process is not None:
-            if not self.handed:
-                _close(self.pipe)
             if self.process.poll() is None:
                 self.process.terminate()
             self.process.wait()

@@ -28,12 +28,6 @@ def _many(count):
             for number in range(count)]
 
 
-def _writing(path, records, jobs, known_jobs):
-    writer = FullListWriter(path)
-    writer.write(records, jobs, known_jobs)
-    return writer
-
-
 def _leftovers(directory):
     return sorted(path.name for path in directory.iterdir())
 
@@ -43,7 +37,7 @@ def test_the_helper_writes_what_transaction_csv_writes(tmp_path, monkeypatch, kn
     monkeypatch.setattr(full_list, "CHUNK", 7)  # many frames
     records = _records() * 3
     target = tmp_path / "list.csv"
-    with _writing(str(target), records, JOBS, known_jobs) as writer:
+    with FullListWriter(str(target), records, JOBS, known_jobs) as writer:
         assert writer.process is not None and writer.process.pid != os.getpid()
         summarize(records, jobs=JOBS)  # meanwhile, as the report does; sets each record's job for the reference
         writer.finish()
@@ -55,7 +49,7 @@ def test_without_an_interpreter_to_start_the_list_is_written_here(tmp_path, monk
     monkeypatch.setattr(sys, "executable", str(tmp_path / "no-python"))
     records = _records()
     target = tmp_path / "list.csv"
-    with _writing(str(target), records, JOBS, True) as writer:
+    with FullListWriter(str(target), records, JOBS, True) as writer:
         assert writer.process is None
         summarize(records, jobs=JOBS)
         writer.finish()
@@ -67,7 +61,7 @@ def test_the_helper_imports_this_fth_not_the_working_directorys(tmp_path, monkey
     (tmp_path / "fth" / "__init__.py").write_text("raise ImportError('the fth of the working directory')\n")
     monkeypatch.chdir(tmp_path)
     target = tmp_path / "list.csv"
-    with _writing(str(target), _many(10), {}, False) as writer:
+    with FullListWriter(str(target), _many(10), {}, False) as writer:
         writer.finish()
     assert len(target.read_text(encoding="utf-8").splitlines()) == 11
 
@@ -76,7 +70,7 @@ def test_the_list_is_fed_while_this_process_computes(tmp_path):
     """The feeding thread is an operating-system thread: under gevent's monkey-patching a patched thread is a
     greenlet, which would not run while the report computes without yielding, and the helper would wait."""
     target = tmp_path / "list.csv"
-    with _writing(str(target), _many(60_000), {}, False) as writer:
+    with FullListWriter(str(target), _many(60_000), {}, False) as writer:
         deadline = time.monotonic() + 60
         while writer.process.poll() is None and time.monotonic() < deadline:
             sum(range(10_000))  # computing: no greenlet switch
@@ -87,7 +81,7 @@ def test_the_list_is_fed_while_this_process_computes(tmp_path):
 
 def test_a_list_that_cannot_be_written_is_a_one_line_error(tmp_path):
     target = tmp_path / "missing-dir" / "list.csv"
-    with _writing(str(target), _many(50_000), {}, False) as writer, \
+    with FullListWriter(str(target), _many(50_000), {}, False) as writer, \
             pytest.raises(FthError, match=r"^cannot write transaction list .*missing-dir/list\.csv: "):
         writer.finish()
     assert _leftovers(tmp_path) == []
@@ -95,7 +89,7 @@ def test_a_list_that_cannot_be_written_is_a_one_line_error(tmp_path):
 
 def test_stopping_leaves_no_file_and_no_process(tmp_path):
     target = tmp_path / "list.csv"
-    writer = _writing(str(target), _many(300_000), {}, False)
+    writer = FullListWriter(str(target), _many(300_000), {}, False)
     deadline = time.monotonic() + 60
     while not _leftovers(tmp_path) and time.monotonic() < deadline:
         time.sleep(0.01)
@@ -107,18 +101,25 @@ def test_stopping_leaves_no_file_and_no_process(tmp_path):
 
 def test_a_killed_helper_is_an_error_and_leaves_no_list(tmp_path):
     target = tmp_path / "list.csv"
-    with _writing(str(target), _many(300_000), {}, False) as writer:
+    with FullListWriter(str(target), _many(300_000), {}, False) as writer:
         writer.process.send_signal(signal.SIGKILL)
         with pytest.raises(FthError, match="its process ended with exit status -9"):
             writer.finish()
     assert not target.exists()
 
 
-def test_a_list_not_handed_over_stops_its_helper(tmp_path):
-    writer = FullListWriter(str(tmp_path / "list.csv"))
-    assert writer.process.poll() is None  # waiting for the records
-    writer.stop()
-    assert writer.process.poll() is not None and _leftovers(tmp_path) == []
+def test_an_interrupt_while_starting_leaves_no_helper(tmp_path, monkeypatch):
+    started = []
+
+    def interrupted(feed, args):
+        started.append(feed.__self__)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(full_list, "_start_thread", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        FullListWriter(str(tmp_path / "list.csv"), _many(10), {}, False)
+    assert started[0].process.poll() is not None and not started[0].fed.locked()
+    assert _leftovers(tmp_path) == []
 
 
 def test_a_helper_whose_input_ends_early_removes_its_file(tmp_path):
@@ -162,14 +163,16 @@ def test_sigterm_while_the_list_is_written_leaves_nothing_behind(tmp_path, track
     script = tmp_path / "terminated.py"
     script.write_text(
         "import os, signal\n"
-        "from fth.report import full_list\n"
+        "from fth.report import engine, full_list\n"
         "from fth.main import report_main\n"
-        "real = full_list.FullListWriter.write\n"
-        "def write_then_terminated(self, records, jobs, known_jobs):\n"
-        "    real(self, records, jobs, known_jobs)\n"
+        "real_init, real_summarize = full_list.FullListWriter.__init__, engine.summarize\n"
+        "def started(self, *args):\n"
+        "    real_init(self, *args)\n"
         "    print('helper', self.process.pid, flush=True)\n"
+        "def terminated(*args, **kwargs):\n"
         "    os.kill(os.getpid(), signal.SIGTERM)\n"
-        "full_list.FullListWriter.write = write_then_terminated\n"
+        "    return real_summarize(*args, **kwargs)\n"
+        "full_list.FullListWriter.__init__, engine.summarize = started, terminated\n"
         f"raise SystemExit(report_main(['-c', {str(tracking_db.config_path)!r}, '--span', {SPAN!r},\n"
         f"                              '--max-rows', '3', '-o', {str(output)!r}]))\n", encoding="utf-8")
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
