@@ -15,9 +15,8 @@ layout (its report form and its panels). Stable API:
     transactions than ``max_rows``: the HTML keeps every exception and the first passed ones) and
     ``full_list_chunks()`` (every transaction as CSV, for the sibling file named ``full_list``). With
     ``full_list_path`` and a cut list, that file is written by a helper process while the report is
-    computed and rendered (``fth.report.full_list``): ``Report.finish()``
-    waits for it and raises its error; a ``Report`` used as a context manager stops it on any other way
-    out.
+    computed and rendered (``fth.report.full_list``): ``Report.finish()`` waits for it and raises its
+    error; a ``Report`` used as a context manager stops it on any other way out.
 
 ``fth.report.compute`` (generic, no database knowledge)
     ``Record(username, filename, start, end, status, passed, *, size=None, uuid=None,
@@ -42,7 +41,8 @@ layout (its report form and its panels). Stable API:
     ``ReportContext`` fields: title, window_label, generated_at, meta, jobs [(group, username,
     protocol)], ingress_only, egress_only, issues, not_ingested, unknown_rows, group_label,
     stage_labels, notes, decimals, max_rows, full_list. ``transaction_csv(records, known_jobs)``;
-    ``transaction_csv_of(fields, known_jobs)`` (the same from ``TX_FIELDS`` tuples).
+    ``transaction_csv_of(chunks, known_jobs)`` (the same from chunks of
+    ``TX_FIELDS`` columns, as ``record_columns(records)`` makes them).
 
 ``fth.report.summary_json``
     ``summary_dict(summary, pairing=None, jobs=(), not_ingested=()) -> dict`` — the

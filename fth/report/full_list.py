@@ -28,8 +28,6 @@ import signal
 import struct
 import subprocess
 import sys
-from itertools import islice
-from operator import attrgetter
 from pathlib import Path
 from typing import IO, Any, Dict, Iterator, Mapping, Optional, Sequence
 
@@ -38,13 +36,13 @@ from gevent import monkey
 from fth.atomicfile import write_atomic
 from fth.errors import FthError
 from fth.report.compute import Record, job_of
-from fth.report.render import TX_FIELDS, TxColumns, transaction_csv, transaction_csv_of
+from fth.report.render import TX_FIELDS, TxColumns, record_columns, transaction_csv, transaction_csv_of
 
 log = logging.getLogger(__name__)
 
 CHUNK = 20_000  # records per frame: about 1.7 MB pickled
 _LENGTH = struct.Struct("<Q")
-_COLUMNS = tuple(attrgetter(name) for name in TX_FIELDS if name != "job")  # job: from the mapping, in the helper
+_SENT_FIELDS = tuple(name for name in TX_FIELDS if name != "job")  # the job: from the mapping, in the helper
 _ROOT = str(Path(__file__).resolve().parents[2])  # the directory holding the fth package the helper imports
 _start_thread = monkey.get_original("_thread", "start_new_thread")
 _new_lock = monkey.get_original("_thread", "allocate_lock")
@@ -104,12 +102,8 @@ class FullListWriter:
         GIL released meanwhile. It logs nothing (the logging locks are gevent's); :meth:`finish` does."""
         try:
             _send(fd, (self.path, known_jobs, jobs))
-            rows = iter(records)
-            while True:
-                chunk = list(islice(rows, CHUNK))
-                if not chunk:
-                    break
-                _send(fd, [list(map(column, chunk)) for column in _COLUMNS])
+            for columns in record_columns(records, CHUNK, _SENT_FIELDS):
+                _send(fd, columns)
             _send(fd, None)
         except BaseException as exc:  # an OSError: the helper ended early (its exit status says why)
             self.error = exc

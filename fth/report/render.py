@@ -237,9 +237,10 @@ def transaction_csv(records: Iterable[Record], known_jobs: bool) -> Iterator[str
     return transaction_csv_of(record_columns(records), known_jobs)
 
 
-def record_columns(records: Iterable[Record], size: int = TX_CHUNK) -> Iterator[TxColumns]:
-    """The records' :data:`TX_FIELDS`, column by column, in chunks of ``size`` records."""
-    getters = [attrgetter(name) for name in TX_FIELDS]
+def record_columns(records: Iterable[Record], size: int = TX_CHUNK,
+                   fields: Sequence[str] = TX_FIELDS) -> Iterator[TxColumns]:
+    """The records' ``fields``, column by column, in chunks of ``size`` records."""
+    getters = [attrgetter(name) for name in fields]
     rows = iter(records)
     while True:
         chunk = list(islice(rows, size))
