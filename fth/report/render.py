@@ -209,20 +209,6 @@ def histogram_chart(bins: Sequence[Tuple[float, float, int]]) -> Optional[Dict[s
 TX_CHUNK = 5000  # rows per json.dumps call while embedding the transaction list
 
 
-def iter_transaction_rows(records: Iterable[Record], known_jobs: bool) -> Iterator[List[Any]]:
-    """Compact rows for the embedded list: see the column list in the template's script."""
-    for r in records:
-        start, end = r.start, r.end
-        kind, outcome, ingress_status, status = r.verdict
-        paired = kind == PAIR
-        yield [
-            r.uuid or "", r.username or "", r.job or "", r.filename or "", fmt_time(start),
-            round(end - start, 3) if paired and start is not None and end is not None else None,
-            ingress_status or "", (status or "") if kind != INGRESS_ONLY else "",
-            outcome if paired else "unpaired", kind, 1 if known_jobs and r.job is None else 0, r.size,
-        ]
-
-
 TX_COLUMNS = ("uuid", "username", "job", "filename", "start", "transit_s", "ingress_status", "egress_status",
               "result", "kind", "unknown_user", "size")
 
@@ -334,32 +320,52 @@ def exceptions(records: Sequence[Record], known_jobs: bool, flagged: AbstractSet
 _VERDICT, _JOB, _UUID = attrgetter("verdict"), attrgetter("job"), attrgetter("uuid")
 
 
-TX_INTERNED = (1, 2, 6, 7, 8, 9)  # username, job, both statuses, result, kind: few distinct values
-
-
 def transaction_json_chunks(records: Sequence[Record], known_jobs: bool) -> Iterator[str]:
     """The list as script-safe JSON ``{"rows": [...], "strings": [...]}``, in pieces of :data:`TX_CHUNK` rows.
 
-    The columns of :data:`TX_INTERNED` hold an index into ``strings`` (the page's script puts the
-    text back) and a trailing unknown size is left off: a fifth less HTML for a large list. The
-    pieces go straight to the output: a million-row list is never held whole as one string.
+    A row holds the columns of :data:`TX_COLUMNS` (see the template's script): the uuid, username, job,
+    filename, start time, transit (paired records with both times), the ingress and egress statuses (an
+    ingress-only record has none of egress), the result (the outcome of a pair, else ``unpaired``), the kind,
+    whether the user is of no job (with ``known_jobs``) and the size, left off when unknown. The username,
+    job, statuses, result and kind hold an index into ``strings``, in order of first appearance (the page's
+    script puts the text back): a fifth less HTML for a large list. The pieces go straight to the output: a
+    million-row list is never held whole as one string. Each distinct (username, job) and verdict is turned
+    into its indexes once, and the start times are formatted a chunk at a time.
     """
     strings: Dict[str, int] = {}
-    batch: List[List[Any]] = []
+    who: Dict[Tuple[Optional[str], Optional[str]], Tuple[int, int, int]] = {}
+    verdicts: Dict[Tuple[Any, ...], Tuple[int, int, int, int, bool]] = {}
     separator = ""
     yield '{"rows":['
-    for row in iter_transaction_rows(records, known_jobs):
-        for column in TX_INTERNED:
-            row[column] = strings.setdefault(row[column], len(strings))
-        if row[-1] is None:
-            row.pop()
-        batch.append(row)
-        if len(batch) >= TX_CHUNK:
-            yield separator + str(script_json(batch))[1:-1]
-            batch, separator = [], ","
-    if batch:
-        yield separator + str(script_json(batch))[1:-1]
+    for uuids, usernames, jobs, filenames, starts, ends, chunk_verdicts, sizes in record_columns(records):
+        rows: List[List[Any]] = []
+        for uuid, username, job, filename, when, start, end, verdict, size in zip(
+                uuids, usernames, jobs, filenames, fmt_times(starts), starts, ends, chunk_verdicts, sizes):
+            names = who.get((username, job))
+            if names is None:  # its strings in the order a row lists them, as every later row finds them
+                names = who[username, job] = (_index(strings, username or ""), _index(strings, job or ""),
+                                              1 if known_jobs and job is None else 0)
+            codes = verdicts.get(verdict)
+            if codes is None:
+                kind, outcome, ingress_status, status = verdict
+                codes = verdicts[verdict] = (
+                    _index(strings, ingress_status or ""),
+                    _index(strings, (status or "") if kind != INGRESS_ONLY else ""),
+                    _index(strings, outcome if kind == PAIR else "unpaired"), _index(strings, kind), kind == PAIR)
+            row = [uuid or "", names[0], names[1], filename or "", when,
+                   round(end - start, 3) if codes[4] and start is not None and end is not None else None,
+                   codes[0], codes[1], codes[2], codes[3], names[2]]
+            if size is not None:
+                row.append(size)
+            rows.append(row)
+        yield separator + str(script_json(rows))[1:-1]
+        separator = ","
     yield '],"strings":' + str(script_json(list(strings))) + "}"
+
+
+def _index(strings: Dict[str, int], text: str) -> int:
+    """The index of ``text`` in ``strings``, added at the end when new."""
+    return strings.setdefault(text, len(strings))
 
 
 def _splice(chunks: Iterable[str], mark: str, pieces: Iterable[str]) -> Iterator[str]:

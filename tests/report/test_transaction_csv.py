@@ -5,7 +5,8 @@ import io
 import itertools
 
 from fth.report.compute import EGRESS_ONLY, INGRESS_ONLY, PAIR, Record, summarize
-from fth.report.render import TX_COLUMNS, csv_field, iter_transaction_rows, transaction_csv
+from fth.report.render import TX_COLUMNS, csv_field, transaction_csv
+from tests.report.reference import transaction_rows
 
 HOSTILE = ["", "plain", "a,b", 'say "hi"', "line\nbreak", "car\rriage", "\r\n", '",', " lead", "trail ",
            "tab\there", "ünïcödé ✓", "\u2028sep", "semi;colon", "'quote'", "nul\x00byte", "x" * 300]
@@ -44,7 +45,7 @@ def test_every_row_reads_back_as_written_whatever_its_text():
         text = "".join(transaction_csv(records, known_jobs))
         rows = _read(text)
         assert tuple(rows[0]) == TX_COLUMNS
-        assert rows[1:] == [[_as_text(value) for value in row] for row in iter_transaction_rows(records, known_jobs)]
+        assert rows[1:] == [[_as_text(value) for value in row] for row in transaction_rows(records, known_jobs)]
 
 
 def test_plain_rows_are_what_the_csv_module_writes():
@@ -55,7 +56,7 @@ def test_plain_rows_are_what_the_csv_module_writes():
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(TX_COLUMNS)
-    writer.writerows(iter_transaction_rows(records, True))
+    writer.writerows(transaction_rows(records, True))
     assert "".join(transaction_csv(records, True)) == buffer.getvalue()
 
 
