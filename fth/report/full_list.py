@@ -5,15 +5,19 @@ more to do after pairing (statistics, HTML) on that core while the machine's oth
 :class:`FullListWriter` hands the records to a helper process as soon as they are paired, and
 the report is computed and rendered meanwhile. The helper is a fresh interpreter (``python -c``
 importing this module, not a fork: a forked copy of a process holding a million records would
-copy their memory pages one by one as either side touches them). A thread of the report's
-process sends the records' :data:`~fth.report.render.TX_FIELDS` to its standard input in
-chunks, column by column (pickled: a few hundred milliseconds of the report's time for a
-million), so neither side holds the list twice.
+copy their memory pages one by one as either side touches them).
+
+The records' :data:`~fth.report.render.TX_FIELDS` go to the helper in chunks, column by column,
+pickled into an anonymous temporary file in the list's directory that becomes its standard input: half a second of the
+report's time for a million records, spent before the helper starts, after which the report
+computes undisturbed. (Fed through a pipe by a thread of the report, as it was first, the two
+threads' turns at Python's lock cost the report two seconds more than the feeding itself.) The
+file has no name: it is gone when the helper ends, however either process ends.
 
 The helper formats with :func:`fth.report.render.transaction_csv_of` (the one CSV rule) and
 writes with :func:`fth.atomicfile.write_atomic`: the list is whole or not there. It exits 0 when
 written, 1 with a one-line error on its standard error, and removes its temporary file when its
-input ends early (the report's process died) or it is stopped (SIGTERM, SIGINT).
+input ends early or it is stopped (SIGTERM, SIGINT).
 
 Frames on the helper's input: an 8-byte little-endian length, then a pickle: first ``(path,
 known_jobs, jobs)``, then lists of columns (a chunk), then ``None``.
@@ -28,10 +32,9 @@ import signal
 import struct
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from typing import IO, Any, Dict, Iterator, Mapping, Optional, Sequence
-
-from gevent import monkey
 
 from fth.atomicfile import write_atomic
 from fth.errors import FthError
@@ -44,10 +47,6 @@ CHUNK = 20_000  # records per frame: about 1.7 MB pickled
 _LENGTH = struct.Struct("<Q")
 _SENT_FIELDS = tuple(name for name in TX_FIELDS if name != "job")  # the job: from the mapping, in the helper
 _ROOT = str(Path(__file__).resolve().parents[2])  # the directory holding the fth package the helper imports
-_start_thread = monkey.get_original("_thread", "start_new_thread")
-_new_lock = monkey.get_original("_thread", "allocate_lock")
-_close = monkey.get_original("os", "close")  # gevent's defers closing a pipe until its loop runs, which a report
-# computing does not let it do: the report would hold the helper's input open and never see it end
 _BOOT = ("import sys; root = sys.argv[1]; sys.path[0:1] = [] if root in sys.path else [root]; "  # not the
          "from fth.report.full_list import helper_main; sys.exit(helper_main())")  # working directory's fth
 
@@ -55,40 +54,31 @@ _BOOT = ("import sys; root = sys.argv[1]; sys.path[0:1] = [] if root in sys.path
 class FullListWriter:
     """Writes ``records`` as CSV to ``path`` in a helper process from now on; :meth:`finish` waits for it.
 
-    The records are read meanwhile: change none of their fields but ``job``. ``jobs`` (username → group name)
-    gives each record's job as :func:`fth.report.compute.summarize` would; ``known_jobs``: whether the report
-    has jobs (else no user counts as unknown). Use it as a context manager or call :meth:`stop` on every path
-    that does not :meth:`finish`: the helper and its temporary file go.
+    ``jobs`` (username → group name) gives each record's job as :func:`fth.report.compute.summarize`
+    would; ``known_jobs``: whether the report has jobs (else no user counts as unknown). Use it as a context
+    manager or call :meth:`stop` on every path that does not :meth:`finish`: the helper and its temporary
+    file go.
     """
 
     def __init__(self, path: str, records: Sequence[Record], jobs: Mapping[str, str], known_jobs: bool) -> None:
         self.path, self.records, self.known_jobs = path, records, known_jobs
         self.process: Optional[subprocess.Popen] = None
         self.done = False
-        self.fed = _new_lock()  # held while the feeding thread runs
-        self.error: Optional[BaseException] = None  # the feeding thread's
-        reading, writing = os.pipe()  # blocking, unlike the pipes of gevent's subprocess
         try:
-            self.process = subprocess.Popen([sys.executable, "-c", _BOOT, _ROOT], stdin=reading,
-                                            stderr=subprocess.PIPE)
-        except OSError as exc:  # no interpreter to start (an embedded Python): finish() writes in this process
+            with tempfile.TemporaryFile(prefix=".fth-list-", dir=os.path.dirname(os.path.abspath(path))) as frames:
+                _send(frames, (path, known_jobs, dict(jobs)))
+                for columns in record_columns(records, CHUNK, _SENT_FIELDS):
+                    _send(frames, columns)
+                _send(frames, None)
+                frames.flush()
+                frames.seek(0)
+                self.process = subprocess.Popen([sys.executable, "-c", _BOOT, _ROOT], stdin=frames,
+                                                stderr=subprocess.PIPE)
+        except OSError as exc:  # no interpreter to start (an embedded Python), no room for the frames: the list's
+            # directory, which holds them (beside the list they become, not in memory as in a tmpfs /tmp), may not exist
             log.debug("the full list is written in this process: %s", exc)
-            _close(writing)
             return
-        finally:
-            _close(reading)
-        feeding = False
-        try:
-            log.debug("writing the full list (%d transactions) in process %s", len(records), self.process.pid)
-            self.fed.acquire()
-            _start_thread(self._feed, (writing, records, dict(jobs), known_jobs))
-            feeding = True
-        finally:
-            if not feeding:  # interrupted (Ctrl-C): no helper left waiting for its input
-                _close(writing)
-                if self.fed.locked():
-                    self.fed.release()
-                self.stop()
+        log.debug("writing the full list (%d transactions) in process %s", len(records), self.process.pid)
 
     def __enter__(self) -> FullListWriter:
         return self
@@ -96,38 +86,18 @@ class FullListWriter:
     def __exit__(self, *exc_info: Any) -> None:
         self.stop()
 
-    def _feed(self, fd: int, records: Sequence[Record], jobs: Dict[str, str], known_jobs: bool) -> None:
-        """The feeding thread (an operating-system thread even under gevent's monkey-patching, which would make it a
-        greenlet that runs only when the report waits): blocked in ``write`` while the helper catches up, the
-        GIL released meanwhile. It logs nothing (the logging locks are gevent's); :meth:`finish` does."""
-        try:
-            _send(fd, (self.path, known_jobs, jobs))
-            for columns in record_columns(records, CHUNK, _SENT_FIELDS):
-                _send(fd, columns)
-            _send(fd, None)
-        except BaseException as exc:  # an OSError: the helper ended early (its exit status says why)
-            self.error = exc
-        finally:
-            _close(fd)
-            self.fed.release()
-
     def finish(self) -> None:
         """Wait until the list is written; a failure to write it raised here as a one-line :class:`FthError`."""
         if self.process is None:  # no helper: the records' jobs are set by now
             self.done = True
             write_atomic(self.path, transaction_csv(self.records, self.known_jobs), what="transaction list")
             return
-        self._join()
-        if self.error is not None and not isinstance(self.error, OSError):
-            self.stop()
-            raise self.error
         message = self.process.stderr.read().decode("utf-8", "replace").strip()
         status = self.process.wait()
         self.done = True
         self.process.stderr.close()
         if status != 0:
-            log.debug("the full list's helper ended with exit status %s: %s (sending: %r)", status, message,
-                      self.error)
+            log.debug("the full list's helper ended with exit status %s: %s", status, message)
             raise FthError(message.splitlines()[-1] if message else
                            f"writing the transaction list {self.path} failed: its process ended with exit status "
                            f"{status}", "run with -vv; if it was killed, check the machine's memory")
@@ -142,19 +112,12 @@ class FullListWriter:
                 self.process.terminate()
             self.process.wait()
             self.process.stderr.close()
-            self._join()
-
-    def _join(self) -> None:
-        self.fed.acquire()
-        self.fed.release()
 
 
-def _send(fd: int, value: Any) -> None:
+def _send(out: IO[bytes], value: Any) -> None:
     data = pickle.dumps(value, pickle.HIGHEST_PROTOCOL)
-    for part in (_LENGTH.pack(len(data)), data):
-        view = memoryview(part)
-        while view:
-            view = view[os.write(fd, view):]
+    out.write(_LENGTH.pack(len(data)))
+    out.write(data)
 
 
 def _receive(source: IO[bytes]) -> Any:

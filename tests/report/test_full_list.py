@@ -5,6 +5,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
@@ -66,9 +67,9 @@ def test_the_helper_imports_this_fth_not_the_working_directorys(tmp_path, monkey
     assert len(target.read_text(encoding="utf-8").splitlines()) == 11
 
 
-def test_the_list_is_fed_while_this_process_computes(tmp_path):
-    """The feeding thread is an operating-system thread: under gevent's monkey-patching a patched thread is a
-    greenlet, which would not run while the report computes without yielding, and the helper would wait."""
+def test_the_helper_writes_while_this_process_computes(tmp_path):
+    """Once started, the helper needs nothing more from this process: it finishes while this process computes
+    without yielding (under gevent's monkey-patching, a thread feeding it would be a greenlet that never runs)."""
     target = tmp_path / "list.csv"
     with FullListWriter(str(target), _many(60_000), {}, False) as writer:
         deadline = time.monotonic() + 60
@@ -77,6 +78,22 @@ def test_the_list_is_fed_while_this_process_computes(tmp_path):
         assert writer.process.poll() == 0
         writer.finish()
     assert len(target.read_text(encoding="utf-8").splitlines()) == 60_001
+
+
+def test_the_records_are_read_before_the_helper_starts_and_no_frame_file_is_seen(tmp_path, monkeypatch):
+    """The helper's input is whole when the writer is made (the report then computes undisturbed: no thread of
+    this process feeds it), in a temporary file without a name: nothing is left whoever ends first."""
+    monkeypatch.setattr(full_list, "CHUNK", 1000)
+    records = _many(5_000)
+    target = tmp_path / "list.csv"
+    with FullListWriter(str(target), records, {}, False) as writer:
+        assert threading.active_count() == 1 and all(name.startswith(".list.csv.") for name in _leftovers(tmp_path))
+        for record in records:
+            record.filename = "changed afterwards"
+        writer.finish()
+    text = target.read_text(encoding="utf-8")
+    assert "changed afterwards" not in text and "file-4999.dat" in text
+    assert _leftovers(tmp_path) == ["list.csv"]
 
 
 def test_a_list_that_cannot_be_written_is_a_one_line_error(tmp_path):
@@ -108,18 +125,18 @@ def test_a_killed_helper_is_an_error_and_leaves_no_list(tmp_path):
     assert not target.exists()
 
 
-def test_an_interrupt_while_starting_leaves_no_helper(tmp_path, monkeypatch):
+def test_an_interrupt_while_the_records_are_read_leaves_no_helper_and_no_file(tmp_path, monkeypatch):
     started = []
+    monkeypatch.setattr(subprocess, "Popen", lambda *args, **kwargs: started.append(args))
 
-    def interrupted(feed, args):
-        started.append(feed.__self__)
+    def interrupted(*args):
+        yield [["u-1"], ["user0"], ["f.dat"], [1.0], [2.0], [(PAIR, "pass", None, "SUCCESS")], [None]]
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(full_list, "_start_thread", interrupted)
+    monkeypatch.setattr(full_list, "record_columns", interrupted)
     with pytest.raises(KeyboardInterrupt):
         FullListWriter(str(tmp_path / "list.csv"), _many(10), {}, False)
-    assert started[0].process.poll() is not None and not started[0].fed.locked()
-    assert _leftovers(tmp_path) == []
+    assert started == [] and _leftovers(tmp_path) == []
 
 
 def test_a_helper_whose_input_ends_early_removes_its_file(tmp_path):
@@ -127,9 +144,9 @@ def test_a_helper_whose_input_ends_early_removes_its_file(tmp_path):
     target = tmp_path / "list.csv"
     helper = subprocess.Popen([sys.executable, "-c", full_list._BOOT, full_list._ROOT], stdin=subprocess.PIPE,
                               stderr=subprocess.PIPE)
-    fd = helper.stdin.fileno()
-    full_list._send(fd, (str(target), False, {}))
-    full_list._send(fd, [["u-1"], ["user0"], ["f.dat"], [1.0], [2.0], [(PAIR, "pass", None, "SUCCESS")], [None]])
+    full_list._send(helper.stdin, (str(target), False, {}))
+    full_list._send(helper.stdin, [["u-1"], ["user0"], ["f.dat"], [1.0], [2.0], [(PAIR, "pass", None, "SUCCESS")],
+                                   [None]])
     helper.stdin.close()
     assert helper.wait(timeout=60) == 1
     assert "ended before the transaction list was complete" in helper.stderr.read().decode()
