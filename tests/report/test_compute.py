@@ -442,7 +442,23 @@ def _summarize_by_loop(records, jobs, window, max_buckets=12):
             bins = [(low + i * width, low + (i + 1) * width, counts[i]) for i in range(20)]
         else:
             bins = [(low, low, len(transits))]
+    unknown, users = {}, {}
+    for record in records:
+        if jobs is not None and jobs.get(record.username or "") is None:
+            key = record.username if record.username is not None else "(NULL)"
+            unknown[key] = unknown.get(key, 0) + 1
+        if jobs is None and record.kind != EGRESS_ONLY:
+            users.setdefault(record.username or "(NULL)", record.username)
+    if jobs is not None:
+        for username, job in jobs.items():
+            users.setdefault(job, username)
     return {
+        "jobs": [jobs.get(r.username or "") if jobs is not None else None for r in records],
+        "unknown": sorted(unknown.items(), key=lambda item: (-item[1], item[0])),
+        "unknown_included": sum(1 for r in records if jobs is not None and jobs.get(r.username or "") is None
+                                and r.kind != EGRESS_ONLY),
+        "lost": sum(r.kind == INGRESS_ONLY for r in records),
+        "users": [users.get(name) for name in names],
         "total": (total.files, total.outcomes, total.by_status, list(total.by_status), total.by_pair_status,
                   list(total.by_pair_status), total.transit, total.rate, total.bytes, total.first_start,
                   total.last_end),
@@ -469,7 +485,7 @@ def test_summarize_figures_are_those_of_the_record_by_record_loops(seed, with_jo
         start = None if rng.random() < 0.03 else 1000 + rng.random() * 200
         end = None if rng.random() < 0.03 else (start or 1000) + rng.random() * 30 - 2
         status = rng.choice(statuses)
-        records.append(Record(rng.choice(["alice", "bob", "carol", None]), "f", start, end, status,
+        records.append(Record(rng.choice(["alice", "bob", "carol", None, "", "(NULL)"]), "f", start, end, status,
                               status == "SUCCESS", size=rng.choice([None] * 6 + [rng.randint(1, 10 ** 6)]),
                               ingress_status=rng.choice(statuses),
                               kind=rng.choice([PAIR] * 8 + [INGRESS_ONLY, EGRESS_ONLY])))
@@ -487,6 +503,10 @@ def test_summarize_figures_are_those_of_the_record_by_record_loops(seed, with_jo
     assert summary.timeline == expected["timeline"]
     assert summary.group_timelines == expected["group_timelines"]
     assert summary.transit_histogram == expected["histogram"]
+    assert [r.job for r in records] == expected["jobs"]
+    assert (summary.unknown_users, summary.unknown_included, total.lost) == (
+        expected["unknown"], expected["unknown_included"], expected["lost"])
+    assert [g.username for g in summary.groups] == expected["users"]
 
 
 def test_a_record_without_an_end_still_counts_for_the_span_and_the_first_start():
