@@ -71,7 +71,7 @@ def _worth_a_child(store: TrackingStore, start: dt.datetime, end: dt.datetime) -
 
     if not isinstance(store, MySQLStore):
         return False  # only a server's store can be opened again from its config
-    return store.count_in_window(start, end) >= ASIDE_MIN_ROWS
+    return store.estimate_in_window(start, end) >= ASIDE_MIN_ROWS
 
 
 def _read_into(db: DbConfig, start: dt.datetime, end: dt.datetime, path: str, parent: int) -> None:

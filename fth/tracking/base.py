@@ -465,6 +465,11 @@ class TrackingStore:
             return int(count)
         return 0
 
+    def estimate_in_window(self, start: dt.datetime, end: dt.datetime) -> int:
+        """About how many rows :meth:`rows_in_window` gives, for choosing how to read them (here: the count;
+        a server's driver may ask its query plan instead)."""
+        return self.count_in_window(start, end)
+
     def rows_by_uuid(self, uuids: Iterable[str], batch: int = UUID_BATCH) -> Dict[str, List[TrackingRow]]:
         """Rows whose UUID is in ``uuids`` (any time), grouped by UUID; batched IN queries."""
         found: Dict[str, List[TrackingRow]] = {}

@@ -141,6 +141,26 @@ class MySQLStore(TrackingStore):
             self.close()  # a failed streaming cursor leaves the connection unusable
             raise wrap_error(self.db, exc, action) from None
 
+    def estimate_in_window(self, start: dt.datetime, end: dt.datetime) -> int:
+        """The server's estimate of the window's rows, from ``EXPLAIN`` of :meth:`rows_in_window`'s query: a
+        millisecond, where ``COUNT(*)`` reads every row (a quarter of a second at a million, before the
+        reading can start). A plan that names no row count falls back to the count."""
+        import pymysql
+
+        sql = self._select(self.select_list, self._window_where(), f"ORDER BY {self.col('start')}")
+        conn = self._require()
+        try:
+            with conn.cursor() as cur:
+                cur.execute(f"EXPLAIN {sql}", (self.bound(start), self.bound(end)))
+                names = [str(column[0]).lower() for column in cur.description or ()]
+                plan = cur.fetchall()
+        except (pymysql.MySQLError, OSError) as exc:
+            self.close()
+            raise wrap_error(self.db, exc, "estimating the rows in the window") from None
+        estimates = [int(step[names.index("rows")]) for step in plan if "rows" in names
+                     and str(step[names.index("rows")]).isdigit()]
+        return max(estimates) if estimates else self.count_in_window(start, end)
+
     def ping(self) -> float:
         import pymysql
 

@@ -77,6 +77,31 @@ def test_small_windows_and_sqlite_read_in_place(known, tmp_path):
     assert not aside._worth_a_child(open_store(sqlite), START, END)
 
 
+def test_a_window_is_judged_by_the_servers_estimate_without_counting_its_rows(mariadb, known, monkeypatch):
+    """COUNT(*) reads every row of the window before the reading can start: the plan's estimate decides."""
+    from fth.tracking.mysql import MySQLStore
+
+    mariadb.create_database("aside_estimate")
+    mariadb.execute(
+        "CREATE TABLE transfers (UUID VARCHAR(64), username VARCHAR(64), filename VARCHAR(255), "
+        "startTime DATETIME(6), endTime DATETIME(6), status VARCHAR(32), KEY (startTime))",
+        "INSERT INTO transfers SELECT CONCAT('e-', seq), 'alice', 'f', "
+        "TIMESTAMP'2026-01-10 10:00:00' + INTERVAL seq * 10000 MICROSECOND, NULL, 'SUCCESS' FROM seq_1_to_150000",
+        "ANALYZE TABLE transfers", database="aside_estimate")
+    counted = []
+    monkeypatch.setattr(MySQLStore, "count_in_window", lambda self, *window: counted.append(window) or 0)
+    big = DbConfig(role="egress", host="127.0.0.1", port=mariadb.port, user="root", password=mariadb.root_password,
+                   database="aside_estimate", table="transfers", timezone="UTC")
+    with open_store(big) as store:
+        assert aside._worth_a_child(store, START, END)
+        assert store.estimate_in_window(START, START + dt.timedelta(seconds=1)) < aside.ASIDE_MIN_ROWS
+    with open_store(_config(known, "egress")) as store:
+        assert not aside._worth_a_child(store, START, END)
+        assert counted == []
+        assert store.estimate_in_window(END, START) == 0  # an impossible window: the plan names no rows, the count
+    assert counted == [(END, START)]
+
+
 def test_the_childs_tracking_error_comes_back_as_it_was(known, tmp_path):
     path = str(tmp_path / "rows.pickle")
     wrong = _config(known, "egress")
