@@ -8,11 +8,11 @@ importing this module, not a fork: a forked copy of a process holding a million 
 copy their memory pages one by one as either side touches them).
 
 The records' :data:`~fth.report.render.TX_FIELDS` go to the helper in chunks, column by column,
-pickled into an anonymous temporary file in the list's directory that becomes its standard input: half a second of the
-report's time for a million records, spent before the helper starts, after which the report
-computes undisturbed. (Fed through a pipe by a thread of the report, as it was first, the two
-threads' turns at Python's lock cost the report two seconds more than the feeding itself.) The
-file has no name: it is gone when the helper ends, however either process ends.
+pickled into an anonymous temporary file in the list's directory that becomes its standard input:
+half a second of the report's time for a million records, spent before the helper starts, after
+which the report computes undisturbed. (Fed through a pipe by a thread of the report, as it was
+first, the two threads' turns at Python's lock cost the report two seconds more than the feeding
+itself.) The file has no name: it is gone when the helper ends, however either process ends.
 
 The helper formats with :func:`fth.report.render.transaction_csv_of` (the one CSV rule) and
 writes with :func:`fth.atomicfile.write_atomic`: the list is whole or not there. It exits 0 when
