@@ -31,3 +31,24 @@ def test_strings_are_indexed_in_order_of_first_appearance_across_columns():
     assert data["rows"][2][1:3] == [9, 9] and data["rows"][2][5] is None and data["rows"][2][10] == 0
     assert data["rows"][3][4] == "—" and data["rows"][3][-1] == 7 and len(data["rows"][0]) == 11
     assert "".join(transaction_json_chunks(records, True)) == transaction_json(records, True)
+
+
+@pytest.mark.parametrize("text", ["back\\slash", "</script><script>", "&amp;", "a\u2029b", "del\x7f", "\x1f\x01",
+                                  "lone \ud800 surrogate", "é\"\\\n"])
+@pytest.mark.parametrize("size", [None, True, -0.0, 1e300, 2 ** 70, 7.25, 0])
+def test_each_row_is_the_json_the_rule_writes_whatever_it_holds(text, size):
+    """Rows are written as text, not through json: strings with anything json or the page escapes, and sizes
+    of every type, give json's bytes."""
+    records = [Record(text, text, 1_769_904_000.5, 1_769_904_001.25, "SUCCESS", True, uuid=text, size=size,
+                      ingress_status=text),
+               Record("u", None, 1_769_904_000.5, 1_769_904_000.5 + 1 / 3, "FAILED", False, uuid=None, size=size)]
+    assert "".join(transaction_json_chunks(records, True)) == transaction_json(records, True)
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf")])
+def test_a_number_json_refuses_is_refused(value):
+    records = [Record("u", "f", 1.0, 2.0, "SUCCESS", True, uuid="a", size=value)]
+    with pytest.raises(ValueError):
+        "".join(transaction_json_chunks(records, True))
+    with pytest.raises(ValueError):
+        transaction_json(records, True)
