@@ -102,6 +102,22 @@ def test_a_window_is_judged_by_the_servers_estimate_without_counting_its_rows(ma
     assert counted == [(END, START)]
 
 
+def test_a_view_the_account_may_read_but_not_explain_is_counted(mariadb, monkeypatch):
+    """EXPLAIN of a view needs rights on its tables (error 1345) that SELECT does not: the estimate counts."""
+    mariadb.create_database("aside_view")
+    mariadb.execute(
+        "CREATE TABLE hidden (UUID VARCHAR(64), username VARCHAR(64), filename VARCHAR(255), "
+        "startTime DATETIME(6), endTime DATETIME(6), status VARCHAR(32))",
+        "INSERT INTO hidden VALUES ('v-1', 'alice', 'f', '2026-01-10 10:30:00', NULL, 'SUCCESS')",
+        "CREATE SQL SECURITY DEFINER VIEW transfers AS SELECT * FROM hidden", database="aside_view")
+    mariadb.create_user("view_reader", "view-pw", ["GRANT SELECT ON `aside_view`.`transfers` TO {user}"])
+    db = DbConfig(role="egress", host="127.0.0.1", port=mariadb.port, user="view_reader", password="view-pw",
+                  database="aside_view", table="transfers", timezone="UTC")
+    with open_store(db) as store:
+        assert store.estimate_in_window(START, END) == 1
+        assert [row.uuid for row in store.rows_in_window(START, END)] == ["v-1"]  # the connection still good
+
+
 def test_the_childs_tracking_error_comes_back_as_it_was(known, tmp_path):
     path = str(tmp_path / "rows.pickle")
     wrong = _config(known, "egress")
