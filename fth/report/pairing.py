@@ -102,13 +102,14 @@ def index_rows(rows: Iterable[TrackingRow], role: str, issues: List[QualityIssue
     ``duplicate_uuid`` issues, rows without a UUID ``null_uuid`` issues, unreadable times ``bad_time``."""
     found: Dict[str, TrackingRow] = {} if into is None else into
     for row in rows:
-        if not _screen(row, role, issues):
+        uuid = row.uuid
+        if (row.bad or not uuid.strip()) and not _screen(row, role, issues):  # as in _pair_as_read
             continue
-        first = found.get(row.uuid)
+        first = found.get(uuid)
         if first is not None:
             issues.append(_duplicate(role, first, row))
             continue
-        found[row.uuid] = row
+        found[uuid] = row
     return found
 
 
@@ -209,21 +210,22 @@ def _pair_as_read(rows: Iterable[TrackingRow], ingress: Dict[str, Union[Tracking
     orphans: Dict[str, TrackingRow] = {}
     waiting: Dict[str, List[QualityIssue]] = {}
     for row in rows:
-        if not _screen(row, "egress", issues):
-            continue
-        partner = ingress.get(row.uuid)
+        uuid = row.uuid
+        if (row.bad or not uuid.strip()) and not _screen(row, "egress", issues):  # a million rows: _screen only
+            continue  # for the few it has something to say of
+        partner = ingress.get(uuid)
         if partner is None:
-            first = orphans.get(row.uuid)
+            first = orphans.get(uuid)
             if first is None:
-                orphans[row.uuid] = row
+                orphans[uuid] = row
             else:
                 issues.append(_duplicate("egress", first, row))
         elif isinstance(partner, Record):
             issue = _duplicate("egress", None, row)
             issues.append(issue)
-            waiting.setdefault(row.uuid, []).append(issue)
+            waiting.setdefault(uuid, []).append(issue)
         else:
-            ingress[row.uuid] = _paired(partner, row, issues)
+            ingress[uuid] = _paired(partner, row, issues)
     return orphans, waiting
 
 
