@@ -13,6 +13,7 @@ Used by ``fth-report`` and by ``fth-web``'s pair layout. The API is stable::
         latest = store.recent(100, username=None, status=None)   # newest first
         names = store.usernames()                  # distinct usernames, sorted
         n = store.count_in_window(start, end)
+        about = store.estimate_in_window(start, end)   # MySQL: the plan's estimate, no row read
 
 MySQL connections: ``mysql_connect(db)`` is the one place a pymysql connection is opened from
 a ``DbConfig`` (TLS options, timeouts, utf8mb4, autocommit; fth-web's dashboard database uses
