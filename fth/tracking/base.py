@@ -453,10 +453,12 @@ class TrackingStore:
         """Fail with TrackingError unless the table and every mapped column can be selected."""
         list(self._query(self._select(self.select_list, "1 = 0"), (), "schema check"))
 
+    def _window_rows_sql(self) -> str:
+        return self._select(self.select_list, self._window_where(), f"ORDER BY {self.col('start')}")
+
     def rows_in_window(self, start: dt.datetime, end: dt.datetime) -> Iterator[TrackingRow]:
         """Rows with ``start <= startTime < end``, ordered by startTime, streamed."""
-        sql = self._select(self.select_list, self._window_where(), f"ORDER BY {self.col('start')}")
-        return self._rows(sql, (self.bound(start), self.bound(end)), "reading rows in the window")
+        return self._rows(self._window_rows_sql(), (self.bound(start), self.bound(end)), "reading rows in the window")
 
     def count_in_window(self, start: dt.datetime, end: dt.datetime) -> int:
         """Number of rows with ``start <= startTime < end``."""

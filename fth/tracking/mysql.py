@@ -148,13 +148,12 @@ class MySQLStore(TrackingStore):
         the count."""
         import pymysql
 
-        sql = self._select(self.select_list, self._window_where(), f"ORDER BY {self.col('start')}")
         conn = self._require()
         names: List[str] = []
         plan: Sequence[Sequence[Any]] = ()
         try:
             with conn.cursor() as cur:
-                cur.execute(f"EXPLAIN {sql}", (self.bound(start), self.bound(end)))
+                cur.execute(f"EXPLAIN {self._window_rows_sql()}", (self.bound(start), self.bound(end)))
                 names = [str(column[0]).lower() for column in cur.description or ()]
                 plan = cur.fetchall()
         except OSError as exc:
@@ -162,8 +161,8 @@ class MySQLStore(TrackingStore):
             raise wrap_error(self.db, exc, "estimating the rows in the window") from None
         except pymysql.MySQLError as exc:  # e.g. a view whose tables the account may not see (1345): count
             log.debug("%s: EXPLAIN failed (%s); counting the rows instead", self.db.role, exc)
-        estimates = [int(step[names.index("rows")]) for step in plan if "rows" in names
-                     and str(step[names.index("rows")]).isdigit()]
+        rows = names.index("rows") if "rows" in names else None
+        estimates = [int(step[rows]) for step in plan if rows is not None and str(step[rows]).isdigit()]
         return max(estimates) if estimates else self.count_in_window(start, end)
 
     def ping(self) -> float:
