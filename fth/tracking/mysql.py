@@ -15,6 +15,12 @@ log = logging.getLogger(__name__)
 
 FETCH_BATCH = 2000
 UNKNOWN_TIME_ZONE = 1298
+# MariaDB sorts a window that is most of its table (ORDER BY startTime without the index) by row ids and then
+# fetches each row again by id unless the columns' declared widths fit in max_length_for_sort_data (1024 bytes;
+# the default schema's filename alone declares 4096): a million-row window took the server 2.7-3.3 s of CPU,
+# and 1.4-1.6 s sorting the rows themselves. MySQL 8 always sorts the rows; a server without the variable
+# refuses the SET, which changes nothing else.
+SORT_ROWS_THEMSELVES = "SET SESSION max_length_for_sort_data = 65536"
 
 
 def connect_kwargs(db: DbConfig) -> Dict[str, Any]:
@@ -74,11 +80,21 @@ class MySQLStore(TrackingStore):
             self.conn = connect(self.db, raw_times=True)
             with self.conn.cursor() as cur:
                 cur.execute("SET SESSION TRANSACTION READ ONLY")
+                self._sort_rows_themselves(cur)
                 self._set_zone(cur)
         except (pymysql.MySQLError, OSError) as exc:
             self.close()
             raise wrap_error(self.db, exc, "connecting") from None
         return self
+
+    def _sort_rows_themselves(self, cur: Any) -> None:
+        """See :data:`SORT_ROWS_THEMSELVES`."""
+        import pymysql
+
+        try:
+            cur.execute(SORT_ROWS_THEMSELVES)
+        except pymysql.MySQLError as exc:
+            log.debug("%s: %s refused (%s)", self.db.role, SORT_ROWS_THEMSELVES, exc)
 
     def _set_zone(self, cur: Any) -> None:
         import pymysql

@@ -1,6 +1,7 @@
 """The read-only tracking store against a real MariaDB with a SELECT-only account."""
 
 import datetime as dt
+import re
 import sqlite3
 
 import pytest
@@ -185,3 +186,55 @@ def test_time_text_with_any_fraction_parses_on_every_python(text, expected):
     from fth.tracking.base import _parse_time_text
 
     assert _parse_time_text(text) == expected
+
+
+
+@pytest.fixture(scope="module")
+def unindexed(mariadb):
+    """A table of the default schema's column types without a startTime index: its window is always sorted
+    by the server (with the index, the optimizer may read the index in order instead, and sort nothing)."""
+    database = mariadb.create_database("sorted_window")
+    mariadb.execute(
+        "CREATE TABLE transfers (UUID CHAR(36) NOT NULL, username VARCHAR(255), filename VARCHAR(1024), "
+        "startTime DATETIME(3) NOT NULL, endTime DATETIME(3), status ENUM('SUCCESS', 'FAILED', 'TIMEOUT')) "
+        "DEFAULT CHARSET=utf8mb4",
+        "INSERT INTO transfers SELECT CONCAT('u-', seq), 'alice', 'f.dat', "
+        "TIMESTAMP'2026-01-10 10:59:00' - INTERVAL seq SECOND, NULL, 'SUCCESS' FROM seq_1_to_50",
+        database=database)
+    return DbConfig(role="ingress", host="127.0.0.1", port=mariadb.port, user="root", password=mariadb.root_password,
+                    database=database, table="transfers", timezone="UTC")
+
+
+def _sort_modes(store):
+    """How the server sorted the store's window query: MariaDB's ``r_sort_mode`` values (ANALYZE FORMAT=JSON)."""
+    import json
+
+    with store.conn.cursor() as cur:
+        cur.execute(f"ANALYZE FORMAT=JSON {store._window_rows_sql()}", (store.bound(START), store.bound(END)))
+        plan = cur.fetchone()[0]
+    return re.findall(r'"r_sort_mode": "([^"]*)"', json.dumps(json.loads(plan)))
+
+
+def test_a_window_sorted_by_the_server_is_sorted_with_its_rows_not_fetched_again_by_id(unindexed):
+    with open_store(unindexed) as store:
+        assert [mode for mode in _sort_modes(store) if "addon_fields" in mode]  # not "sort_key,rowid"
+        uuids = [row.uuid for row in store.rows_in_window(START, END)]
+    assert uuids == [f"u-{seq}" for seq in range(50, 0, -1)]
+
+
+def test_a_server_refusing_the_sort_setting_is_read_as_before(unindexed, monkeypatch):
+    from fth.tracking import mysql
+
+    monkeypatch.setattr(mysql, "SORT_ROWS_THEMSELVES", "SET SESSION no_such_variable = 1")
+    with open_store(unindexed) as store:
+        assert [mode for mode in _sort_modes(store) if "rowid" in mode]
+        assert len(list(store.rows_in_window(START, END))) == 50
+
+
+def test_the_scale_bench_compares_with_the_sort_setting_fth_report_uses():
+    from pathlib import Path
+
+    from fth.tracking import mysql
+
+    bench = (Path(__file__).resolve().parents[2] / "bench" / "report_scale.py").read_text(encoding="utf-8")
+    assert f'SORT_ROWS_THEMSELVES = "{mysql.SORT_ROWS_THEMSELVES}"' in bench
