@@ -10,13 +10,14 @@ does not match. ``GET /health`` answers 200.
 
 import base64
 import binascii
+import hashlib
 import json
 import logging
 import os
 import re
 import ssl
 import uuid as uuidlib
-from typing import Any, BinaryIO, Callable, Dict, Iterable, List, Optional, Tuple
+from typing import Any, BinaryIO, Callable, Dict, Iterable, Iterator, List, Optional, Tuple
 from urllib.parse import unquote
 
 from gevent.pywsgi import WSGIServer
@@ -33,10 +34,42 @@ CHUNK = 64 * 1024
 _UNSAFE = re.compile(r"[^A-Za-z0-9._ -]+")
 
 
+NAME_PART = 100  # characters of each of a stored file's two names (the whole under the 255 bytes of a file name)
+
+
 def safe_name(name: str) -> str:
     """A file name that stays inside the upload directory."""
     base = _UNSAFE.sub("_", os.path.basename(name.replace("\\", "/"))).strip(" .")
-    return base[:200] or "upload"
+    return base[:NAME_PART] or "upload"
+
+
+def stored_name(transaction: str, filename: str) -> str:
+    """The upload's file name, ``<transaction>_<filename>``: each part as it is when it is a short plain name,
+    else made safe (:func:`safe_name`) and followed by ``-`` and a hash of the original, so that two
+    transactions, or two names, never share a file (``a:b`` and ``a;b``, ``..`` and ``/``), and the name fits
+    any file system (at most 2 x 109 + 1 ASCII characters). A ``_`` in the transaction is hashed as well: it
+    would make ``a_b`` + ``c`` and ``a`` + ``b_c`` one name."""
+    parts = []
+    for part, plain in ((transaction, "_" not in transaction), (filename, True)):
+        safe = safe_name(part)
+        if not (plain and safe == part):
+            safe += "-" + hashlib.sha256(part.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+        parts.append(safe)
+    return "_".join(parts)
+
+
+def header_text(environ: Dict[str, Any], key: str) -> str:
+    """A request header's text: its bytes read as UTF-8 (a WSGI server gives them as latin-1 characters), then
+    percent-decoded, as fth's client encodes values (:func:`fth.templates.header_escape`)."""
+    return unquote(_wsgi_text(environ.get(key, "")))
+
+
+def _wsgi_text(value: str) -> str:
+    """A WSGI string (bytes as latin-1 characters, PEP 3333) as the UTF-8 text it carries."""
+    try:
+        return value.encode("latin-1").decode("utf-8", "replace")
+    except UnicodeEncodeError:  # already text
+        return value
 
 
 class UploadFile:
@@ -88,12 +121,37 @@ def _answer(start_response: Callable, status: str, body: Dict[str, Any],
     return [data]
 
 
-def _drain(stream: BinaryIO, length: int) -> None:
-    while length > 0:
-        chunk = stream.read(min(CHUNK, length))
+def body_length(environ: Dict[str, Any]) -> Optional[int]:
+    """The request body's length; None for a chunked body (its end is its last chunk: Transfer-Encoding decides
+    over a Content-Length, RFC 9112 6.3)."""
+    if "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower():
+        return None
+    try:
+        return max(0, int(environ.get("CONTENT_LENGTH") or 0))
+    except ValueError:
+        return 0
+
+
+def read_body(stream: BinaryIO, length: Optional[int]) -> Iterator[bytes]:
+    """The body in chunks: ``length`` bytes (:class:`MultipartError` when it ends before), or to its end."""
+    left = length
+    while left is None or left > 0:
+        chunk = stream.read(CHUNK if left is None else min(CHUNK, left))
         if not chunk:
-            return
-        length -= len(chunk)
+            if left is None:
+                return
+            raise MultipartError(f"the body ended after {length - left} of {length} bytes")
+        if left is not None:
+            left -= len(chunk)
+        yield chunk
+
+
+def _drain(stream: BinaryIO, length: Optional[int]) -> None:
+    try:
+        for _chunk in read_body(stream, length):
+            pass
+    except MultipartError:
+        pass
 
 
 class UploadApp:
@@ -114,10 +172,7 @@ class UploadApp:
                            [("Allow", "GET, POST, PUT")])
         started = now()
         stream = environ["wsgi.input"]
-        try:
-            length = int(environ.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            length = 0
+        length = body_length(environ)
         username, denied = self._user(environ)
         if denied:
             self.tracker.reject()
@@ -139,11 +194,17 @@ class UploadApp:
         except BaseException:
             upload.abort()
             raise
-        transaction = (environ.get(self.uuid_key) or form.get("uuid") or "").strip() or str(uuidlib.uuid4())
-        if not filename:
-            filename = unquote(environ.get("HTTP_X_FILENAME", "")) or unquote(path.rstrip("/").rsplit("/", 1)[-1])
+        transaction = (header_text(environ, self.uuid_key) or form.get("uuid") or "").strip() or str(uuidlib.uuid4())
+        if not filename:  # PATH_INFO comes percent-decoded
+            filename = header_text(environ, "HTTP_X_FILENAME") or _wsgi_text(path).rstrip("/").rsplit("/", 1)[-1]
         filename = filename or transaction
-        upload.finish(f"{safe_name(transaction)}_{safe_name(filename)}")
+        try:
+            upload.finish(stored_name(transaction, filename))
+        except OSError as exc:
+            upload.abort()
+            self.tracker.reject()
+            log.warning("could not store the upload %s from %s: %s", transaction, username, exc)
+            return _answer(start_response, "500 Internal Server Error", {"error": f"could not store the upload: {exc}"})
         self.tracker.arrived(Arrival(transaction, username, filename, upload.size, started, now(), "http"))
         return _answer(start_response, "201 Created", {"uuid": transaction, "bytes": upload.size})
 
@@ -157,9 +218,9 @@ class UploadApp:
             return user or "anonymous", False
         if self.settings.password is not None:
             return "anonymous", True
-        return (environ.get("HTTP_X_USERNAME") or "").strip() or "anonymous", False
+        return header_text(environ, "HTTP_X_USERNAME").strip() or "anonymous", False
 
-    def _receive(self, environ: Dict[str, Any], stream: BinaryIO, length: int,
+    def _receive(self, environ: Dict[str, Any], stream: BinaryIO, length: Optional[int],
                  upload: UploadFile) -> Tuple[str, Dict[str, str]]:
         content_type = environ.get("CONTENT_TYPE", "")
         if content_type.lower().startswith("multipart/form-data"):
@@ -169,12 +230,7 @@ class UploadApp:
             reader = FormReader(stream, length, boundary, upload.write)
             reader.parse()
             return reader.filename or "", reader.fields
-        left = length
-        while left > 0:
-            chunk = stream.read(min(CHUNK, left))
-            if not chunk:
-                raise MultipartError(f"the body ended after {length - left} of {length} bytes")
-            left -= len(chunk)
+        for chunk in read_body(stream, length):
             upload.write(chunk)
         return "", {}
 

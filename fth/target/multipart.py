@@ -22,18 +22,33 @@ def boundary_of(content_type: str) -> Optional[str]:
     return params.get("boundary") or None
 
 
+_QUOTED_PAIR = re.compile(r"\\(.)", re.DOTALL)
+_FORM_ESCAPES = re.compile("%(22|0D|0A)", re.IGNORECASE)  # what HTML forms, curl and urllib3 escape in names
+_FORM_CHARS = {"22": '"', "0D": "\r", "0A": "\n"}
+
+
+def param_value(raw: str) -> str:
+    """A Content-Disposition parameter's value: a token, or a quoted string with its ``\\x`` pairs undone;
+    then the form escapes of ``"``, CR and LF (``%22``, ``%0D``, ``%0A``: HTML's multipart/form-data, as fth's
+    client, curl and urllib3 write them) decoded."""
+    value = raw.strip()
+    if len(value) >= 2 and value[0] == value[-1] == '"':
+        value = _QUOTED_PAIR.sub(r"\1", value[1:-1])
+    return _FORM_ESCAPES.sub(lambda match: _FORM_CHARS[match.group(1).upper()], value)
+
+
 def _disposition(headers: bytes) -> Dict[str, str]:
     for line in headers.decode("utf-8", "replace").split("\r\n"):
         name, _, value = line.partition(":")
         if name.strip().lower() == "content-disposition":
-            return {k.lower(): v.strip().strip('"').replace("%22", '"') for k, v in _PARAM.findall(value)}
+            return {k.lower(): param_value(v) for k, v in _PARAM.findall(value)}
     return {}
 
 
 class FormReader:
-    """Parse ``stream`` (``length`` bytes); results in :attr:`fields` and :attr:`filename`."""
+    """Parse ``stream`` (``length`` bytes, or to its end: None); results in :attr:`fields` and :attr:`filename`."""
 
-    def __init__(self, stream: BinaryIO, length: int, boundary: str,
+    def __init__(self, stream: BinaryIO, length: Optional[int], boundary: str,
                  on_file_data: Callable[[bytes], None]) -> None:
         self.stream = stream
         self.left = length
@@ -45,12 +60,16 @@ class FormReader:
         self.buffer = b"\r\n"  # so the first boundary looks like every other delimiter
 
     def _fill(self) -> bool:
-        if self.left <= 0:
+        if self.left is not None and self.left <= 0:
             return False
-        chunk = self.stream.read(min(CHUNK, self.left))
+        chunk = self.stream.read(CHUNK if self.left is None else min(CHUNK, self.left))
         if not chunk:
+            if self.left is None:  # a chunked body's end
+                self.left = 0
+                return False
             raise MultipartError("the body ended early")
-        self.left -= len(chunk)
+        if self.left is not None:
+            self.left -= len(chunk)
         self.buffer += chunk
         return True
 

@@ -175,3 +175,118 @@ def test_odd_authorization_headers_do_not_break_uploads(start_target, header):
     target = start_target()
     answer = requests.post(target.http_url, data=b"1", headers={"Authorization": header}, timeout=10)
     assert answer.status_code == 201
+
+
+def _raw_request(target, request: bytes) -> dict:
+    """Send ``request`` as it is; the answer's JSON body (201 asserted)."""
+    import json
+    import socket
+    from urllib.parse import urlsplit
+
+    address = urlsplit(target.http_url)
+    with socket.create_connection((address.hostname, address.port), timeout=10) as sock:
+        sock.sendall(request)
+        answer = b""
+        while True:
+            data = sock.recv(65536)
+            if not data:
+                break
+            answer += data
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 201"), answer
+    return json.loads(body)
+
+
+def _chunks(*parts: bytes):
+    yield from parts  # requests sends a generator body with Transfer-Encoding: chunked
+
+
+def test_a_chunked_body_is_received_whole_raw_or_multipart(start_target, tmp_path):
+    target = start_target(upload_dir=str(tmp_path / "uploads"))
+    body = bytes(range(256)) * 600
+    raw = requests.put(target.http_url + "/in/raw.bin", data=_chunks(body[:1000], body[1000:]),
+                       headers={"X-Transaction-ID": "chunked-raw"}, timeout=10)
+    both = _raw_request(target, b"PUT /in/both.bin HTTP/1.1\r\nHost: x\r\nX-Transaction-ID: chunked-cl\r\n"
+                                b"Content-Length: 2\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+                                b"3\r\nabc\r\n3\r\ndef\r\n0\r\n\r\n")  # the chunks decide (RFC 9112 6.3)
+    form = (b"--zz\r\nContent-Disposition: form-data; name=\"file\"; filename=\"form.bin\"\r\n\r\n" + body
+            + b"\r\n--zz--\r\n")
+    multipart = requests.post(target.http_url, data=_chunks(form[:100], form[100:]),
+                              headers={"X-Transaction-ID": "chunked-form",
+                                       "Content-Type": "multipart/form-data; boundary=zz"}, timeout=10)
+    assert [answer.status_code for answer in (raw, multipart)] == [201, 201], multipart.text
+    assert [raw.json()["bytes"], both["bytes"], multipart.json()["bytes"]] == [len(body), 6, len(body)]
+    assert target.wait_idle(20)
+    rows = {row[0]: (row[2], row[6]) for row in read_rows(Path(target.store_path), INGRESS_TABLE)}
+    assert rows == {"chunked-raw": ("raw.bin", len(body)), "chunked-cl": ("both.bin", 6),
+                    "chunked-form": ("form.bin", len(body))}
+    uploads = tmp_path / "uploads"
+    assert (uploads / "chunked-raw_raw.bin").read_bytes() == body == (uploads / "chunked-form_form.bin").read_bytes()
+    assert (uploads / "chunked-cl_both.bin").read_bytes() == b"abcdef"
+
+
+def test_names_that_differ_never_share_a_file_and_long_ones_fit(start_target, tmp_path):
+    target = start_target(upload_dir=str(tmp_path / "uploads"))
+    sent = {("batch:7", "r.csv"): b"one", ("batch;7", "r.csv"): b"two", ("..", "x"): b"three", ("/", "x"): b"four",
+            ("a_b", "c"): b"five", ("a", "b_c"): b"six", ("f" * 64, "n" * 200 + ".csv"): b"seven",
+            ("t", "a:b"): b"eight", ("t", "a;b"): b"nine"}
+    for (transaction, filename), body in sent.items():
+        answer = requests.put(target.http_url, data=body, timeout=10,
+                              headers={"X-Transaction-ID": transaction, "X-Filename": filename})
+        assert answer.status_code == 201, (transaction, answer.text)
+    assert target.wait_idle(20)
+    files = sorted(path for path in (tmp_path / "uploads").iterdir() if path.is_file())
+    assert sorted(path.read_bytes() for path in files) == sorted(sent.values())
+    assert all(len(path.name.encode()) <= 255 and not path.name.startswith(".incoming-") for path in files)
+    assert (tmp_path / "uploads" / "batch-0001_scan.pdf").exists() is False  # plain names stay as they are:
+    requests.put(target.http_url, data=b"x", headers={"X-Transaction-ID": "batch-0001", "X-Filename": "scan.pdf"},
+                 timeout=10)
+    assert (tmp_path / "uploads" / "batch-0001_scan.pdf").read_bytes() == b"x"
+
+
+def test_a_file_that_cannot_be_stored_is_a_500_that_records_and_leaves_nothing(start_target, tmp_path):
+    uploads = tmp_path / "uploads"
+    target = start_target(upload_dir=str(uploads))
+    (uploads / "t-1_taken").mkdir(parents=True)  # os.replace cannot put a file over a directory
+    answer = requests.put(target.http_url, data=b"abc", headers={"X-Transaction-ID": "t-1", "X-Filename": "taken"},
+                          timeout=10)
+    assert answer.status_code == 500 and "could not store the upload" in answer.json()["error"]
+    assert target.wait_idle(20)
+    assert read_rows(Path(target.store_path), INGRESS_TABLE) == []
+    assert sorted(path.name for path in uploads.iterdir()) == ["sftp", "t-1_taken"]  # sftp: the SFTP side's
+
+
+def test_utf8_names_in_the_path_and_headers_are_recorded_as_sent(start_target):
+    target = start_target()
+    answers = [
+        requests.put(target.http_url + "/upload/%C3%BCber%20caf%C3%A9.txt", data=b"1", timeout=10,
+                     headers={"X-Transaction-ID": "p-1"}),
+        requests.put(target.http_url + "/upload/a%2541.txt", data=b"2", timeout=10,
+                     headers={"X-Transaction-ID": "p-2"}),
+        requests.put(target.http_url, data=b"3", timeout=10,
+                     headers={"X-Transaction-ID": "p-3", "X-Filename": "d%C3%A9j%C3%A0 vu.txt",
+                              "X-Username": "j\u00fcrgen".encode()}),
+    ]
+    assert [answer.status_code for answer in answers] == [201, 201, 201]
+    assert target.wait_idle(20)
+    rows = {row[0]: row[1:3] for row in read_rows(Path(target.store_path), INGRESS_TABLE)}
+    assert rows == {"p-1": ("anonymous", "über café.txt"), "p-2": ("anonymous", "a%41.txt"),
+                    "p-3": ("jürgen", "déjà vu.txt")}
+
+
+@pytest.mark.parametrize("filename", ["back\\slash.txt", 'a "quoted" name.txt', "line\nbreak.txt", "cr\r.txt",
+                                      "plain.txt", "ü.txt"])
+def test_a_multipart_filename_from_fths_client_is_recorded_as_it_was(start_target, tmp_path, filename):
+    from fth.protocols.multipart import MultipartStream
+
+    source = tmp_path / "body"
+    source.write_bytes(b"payload")
+    target = start_target()
+    with source.open("rb") as handle:
+        stream = MultipartStream(handle, 7, "file", filename, {"uuid": "mp-1"})
+        answer = requests.post(target.http_url, data=stream, timeout=10,
+                               headers={"Content-Type": stream.content_type, "Content-Length": str(len(stream))})
+    assert answer.status_code == 201, answer.text
+    assert target.wait_idle(20)
+    (row,) = read_rows(Path(target.store_path), INGRESS_TABLE)
+    assert row[:3] == ("mp-1", "anonymous", filename)
