@@ -166,7 +166,25 @@ def _ago(now: dt.datetime, seconds: float, source: str) -> dt.datetime:
         raise UsageError(f"{source} reaches back before the year 1", f"examples: {EXAMPLES}") from None
 
 
+# A window lies a day inside the calendar in UTC, so that every zone can show its bounds as a local time (year 1
+# is year 0 west of UTC) and the stored times a report reads around them exist.
+FIRST_MOMENT = dt.datetime(1, 1, 2, tzinfo=dt.timezone.utc)
+LAST_MOMENT = dt.datetime(9999, 12, 30, tzinfo=dt.timezone.utc)
+
+
+def in_calendar(moment: dt.datetime) -> bool:
+    """Whether ``moment`` (naive: this machine's local time) lies from :data:`FIRST_MOMENT` to :data:`LAST_MOMENT`."""
+    try:
+        return FIRST_MOMENT <= (moment if moment.tzinfo is not None else moment.astimezone()) <= LAST_MOMENT
+    except (ValueError, OverflowError, OSError):  # a local time the zone cannot place
+        return False
+
+
 def _check(start: dt.datetime, end: dt.datetime, source: str) -> Window:
+    if not (in_calendar(start) and in_calendar(end)):
+        raise UsageError(f"the timespan {source} reaches the edge of the calendar: a window lies from "
+                         f"{FIRST_MOMENT.date().isoformat()} to {LAST_MOMENT.date().isoformat()} (UTC)",
+                         f"examples: {EXAMPLES}")
     if start >= end:
         raise UsageError(f"the timespan {source} ends before it starts: understood "
                          f"{start.isoformat(' ', 'seconds')} .. {end.isoformat(' ', 'seconds')}",
@@ -212,7 +230,7 @@ def parse_timespan(since: Optional[str] = None, from_: Optional[str] = None, to:
                              f"examples: {EXAMPLES}") from None
         if seconds <= 0:
             raise UsageError(f"--since {since!r} must be longer than zero", f"examples: {EXAMPLES}")
-        return _ago(now, seconds, f"--since {since!r}"), now
+        return _check(_ago(now, seconds, f"--since {since!r}"), now, f"--since {since!r}")
     if span:
         return parse_span(span, now)
     if not from_:

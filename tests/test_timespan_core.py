@@ -85,6 +85,11 @@ def test_timespan_forms():
     ({"since": "lots"}, "--since 'lots' is not a duration: expected how far back, such as 30m, 1h or 2d"),
     ({"to": "10:00"}, "--to needs --from"),
     ({"from_": "now", "to": "yesterday"}, "the timespan --from 'now' --to 'yesterday' ends before it starts"),
+    ({"span": "0001-01-02 .. 0001-01-03"}, "the timespan '0001-01-02 .. 0001-01-03' reaches the edge of the calendar: "
+                                           "a window lies from 0001-01-02 to 9999-12-30 (UTC)"),  # 01-01 23:00 UTC
+    ({"from_": "9999-12-30 12:00", "to": "9999-12-31"}, "the timespan --from '9999-12-30 12:00' --to '9999-12-31' "
+                                                        "reaches the edge of the calendar"),
+    ({"since": "739684d"}, "the timespan --since '739684d' reaches the edge of the calendar"),  # 0001-01-01 12:30
 ])
 def test_timespan_errors(kwargs, message):
     with pytest.raises(UsageError) as raised:

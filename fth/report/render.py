@@ -64,9 +64,20 @@ def script_json(value: Any) -> Markup:
 
 
 def fmt_time(epoch: Optional[float], millis: bool = True) -> str:
-    """Epoch seconds as this machine's local time, ``YYYY-MM-DD HH:MM:SS[.mmm]``; — for None."""
+    """Epoch seconds as this machine's local time, ``YYYY-MM-DD HH:MM:SS[.mmm]``; — for None. A time the
+    calendar cannot show here (year 1 west of UTC is year 0) is shown as the calendar's first or last second."""
     if epoch is None:
         return "—"
+    try:
+        return _fmt_time(epoch, millis)
+    except (ValueError, OverflowError, OSError):
+        if epoch != epoch:  # NaN: no time at all
+            raise
+        text, fraction = ("0001-01-01 00:00:00", ".000") if epoch < 0 else ("9999-12-31 23:59:59", ".999")
+        return text + fraction if millis else text
+
+
+def _fmt_time(epoch: float, millis: bool) -> str:
     if epoch >= 0:  # a million rows share a few thousand seconds: each is formatted once
         second = int(epoch)
         micro = round((epoch - second) * 1e6)  # as datetime.fromtimestamp rounds (half to even)
@@ -94,7 +105,11 @@ def fmt_times(epochs: Sequence[Optional[float]]) -> List[str]:
     micros = list(map(round, map(mul, map(sub, epochs, seconds), repeat(1e6))))  # type: ignore[arg-type]
     if 1_000_000 in micros:
         return list(map(fmt_time, epochs))
-    return list(map(add, _second_texts(seconds), map(_MILLIS.__getitem__, map(floordiv, micros, repeat(1000)))))
+    try:
+        texts = _second_texts(seconds)
+    except (ValueError, OverflowError, OSError):  # a time past the calendar
+        return list(map(fmt_time, epochs))
+    return list(map(add, texts, map(_MILLIS.__getitem__, map(floordiv, micros, repeat(1000)))))
 
 
 def _second_texts(seconds: Sequence[int]) -> List[str]:

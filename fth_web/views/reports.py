@@ -15,6 +15,7 @@ from typing import Any, Dict, List, Optional, Tuple
 from flask import Blueprint, Response, render_template, request, stream_with_context, url_for
 
 from fth.report.engine import Report, ReportRequest
+from fth.timespan import FIRST_MOMENT, LAST_MOMENT, in_calendar
 from fth_web import web_state
 from fth_web.connections import DatabaseUnavailable
 from fth_web.csvout import csv_lines
@@ -76,7 +77,11 @@ def read_form(args: Any) -> ReportForm:
         form.errors.append(f"From: {form.start_text!r} is not a date and time (expected YYYY-MM-DD HH:MM).")
     if form.end is None:
         form.errors.append(f"To: {form.end_text!r} is not a date and time (expected YYYY-MM-DD HH:MM).")
-    if form.start and form.end:
+    for label, moment in (("From", form.start), ("To", form.end)):
+        if moment is not None and not in_calendar(moment):
+            form.errors.append(f"{label}: reports cover dates from {FIRST_MOMENT.date().isoformat()} to "
+                               f"{LAST_MOMENT.date().isoformat()}.")
+    if form.start and form.end and not form.errors:
         if form.start >= form.end:
             form.errors.append("From must be earlier than To.")
         elif form.end - form.start > MAX_RANGE:

@@ -2,6 +2,7 @@
 
 import datetime as dt
 import random
+import time
 
 import pytest
 
@@ -54,3 +55,21 @@ def test_a_column_holding_no_time_fails_as_one_time_would():
         fmt_time(float("nan"))
     with pytest.raises(ValueError):
         fmt_times([1.0, float("nan")])
+
+
+@pytest.mark.parametrize("epoch, text", [
+    (-62135596800.0, "0001-01-01 00:00:00.000"),  # 0001-01-01 UTC: year 0 in a zone west of UTC (and here)
+    (-1e20, "0001-01-01 00:00:00.000"),
+    (253402387200.0, "9999-12-31 23:59:59.999"),  # 10000-01-02 UTC
+    (1e12, "9999-12-31 23:59:59.999"),
+    (float("inf"), "9999-12-31 23:59:59.999"),
+])
+def test_a_time_beyond_the_calendar_is_shown_as_its_edge(epoch, text, monkeypatch):
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    try:
+        assert fmt_time(epoch) == text and fmt_time(epoch, False) == text[:19]
+        assert fmt_times([1769904000.0, epoch]) == [fmt_time(1769904000.0), text]
+    finally:
+        monkeypatch.undo()
+        time.tzset()

@@ -32,6 +32,8 @@ def test_form_defaults_to_the_last_24_hours_and_all_users(client):
     ({"from": "2026-01-01T00:00", "to": "2026-01-02T00:00", "format": "pdf"}, "Unknown format"),
     ({"from": "2026-01-01T00:00", "to": "2026-01-02T00:00", "format": "csv", "username": "u" * 256},
      "at most 255 characters"),
+    ({"from": "0001-01-01", "to": "0001-01-02", "format": "json"}, "From: reports cover dates from 0001-01-02"),
+    ({"from": "9999-12-31T00:00", "to": "9999-12-31T23:59", "format": "html"}, "To: reports cover dates from"),
 ])
 def test_bad_input_is_explained_on_the_form(client, query, message):
     response = client.get("/reports/generate", query_string=query)
