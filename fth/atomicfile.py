@@ -8,7 +8,9 @@ a failed write (a full disk) leaves the previous file intact and says so in one 
 - :func:`write_atomic` writes text, bytes or text in pieces (a large report) in one call.
 
 The file gets the mode a plain ``open(path, "w")`` would give it: an existing file keeps its
-mode, a new one gets 0666 less the umask (not the 0600 of a temporary file).
+mode, a new one gets 0666 less the umask (not the 0600 of a temporary file). A symbolic link is
+followed (the link stays, its target is replaced), and a path that is no regular file (``/dev/null``,
+``/dev/stdout``, a FIFO) is written into as it is: renaming over it would replace the device itself.
 """
 
 import contextlib
@@ -29,6 +31,15 @@ def _mode_for(path: str) -> int:
         return 0o666 & ~umask
 
 
+def _is_special(path: str) -> bool:
+    """Whether ``path`` is something other than a regular file or a directory (a device, a FIFO, a socket)."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return False
+    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
+
+
 def _fail(what: str, path: str, exc: OSError) -> FthError:
     return FthError(f"cannot write {what} {path}: {exc.strerror or exc}; the previous file, if any, is unchanged")
 
@@ -41,7 +52,17 @@ def open_atomic(path: str, mode: str = "w", *, what: str = "file", encoding: str
     naming ``what`` and ``path``; the temporary file is removed and ``path`` is untouched.
     """
     path = os.fspath(path)
-    directory = os.path.dirname(os.path.abspath(path))
+    if not path:
+        raise FthError(f"cannot write {what}: the path is empty")
+    path = os.path.realpath(path)  # a symbolic link stays one: its target is written
+    if _is_special(path):  # /dev/null, /dev/stdout's target, a FIFO: written into, never replaced
+        try:
+            with open(path, mode, **({} if "b" in mode else {"encoding": encoding})) as out:
+                yield out
+        except OSError as exc:
+            raise _fail(what, path, exc) from None
+        return
+    directory = os.path.dirname(path)
     try:
         fd, temp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=directory)
     except OSError as exc:

@@ -64,3 +64,32 @@ def test_summary_json_on_a_full_disk_keeps_the_previous_summary(fth_cli, write_c
     assert "Run summary" in result.stdout  # the run completed and says so
     assert result.stderr.strip().splitlines()[-1].startswith(f"fth: error: cannot write summary JSON {out}: No space")
     assert json.loads(out.read_text()) == {"previous": True}
+
+
+def test_a_symbolic_link_stays_a_link_and_its_target_gets_the_text(tmp_path):
+    target, link = tmp_path / "real.html", tmp_path / "latest.html"
+    target.write_text("old")
+    link.symlink_to(target.name)
+    write_atomic(str(link), "new")
+    assert link.is_symlink() and os.readlink(link) == "real.html" and target.read_text() == "new"
+    assert sorted(os.listdir(tmp_path)) == ["latest.html", "real.html"]
+
+
+def test_a_fifo_is_written_into_not_replaced(tmp_path):
+    import threading
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    received = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()))  # blocks until opened for writing
+    reader.start()
+    write_atomic(str(fifo), "through the pipe\n")
+    reader.join(10)
+    assert received == [b"through the pipe\n"]
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode) and os.listdir(tmp_path) == ["pipe"]
+
+
+def test_an_empty_path_is_a_one_line_error(tmp_path):
+    with pytest.raises(FthError) as caught:
+        write_atomic("", "x", what="HTML report")
+    assert str(caught.value) == "cannot write HTML report: the path is empty"
