@@ -4,6 +4,7 @@ import json
 import os
 import signal
 import ssl
+from collections import Counter
 from urllib.parse import unquote
 
 import gevent
@@ -365,3 +366,23 @@ def test_web_flag_serves_the_live_run_figures(write_config, http_server, source_
     assert page.status_code == 200
     job = figures["jobs"][0]
     assert job["name"] == "live" and job["succeeded"] >= 10 and job["target_rate_per_s"] == 20
+
+
+def test_wait_mode_workers_share_the_files_each_sent_once(fth_cli, write_config, http_server, source_dir, tmp_path):
+    once = http_job("once", http_server.url, source_dir, rate="100/s", mode="wait", workers=3,
+                    headers={"X-Filename": "{filename}", "X-Job": "once"})
+    once["source"] = {"path": str(source_dir), "loop": False}
+    config = write_config({"jobs": [
+        once,
+        http_job("counted", http_server.url, source_dir, rate="100/s", mode="wait", workers=4, count=6,
+                 headers={"X-Filename": "{filename}", "X-Job": "counted"}),
+    ]})
+    out = tmp_path / "out.json"
+    fth_cli("-c", config, "--summary-json", out, "-q")
+    sent = {job: Counter(r.headers["X-Filename"] for r in http_server.requests if r.headers["X-Job"] == job)
+            for job in ("once", "counted")}
+    assert sorted(sent["once"]) == sorted(path.name for path in source_dir.iterdir())  # each of the 10 files
+    assert set(sent["once"].values()) == {1}
+    assert sum(sent["counted"].values()) == 6 and set(sent["counted"].values()) == {1}  # six different files
+    summary = _summary(out)
+    assert [_job(summary, job)["succeeded"] for job in ("once", "counted")] == [10, 6]

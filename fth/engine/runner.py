@@ -21,7 +21,7 @@ import gevent.pool
 from fth.config.model import JobConfig, RunConfig, StopCondition
 from fth.engine.pacing import Schedule
 from fth.engine.recorder import JobState, Recorder
-from fth.engine.source import FileSource
+from fth.engine.source import FileSource, SharedFiles
 from fth.faults import ABORTED, UNEXPECTED
 from fth.protocols import create_transport
 from fth.protocols.base import TransferRequest, TransferResult, Transport
@@ -90,8 +90,9 @@ class Runner:
             if job.mode == "fire":
                 self._spawn(self._fire_job, state, name=f"{name}-scheduler")
             else:
+                files = SharedFiles(self.sources[name])  # one sequence: each file goes to one worker
                 for index in range(job.workers):
-                    self._spawn(self._wait_worker, state, name=f"{name}-worker{index}")
+                    self._spawn(self._wait_worker, state, files, name=f"{name}-worker{index}")
         if any(state.config.stop_on for state in self.states.values()):
             gevent.spawn(self._monitor).link_exception(self._greenlet_failed)
 
@@ -216,9 +217,8 @@ class Runner:
                 return
             yield intended
 
-    def _wait_worker(self, state: JobState) -> None:
-        """Closed model: send, wait for the answer, then take the next slot of the schedule."""
-        files = iter(self.sources[state.config.name])
+    def _wait_worker(self, state: JobState, files: SharedFiles) -> None:
+        """Closed model: send, wait for the answer, then take the next slot of the schedule and the job's next file."""
         transport = self.transport_factory(state.config)
         try:
             for intended in self._sends_due(state):

@@ -5,8 +5,9 @@ import itertools
 import logging
 import os
 import random
+import threading
 import time
-from typing import Iterator, List, Optional
+from typing import Iterable, Iterator, List, Optional
 
 from fth.config.model import Segment, SourceConfig
 from fth.errors import UsageError
@@ -110,3 +111,19 @@ class FileSource:
             if not self.config.loop:
                 return
             files = None
+
+
+class SharedFiles:
+    """One job's file sequence taken by several senders (a wait-mode job's workers): each file goes to one of
+    them, and a source read once (``loop: false``) is sent once, whatever the number of workers."""
+
+    def __init__(self, files: Iterable[str]) -> None:
+        self._files = iter(files)
+        self._lock = threading.Lock()  # a greenlet's lock once fth has monkey-patched: listing may yield
+
+    def __iter__(self) -> Iterator[str]:
+        return self
+
+    def __next__(self) -> str:
+        with self._lock:
+            return next(self._files)
