@@ -61,7 +61,8 @@ class SQLiteStore(TrackingStore):
         if self.conn is None:
             self.open()
         assert self.conn is not None
-        sql = sql.replace("`", '"')  # identifiers are validated; SQLite quotes them with "
+        # identifiers stay in backquotes, which SQLite reads as identifiers: a misspelled column in double quotes
+        # would be read as a string (every row's status the text "Status_"), never as an error
         try:
             cur = self.conn.execute("BEGIN")
             try:

@@ -154,6 +154,22 @@ def test_sqlite_store_reads_the_embedded_file_read_only(tmp_path):
     assert "egress sqlite:" in str(caught.value)
 
 
+@pytest.mark.parametrize("logical, typo", [("status", "Status_"), ("uuid", "uuid_"), ("username", "user")])
+def test_a_misspelled_sqlite_column_is_an_error_not_a_text_on_every_row(tmp_path, logical, typo):
+    path = tmp_path / "track.db"
+    conn = sqlite3.connect(path)
+    conn.execute('CREATE TABLE transfers ("UUID" TEXT, username TEXT, filename TEXT, "startTime" TEXT, '
+                 '"endTime" TEXT, status TEXT)')
+    conn.executemany("INSERT INTO transfers VALUES (?, ?, ?, ?, ?, ?)", dataset.INGRESS)
+    conn.commit()
+    conn.close()
+    db = DbConfig(role="ingress", driver="sqlite", path=str(path), timezone="UTC",
+                  columns=dict(DEFAULT_COLUMNS, **{logical: typo}))
+    with pytest.raises(TrackingError) as caught, open_store(db) as store:
+        list(store.rows_in_window(START, END))
+    assert f"no such column: {typo}" in str(caught.value)
+
+
 def test_times_of_every_precision_and_type_read_exactly(db_config, mariadb):
     """DATETIME/TIMESTAMP values arrive as text and are parsed by the store: every precision, a zero date."""
     mariadb.create_database("st_precision")
