@@ -151,7 +151,8 @@ def _print_result(args: argparse.Namespace, report: Report) -> None:
     lines = [f"report: {args.output}" + (f" (every transaction: {full_list_path(args.output)})"
                                           if report.list_is_cut else ""),
              f"  {total.files} pairs · {total.passed} passed · {total.failed} failed · {total.timeout} timed out · "
-             f"{total.lost} lost · pass rate {rate} (passed / (paired + lost))",
+             + (f"{total.pending} no status · " if total.pending else "")  # the rest of the pairs: they add up
+             + f"{total.lost} lost · pass rate {rate} (passed / (paired + lost))",
              f"  {len(pairing.egress_only)} egress-only · {len(summary.unknown_users)} unknown user(s) · "
              f"{len(pairing.issues)} data-quality issue(s)"]
     if args.summary_json:

@@ -240,3 +240,23 @@ def test_the_report_is_built_without_the_cycle_collector(tmp_path, tracking_db, 
     code, out, _ = run_report(tmp_path, tracking_db)
     assert (code, seen, gc.isenabled()) == (0, [False], True)
     assert out.stat().st_size > 0
+
+
+def test_the_terminal_line_counts_pairs_without_a_status_so_its_parts_add_up(capsys):
+    import argparse
+
+    from fth.report.cli import _print_result
+    from fth.report.compute import Record, summarize
+    from fth.report.engine import Report
+    from fth.report.pairing import Pairing
+    from fth.report.render import ReportContext
+    from fth.report.summary_json import summary_dict
+
+    records = [Record("u", "f", 1.0, 2.0, "SUCCESS", True), Record("u", "f", 1.0, 2.0, "FAILED", False),
+               Record("u", "f", 1.0, None, None, False), Record("u", "f", 1.0, None, "", False)]
+    summary = summarize(records)
+    report = Report(summary, Pairing(), ReportContext(title="t", window_label="w"), summary_dict(summary))
+    _print_result(argparse.Namespace(output="r.html", summary_json=None, quiet=False), report)
+    line = capsys.readouterr().out.splitlines()[1]
+    assert line == "  4 pairs · 1 passed · 1 failed · 0 timed out · 2 no status · 0 lost · pass rate 25.0% " \
+                   "(passed / (paired + lost))"
