@@ -50,10 +50,14 @@ def local_now() -> dt.datetime:
     return dt.datetime.now().astimezone()
 
 
-def _aware(value: dt.datetime, now: dt.datetime) -> dt.datetime:
+def _aware(value: dt.datetime, now: dt.datetime, local: bool = False) -> dt.datetime:
+    """``value`` with a zone: its own; this machine's local time on that date when ``local`` (a July date typed in
+    winter gets the summer offset); else the fixed zone of ``now`` (a ``now`` given to the parsers, as tests do)."""
     if value.tzinfo is not None:
         return value
-    return value.replace(tzinfo=now.tzinfo).astimezone() if now.tzinfo else value.astimezone()
+    if local or not now.tzinfo:
+        return value.astimezone()
+    return value.replace(tzinfo=now.tzinfo).astimezone()
 
 
 def _parse_time(text: str) -> Optional[dt.time]:
@@ -99,18 +103,20 @@ def _point_error(text: str, what: str) -> UsageError:
 
 
 def parse_point(text: str, now: Optional[dt.datetime] = None, *, base: Optional[dt.datetime] = None,
-                what: str = "time") -> dt.datetime:
-    """One point in time (see the module docstring); ``base`` dates a bare time (the start of a span)."""
+                what: str = "time", local: Optional[bool] = None) -> dt.datetime:
+    """One point in time (see the module docstring); ``base`` dates a bare time (the start of a span). Times
+    without a zone are this machine's local time on their date (``local``: the default when ``now`` is not given)."""
+    local = now is None if local is None else local
     now = _aware(now, local_now()) if now is not None else local_now()
     source = " ".join(str(text).split())
     try:
-        return _parse_point(source, now, base, what)
+        return _parse_point(source, now, base, what, local)
     except OverflowError:
         raise UsageError(f"{what} {source!r} falls outside the calendar (years 1 to 9999)",
                          f"examples: {POINT_EXAMPLES}") from None
 
 
-def _parse_point(source: str, now: dt.datetime, base: Optional[dt.datetime], what: str) -> dt.datetime:
+def _parse_point(source: str, now: dt.datetime, base: Optional[dt.datetime], what: str, local: bool) -> dt.datetime:
     if not source:
         raise UsageError(f"{what} is empty", f"examples: {POINT_EXAMPLES}")
     lowered = source.lower()
@@ -123,20 +129,26 @@ def _parse_point(source: str, now: dt.datetime, base: Optional[dt.datetime], wha
         time_of_day = _parse_time(clock) if clock else dt.time(0, 0)
         if time_of_day is None:
             raise _point_error(source, what)
-        return _aware(dt.datetime.combine(day, time_of_day), now)
+        return _aware(dt.datetime.combine(day, time_of_day), now, local)
     named = _named_month_date(source)
     if named is not None:
         day, clock = named
         time_of_day = _parse_time(clock) if clock else dt.time(0, 0)
         if time_of_day is None:
             raise _point_error(source, what)
-        return _aware(dt.datetime.combine(day, time_of_day), now)
+        return _aware(dt.datetime.combine(day, time_of_day), now, local)
     time_of_day = _parse_time(source)
     if time_of_day is not None:
-        anchor = base.astimezone(now.tzinfo) if base is not None else now
-        value = dt.datetime.combine(anchor.date(), time_of_day).replace(tzinfo=anchor.tzinfo)
+        anchor = base.astimezone(None if local else now.tzinfo) if base is not None else now
+        day = anchor.date()
+
+        def on(date: dt.date) -> dt.datetime:  # local: the offset of that date and time
+            moment = dt.datetime.combine(date, time_of_day)
+            return moment.astimezone() if local else moment.replace(tzinfo=anchor.tzinfo)
+
+        value = on(day)
         if base is not None and value <= base and value + dt.timedelta(days=1) - base <= MIDNIGHT_CROSSING:
-            value += dt.timedelta(days=1)
+            value = on(day + dt.timedelta(days=1))
         return value
     ago = _AGO.match(source)
     duration_text = (ago.group(1) or ago.group(2)) if ago else source
@@ -155,7 +167,7 @@ def _parse_point(source: str, now: dt.datetime, base: Optional[dt.datetime], wha
         value = dt.datetime.fromisoformat(iso)
     except ValueError:
         raise _point_error(source, what) from None
-    return _aware(value, now)
+    return _aware(value, now, local)
 
 
 def _ago(now: dt.datetime, seconds: float, source: str) -> dt.datetime:
@@ -194,8 +206,9 @@ def _check(start: dt.datetime, end: dt.datetime, source: str) -> Window:
     return start, end
 
 
-def parse_span(text: str, now: Optional[dt.datetime] = None) -> Window:
+def parse_span(text: str, now: Optional[dt.datetime] = None, local: Optional[bool] = None) -> Window:
     """``A .. B`` / ``A to B``, or a lone duration meaning the last X."""
+    local = now is None if local is None else local
     now = _aware(now, local_now()) if now is not None else local_now()
     source = " ".join(str(text).split())
     times = _TIME_RANGE.match(source)
@@ -207,14 +220,15 @@ def parse_span(text: str, now: Optional[dt.datetime] = None) -> Window:
             raise UsageError(f"cannot read the timespan {source!r}: expected 'A .. B' or a duration such as 30m",
                              f"examples: {EXAMPLES}") from None
         return _check(_ago(now, seconds, repr(source)), now, repr(source))
-    start = parse_point(parts[0], now, what="span start")
-    end = parse_point(parts[1], now, base=start, what="span end")
+    start = parse_point(parts[0], now, what="span start", local=local)
+    end = parse_point(parts[1], now, base=start, what="span end", local=local)
     return _check(start, end, repr(source))
 
 
 def parse_timespan(since: Optional[str] = None, from_: Optional[str] = None, to: Optional[str] = None,
                    span: Optional[str] = None, now: Optional[dt.datetime] = None) -> Window:
     """The window selected by ``--since``, ``--from``/``--to`` or ``--span`` (exactly one form)."""
+    local = now is None
     now = _aware(now, local_now()) if now is not None else local_now()
     forms = [name for name, value in (("--since", since), ("--span", span), ("--from/--to", from_ or to))
              if value]
@@ -232,9 +246,9 @@ def parse_timespan(since: Optional[str] = None, from_: Optional[str] = None, to:
             raise UsageError(f"--since {since!r} must be longer than zero", f"examples: {EXAMPLES}")
         return _check(_ago(now, seconds, f"--since {since!r}"), now, f"--since {since!r}")
     if span:
-        return parse_span(span, now)
+        return parse_span(span, now, local)
     if not from_:
         raise UsageError("--to needs --from", f"examples: {EXAMPLES}")
-    start = parse_point(from_, now, what="--from")
-    end = parse_point(to, now, base=start, what="--to") if to else now
+    start = parse_point(from_, now, what="--from", local=local)
+    end = parse_point(to, now, base=start, what="--to", local=local) if to else now
     return _check(start, end, f"--from {from_!r} --to {to or 'now'!r}")

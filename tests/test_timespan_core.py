@@ -95,3 +95,27 @@ def test_timespan_errors(kwargs, message):
     with pytest.raises(UsageError) as raised:
         parse_timespan(now=NOW, **kwargs)
     assert str(raised.value).startswith(message)
+
+
+@pytest.fixture
+def berlin(monkeypatch):
+    """This machine's local zone is Europe/Berlin (+01:00 in winter, +02:00 in summer) for the test."""
+    import time
+
+    monkeypatch.setenv("TZ", "Europe/Berlin")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def test_a_date_without_a_zone_takes_the_local_offset_of_that_date_not_of_today(berlin):
+    summer, winter = dt.timezone(dt.timedelta(hours=2)), dt.timezone(dt.timedelta(hours=1))
+    assert parse_timespan(span="2026-07-01 10:00 .. 10:30") == (at(2026, 7, 1, 10, tz=summer),
+                                                                at(2026, 7, 1, 10, 30, tz=summer))
+    assert parse_timespan(span="2026-12-24 23:00 .. 01:00") == (at(2026, 12, 24, 23, tz=winter),
+                                                                at(2026, 12, 25, 1, tz=winter))
+    start, end = parse_timespan(from_="2026-03-29 01:30", to="03:30")  # the clocks go forward at 02:00
+    assert (start, end) == (at(2026, 3, 29, 1, 30, tz=winter), at(2026, 3, 29, 3, 30, tz=summer))
+    assert end - start == dt.timedelta(hours=1)
+    assert parse_timespan(from_="1 Jul 2026 09:00", to="2026-07-01T10:00:00+00:00")[0] == at(2026, 7, 1, 9, tz=summer)
