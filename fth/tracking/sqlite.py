@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 import sqlite3
 import time
 from pathlib import Path
@@ -17,7 +18,19 @@ log = logging.getLogger(__name__)
 
 
 def _local_zone() -> dt.tzinfo:
-    return dt.datetime.now().astimezone().tzinfo or dt.timezone.utc
+    """This machine's zone with its rules (a stored 01:59 and 03:01 on the night the clocks go forward are two
+    minutes apart): the zone TZ names, else /etc/localtime; the fixed offset of now when neither can be read."""
+    from zoneinfo import ZoneInfo
+
+    name = os.environ.get("TZ", "").lstrip(":")
+    try:
+        if name:
+            return ZoneInfo(name)
+        with open("/etc/localtime", "rb") as source:
+            return ZoneInfo.from_file(source, key="localtime")
+    except (OSError, ValueError, KeyError) as exc:  # no such zone (a POSIX TZ rule), no file: the offset of now
+        log.debug("the local zone's rules cannot be read (%s); using the offset of now", exc)
+        return dt.datetime.now().astimezone().tzinfo or dt.timezone.utc
 
 
 class SQLiteStore(TrackingStore):

@@ -254,3 +254,29 @@ def test_the_scale_bench_compares_with_the_sort_setting_fth_report_uses():
 
     bench = (Path(__file__).resolve().parents[2] / "bench" / "report_scale.py").read_text(encoding="utf-8")
     assert f'SORT_ROWS_THEMSELVES = "{mysql.SORT_ROWS_THEMSELVES}"' in bench
+
+
+def test_a_sqlite_store_in_the_local_zone_follows_its_clock_changes(tmp_path, monkeypatch):
+    """The built-in target writes local wall-clock text: 01:59 and 03:01 on the night Berlin's clocks go forward
+    are two minutes apart, not an hour and two minutes."""
+    import time
+
+    path = tmp_path / "track.db"
+    conn = sqlite3.connect(path)
+    conn.execute('CREATE TABLE transfers ("UUID" TEXT, username TEXT, filename TEXT, "startTime" TEXT, '
+                 '"endTime" TEXT, status TEXT)')
+    conn.execute("INSERT INTO transfers VALUES ('u-1', 'alice', 'f', '2026-03-29 01:59:00', '2026-03-29 03:01:00', "
+                 "'SUCCESS')")
+    conn.commit()
+    conn.close()
+    monkeypatch.setenv("TZ", "Europe/Berlin")
+    time.tzset()
+    try:
+        window = (dt.datetime(2026, 3, 29, 0, 0, tzinfo=UTC), dt.datetime(2026, 3, 29, 1, 0, tzinfo=UTC))
+        with open_store(DbConfig(role="ingress", driver="sqlite", path=str(path))) as store:
+            (row,) = store.rows_in_window(*window)
+        assert row.end_ts - row.start_ts == 120
+        assert row.start == dt.datetime(2026, 3, 29, 0, 59, tzinfo=UTC)
+    finally:
+        monkeypatch.undo()
+        time.tzset()
