@@ -46,6 +46,9 @@ duration_arg = _typed(parse_duration, DURATION_EXAMPLES)
 start_at_arg = _typed(parse_start_at, START_AT_EXAMPLES)
 
 
+MAX_PROCESSES = 1024  # each is a Python interpreter: beyond this one machine runs out of memory first
+
+
 def processes_arg(text: str) -> int:
     """``auto`` → the number of CPUs; else a whole number of processes, at least 1."""
     if text.strip().lower() == "auto":
@@ -57,6 +60,9 @@ def processes_arg(text: str) -> int:
     if number < 1:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number of processes; expected a whole number >= 1 "
                                          "or auto")
+    if number > MAX_PROCESSES:
+        raise argparse.ArgumentTypeError(f"{text!r} is more than {MAX_PROCESSES} processes on one machine; run "
+                                         "more machines with --segment (fth kube)")
     return number
 
 

@@ -25,7 +25,7 @@ import gevent.event
 from fth.config import RunConfig
 from fth.config.model import Segment
 from fth.console import LiveView, Style
-from fth.errors import UsageError
+from fth.errors import FthError, UsageError
 from fth.log import colour_wanted
 from fth.merge import merge_parts
 from fth.run import install_signal_handlers, show_results
@@ -138,11 +138,19 @@ def run_workers(config: RunConfig, args: argparse.Namespace) -> int:
     outer = args.segment or WHOLE
     segments = [Segment(outer.index + outer.count * p, outer.count * count) for p in range(count)]
     start_at = args.start_at if args.start_at is not None else time.time() + START_DELAY
-    env = _child_env()
-    workers = [Worker(segment, subprocess.Popen(worker_command(config, args, segment, start_at), env=env,
-                                                stdout=subprocess.PIPE, text=True, start_new_session=True))
-               for segment in segments]
-    log.info("%d worker processes (segments %s), starting together", count, ", ".join(str(s) for s in segments))
+    workers = _start_workers(config, args, segments, start_at)
+    try:
+        return _run_started(config, args, outer, workers, start_at)
+    except BaseException:  # the workers live in sessions of their own: nothing else would stop them
+        _signal(workers, signal.SIGTERM)
+        raise
+
+
+def _run_started(config: RunConfig, args: argparse.Namespace, outer: Segment, workers: List[Worker],
+                 start_at: float) -> int:
+    """The run once its workers have started: the live view, signals passed on, the merged summary."""
+    log.info("%d worker processes (segments %s), starting together", len(workers),
+             ", ".join(str(worker.segment) for worker in workers))
     if config.transfer_log:
         log.info("transfer log: one file per worker, %s.<segment index>", config.transfer_log)
     group = WorkerGroup(config, workers, start_at)
@@ -168,6 +176,33 @@ def run_workers(config: RunConfig, args: argparse.Namespace) -> int:
         for handler in interrupts:
             handler.cancel()
     return _finish(config, args, outer, workers, style)
+
+
+def _start_workers(config: RunConfig, args: argparse.Namespace, segments: List[Segment],
+                   start_at: float) -> List[Worker]:
+    """One worker process per segment; if one cannot be started, those started are stopped before the error (they
+    run in sessions of their own: nothing else would ever stop them)."""
+    env = _child_env()
+    workers: List[Worker] = []
+    try:
+        for segment in segments:
+            workers.append(Worker(segment, subprocess.Popen(
+                worker_command(config, args, segment, start_at), env=env, stdout=subprocess.PIPE, text=True,
+                start_new_session=True)))
+    except BaseException as exc:
+        for worker in workers:
+            worker.process.kill()
+        for worker in workers:
+            worker.process.wait()
+            if worker.process.stdout is not None:
+                worker.process.stdout.close()
+        if isinstance(exc, OSError):
+            raise FthError(f"cannot start worker process {len(workers) + 1} of {len(segments)}: "
+                           f"{exc.strerror or exc}; the {len(workers)} started were stopped",
+                           "fewer --processes, or raise the limit (ulimit -n for open files, ulimit -u for "
+                           "processes)") from None
+        raise
+    return workers
 
 
 def _signal(workers: List[Worker], signum: int) -> None:

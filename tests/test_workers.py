@@ -130,3 +130,46 @@ def test_a_stop_condition_in_one_worker_stops_them_all(write_config, source_dir,
     assert summary["breakpoint"]["job"] == "orders"
     assert "SIGTERM received" in summary["stop_reason"] and "stop condition" in summary["stop_reason"]
     assert summary["duration_s"] < 30
+
+
+def _processes_running(marker: str):
+    """Live processes whose command line holds ``marker``."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if marker in (entry / "cmdline").read_bytes().decode(errors="replace"):
+                    found.append(int(entry.name))
+            except OSError:
+                continue
+    return found
+
+
+def test_workers_that_cannot_all_start_are_stopped_and_the_error_is_one_line(write_config, http_server, source_dir):
+    import resource
+
+    config = segment_job(write_config, http_server, source_dir)
+    process = subprocess.Popen(  # 40 open files: room for some workers' pipes, not for 60
+        [sys.executable, "-m", "fth", "-c", str(config), "--processes", "60", "--duration", "30s"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (40, 40)))
+    _, err = process.communicate(timeout=120)
+    assert process.returncode == 1, err
+    last = err.strip().splitlines()
+    assert any(line.startswith("fth: error: cannot start worker process ") and " of 60: " in line
+               and "started were stopped" in line for line in last), err
+    assert "Traceback" not in err
+    assert _processes_running(str(config)) == []  # no worker left sending on its own
+    sent = len(http_server.requests)
+    gevent.sleep(1.5)
+    assert len(http_server.requests) == sent
+
+
+def test_processes_are_bounded():
+    import argparse
+
+    import pytest
+
+    assert processes_arg("1024") == 1024
+    with pytest.raises(argparse.ArgumentTypeError, match="more than 1024 processes"):
+        processes_arg("100000")
