@@ -4,6 +4,7 @@ import logging
 import os
 import re
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from urllib.parse import urlsplit
 
 from fth.config.model import (
     DEFAULT_COLUMNS,
@@ -302,6 +303,15 @@ def _url(value: Any) -> str:
     check_template(text)
     if not re.match(r"^https?://[^/\s]+", text, re.IGNORECASE):
         raise ValueError("is not an http:// or https:// URL")
+    authority = text.split("://", 1)[1].split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]
+    if "{" not in authority:  # a templated host is checked as it is sent
+        try:
+            parts = urlsplit(text)
+            parts.port  # noqa: B018  (raises for a port that is no number or out of range)
+        except ValueError as exc:  # "Port out of range 0-65535", "Invalid IPv6 URL"
+            raise ValueError(f"is not a usable URL: {exc}") from None
+        if not parts.hostname:
+            raise ValueError("is not a usable URL: it names no host")
     return text
 
 
