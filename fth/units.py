@@ -65,8 +65,8 @@ def parse_duration(text: Union[str, int, float]) -> float:
             number, unit = found.groups()
             if unit not in _DURATION_UNITS and unit != "":
                 raise ValueError(f"unknown time unit {unit!r}")
-            if unit == "" and pos != 0:
-                raise ValueError("is not a duration")
+            if unit == "" and (pos != 0 or found.end() != len(source)):  # a bare number is the whole duration:
+                raise ValueError("is not a duration")  # "1.5.3h", "10 5m" are typos, not 1081.5 s and 305 s
             seconds += float(number) * _DURATION_UNITS.get(unit, 1.0)
             pos = found.end()
     if not math.isfinite(seconds) or seconds < 0:
