@@ -4,6 +4,7 @@ import logging
 import math
 import time
 from datetime import datetime
+from typing import Optional
 
 import gevent.event
 
@@ -16,19 +17,32 @@ START_AT_EXAMPLES = "ISO 8601 (2026-12-01T10:00:00Z, 2026-12-01 10:00:00+01:00; 
 LATE_WARNING = 1.0  # seconds: a start later than this after TIME is worth a warning
 
 
-def parse_start_at(text: str) -> float:
-    """Epoch seconds of ``text``: ISO 8601 (a bare date-time is local time) or epoch seconds."""
+MAX_PAST = 24 * 3600.0  # seconds: a start this long ago is a mistake (a schedule to catch up on for hours)
+MAX_AHEAD = 366 * 24 * 3600.0  # seconds: and a start over a year ahead a typo
+
+
+def parse_start_at(text: str, now: Optional[float] = None) -> float:
+    """Epoch seconds of ``text``: ISO 8601 (a bare date-time is local time) or epoch seconds, from a day before
+    ``now`` (default: this moment) to a year after it."""
     source = text.strip()
     try:
-        return float(source)
+        start_at = float(source)
     except ValueError:
-        pass
-    if source.endswith(("Z", "z")):  # fromisoformat reads 'Z' only from Python 3.11 on
-        source = source[:-1] + "+00:00"
-    try:
-        return datetime.fromisoformat(source).timestamp()  # a naive value is taken as local time
-    except ValueError:
-        raise ValueError("is not a time") from None
+        if source.endswith(("Z", "z")):  # fromisoformat reads 'Z' only from Python 3.11 on
+            source = source[:-1] + "+00:00"
+        try:
+            start_at = datetime.fromisoformat(source).timestamp()  # a naive value is taken as local time
+        except (ValueError, OverflowError, OSError):
+            raise ValueError("is not a time") from None
+    if not math.isfinite(start_at):
+        raise ValueError("is not a time")
+    now = time.time() if now is None else now
+    if start_at < now - MAX_PAST:
+        raise ValueError(f"is {format_duration(now - start_at)} ago: every segment would start with that much "
+                         "of its schedule overdue")
+    if start_at > now + MAX_AHEAD:
+        raise ValueError("is more than a year ahead")
+    return start_at
 
 
 def wait_until(start_at: float, cancel: gevent.event.Event) -> None:

@@ -95,12 +95,19 @@ def test_sequential_source_segments_take_every_nth_file(tmp_path):
 @pytest.mark.parametrize("text, epoch", [("1796119200", 1796119200.0), ("2026-12-01T10:00:00Z", 1796119200.0),
                                          ("2026-12-01 11:00:00+01:00", 1796119200.0), ("1796119200.5", 1796119200.5)])
 def test_start_at_reads_iso_8601_and_epoch_seconds(text, epoch):
-    assert parse_start_at(text) == epoch
+    assert parse_start_at(text, now=1796119000.0) == epoch
 
 
-def test_start_at_rejects_other_text():
-    with pytest.raises(ValueError):
-        parse_start_at("tomorrow-ish")
+@pytest.mark.parametrize("text, message", [
+    ("tomorrow-ish", "is not a time"), ("inf", "is not a time"), ("nan", "is not a time"), ("1e400", "is not a time"),
+    ("0", "ago: every segment would start with that much of its schedule overdue"),
+    ("2026-11-30T09:59:59Z", "is 1d1s ago"),
+    ("1e12", "is more than a year ahead"),
+])
+def test_start_at_rejects_other_text_and_instants_far_from_now(text, message):
+    with pytest.raises(ValueError, match=message):
+        parse_start_at(text, now=1796119200.0)  # 2026-12-01T10:00:00Z
+    assert parse_start_at("2026-11-30T10:00:01Z", now=1796119200.0) == 1796119200.0 - 86399
 
 
 def test_segment_from_the_environment_shows_in_the_plan(fth_cli, write_config, source_dir, monkeypatch):
