@@ -52,7 +52,8 @@ def merge_parts(documents: Sequence[Document], expected: Optional[Sequence[int]]
     """
     if not documents:
         raise UsageError("no summary documents to merge")
-    parts = [(where, RunParts.from_dict(doc.get("mergeable"), where)) for where, doc in documents]
+    parts = [(where, RunParts.from_dict(doc.get("mergeable") if isinstance(doc, dict) else None, where))
+             for where, doc in documents]
     first_where, first = parts[0]
     seen = dict.fromkeys(first.segments, first_where)
     for where, part in parts[1:]:

@@ -9,6 +9,7 @@ percentiles carry the same error bound as one process (``fth.stats``).
 """
 
 import hashlib
+import math
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Sequence
 
@@ -48,6 +49,26 @@ class JobPart:
     def from_dict(cls, data: Dict[str, Any]) -> "JobPart":
         return cls(JobStats.from_dict(data["stats"]), data["username"], Timeline.from_dict(data["timeline"]),
                    data["target_sends"], data["active_s"])
+
+
+def _number(value: Any, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise TypeError(f"{name} is {value!r}, not a number")
+    return float(value)
+
+
+def _texts(value: Any, name: str) -> List[str]:
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise TypeError(f"{name} is {value!r}, not a list of texts")
+    return list(value)
+
+
+def _breakpoint(value: Any) -> Optional[Dict[str, Any]]:
+    if value is not None and not (isinstance(value, dict) and "elapsed_s" in value):
+        raise TypeError(f"breakpoint is {value!r}, not null or a breakpoint")
+    if value is not None:
+        _number(value["elapsed_s"], "breakpoint.elapsed_s")
+    return value
 
 
 @dataclass
@@ -94,13 +115,17 @@ class RunParts:
             raise UsageError(f"{where}: mergeable figures of version {data.get('version')}, "
                              f"this fth reads version {VERSION}", hint="merge with the fth version that wrote them")
         try:
-            parts = cls(origin=data["origin"], elapsed_s=data["elapsed_s"], finished=data["finished"],
-                        segment_count=data["segment"]["count"], segments=list(data["segment"]["indexes"]),
-                        job_file_sha256=data["job_file_sha256"], stop_reasons=list(data["stop_reasons"]),
-                        breakpoint=data["breakpoint"])
+            parts = cls(origin=_number(data["origin"], "origin"), elapsed_s=_number(data["elapsed_s"], "elapsed_s"),
+                        finished=data["finished"], segment_count=data["segment"]["count"],
+                        segments=list(data["segment"]["indexes"]), job_file_sha256=data["job_file_sha256"],
+                        stop_reasons=_texts(data["stop_reasons"], "stop_reasons"),
+                        breakpoint=_breakpoint(data["breakpoint"]))
             for job in data["jobs"]:
                 parts.jobs[job["name"]] = JobPart.from_dict(job)
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            trial = cls(origin=parts.origin, elapsed_s=0.0, finished=True, segment_count=parts.segment_count,
+                        segments=[])
+            trial.merge(parts)  # every figure a merge reads, read once here: damage is named with its document
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
             raise UsageError(f"{where}: damaged mergeable figures ({type(exc).__name__}: {exc})") from None
         return parts
 

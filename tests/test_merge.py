@@ -136,3 +136,34 @@ def test_an_output_that_cannot_be_written_is_one_line_and_the_old_file_stays(cap
     assert err.count("\n") == 1
     assert html.read_text() == "the previous report"
     assert {p.name for p in tmp_path.iterdir()} == {"s0.json", "total.json", "total.html"}  # no temp files left
+
+
+def _damaged(**changes):
+    document = segment_document(1, 2, [0.01, 0.02])
+    mergeable = document["mergeable"]
+    for path, value in changes.items():
+        *parents, key = path.split("__")
+        node = mergeable
+        for parent in parents:
+            node = node[parent][0] if parent == "jobs" else node[parent]
+        node[key] = value
+    return document
+
+
+@pytest.mark.parametrize("other, message", [
+    ([], "not an fth summary with mergeable figures"),
+    (None, "not an fth summary with mergeable figures"),
+    (_damaged(origin=None), r"damaged mergeable figures \(TypeError: origin is None, not a number\)"),
+    (_damaged(elapsed_s="3"), "elapsed_s is '3', not a number"),
+    (_damaged(origin=float("nan")), "origin is nan, not a number"),
+    (_damaged(breakpoint="x"), "breakpoint is 'x', not null or a breakpoint"),
+    (_damaged(stop_reasons="zz"), "stop_reasons is 'zz', not a list of texts"),
+    (_damaged(jobs__target_sends="many"), "damaged mergeable figures"),
+    (_damaged(jobs__active_s=None), "damaged mergeable figures"),
+])
+def test_a_damaged_document_is_named_and_refused_not_an_internal_error(other, message):
+    from fth.errors import UsageError
+
+    with pytest.raises(UsageError, match=message) as caught:
+        merge_documents([("a", segment_document(0, 2, [0.01])), ("b", other)])
+    assert str(caught.value).startswith("b")
