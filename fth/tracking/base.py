@@ -204,7 +204,7 @@ def _status(value: Any) -> str:
     """Stored status text, stripped and upper-cased, interned: a million rows share a few strings."""
     text = _STATUSES.get(value)
     if text is None:
-        text = sys.intern((value.decode() if isinstance(value, bytes) else str(value)).strip().upper())
+        text = sys.intern(stored_text(value).strip().upper())  # type: ignore[union-attr]  # never None here
         if len(_STATUSES) < 1000:
             _STATUSES[value] = text
     return text
@@ -213,11 +213,22 @@ def _status(value: Any) -> str:
 _STATUSES: Dict[Any, str] = {}
 
 
+def stored_text(value: Any) -> Optional[str]:
+    """A stored name as text: bytes (a BLOB or VARBINARY column) as UTF-8, a character it cannot be shown as
+    U+FFFD; a number (SQLite keeps any type in any column) as its digits; None stays None."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return bytes(value).decode("utf-8", "replace")
+    return str(value)
+
+
 def make_row(raw: Sequence[Any], zone: dt.tzinfo) -> TrackingRow:
     uuid, username, filename, start, end, status = raw
     if status is not None:
         status = _status(status)
-    if isinstance(username, str):
+    username, filename = stored_text(username), stored_text(filename)
+    if username is not None:
         username = sys.intern(username)
     bad: List[str] = []
     start_ts, end_ts = _epoch(start, zone, "startTime", bad), _epoch(end, zone, "endTime", bad)
@@ -240,6 +251,14 @@ def wire_decoder(encoding: Optional[str], converter: Optional[Callable[[Any], An
     return (lambda raw: converter(raw.decode(encoding))) if encoding else converter
 
 
+def name_decoder(encoding: Optional[str], converter: Optional[Callable[[Any], Any]]) -> Decode:
+    """:func:`wire_decoder` for a name column (username, filename): always text (:func:`stored_text`)."""
+    if converter is None:
+        return operator.methodcaller("decode", encoding or "utf-8", "replace")
+    decode = wire_decoder(encoding, converter)
+    return lambda raw: stored_text(decode(raw))
+
+
 class RowBuilder:
     """Tracking rows from the bytes of a MySQL text-protocol row (:mod:`fth.tracking.wire`), giving what
     :func:`make_row` gives for the values pymysql would have decoded, several times faster: usernames and
@@ -252,7 +271,8 @@ class RowBuilder:
 
     def __init__(self, zone: dt.tzinfo, decoders: Sequence[Tuple[Optional[str], Any]]) -> None:
         self.zone = zone
-        self.decode = [wire_decoder(encoding, converter) for encoding, converter in decoders]
+        self.decode = [(name_decoder if column in (1, 2) else wire_decoder)(encoding, converter)
+                       for column, (encoding, converter) in enumerate(decoders)]
         uuid_encoding, uuid_converter = decoders[0]
         self.uuid_text = (self.decode[0] if uuid_encoding and uuid_converter is None  # text already
                           else lambda raw: as_uuid_text(self.decode[0](raw)))

@@ -280,3 +280,22 @@ def test_a_sqlite_store_in_the_local_zone_follows_its_clock_changes(tmp_path, mo
     finally:
         monkeypatch.undo()
         time.tzset()
+
+
+def test_names_stored_as_bytes_or_numbers_are_read_as_text(tmp_path):
+    """SQLite keeps any type in any column: a BLOB filename, a numeric username, a status with a byte that is
+    no UTF-8 are text to a report (it sorts, compares and prints them), never an unexpected error."""
+    path = tmp_path / "track.db"
+    conn = sqlite3.connect(path)
+    conn.execute('CREATE TABLE transfers ("UUID" TEXT, username TEXT, filename TEXT, "startTime" TEXT, '
+                 '"endTime" TEXT, status TEXT)')
+    conn.executemany("INSERT INTO transfers VALUES (?, ?, ?, ?, ?, ?)", [
+        ("u-1", b"alice", b"report.csv", "2026-01-10 10:00:00", "2026-01-10 10:00:01", b"\xffSUCCESS"),
+        ("u-2", 42, 7.5, "2026-01-10 10:00:02", "2026-01-10 10:00:03", "SUCCESS"),
+    ])
+    conn.commit()
+    conn.close()
+    with open_store(DbConfig(role="ingress", driver="sqlite", path=str(path), timezone="UTC")) as store:
+        rows = list(store.rows_in_window(START, END))
+    assert [(row.username, row.filename, row.status) for row in rows] == [
+        ("alice", "report.csv", "\ufffdSUCCESS"), ("42", "7.5", "SUCCESS")]

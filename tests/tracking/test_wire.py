@@ -118,11 +118,11 @@ def test_a_row_over_16_mib_spans_packets(mariadb, monkeypatch):
 def test_binary_uuids_and_numeric_times_go_through_pymysqls_converters(mariadb, monkeypatch):
     mariadb.create_database("wire_types")
     mariadb.execute(
-        "CREATE TABLE transfers (UUID BINARY(16), username VARBINARY(64), filename VARCHAR(64), "
-        "startTime BIGINT, endTime DOUBLE, status VARCHAR(32))",
+        "CREATE TABLE transfers (UUID BINARY(16), username VARBINARY(64), filename VARBINARY(64), "
+        "startTime BIGINT, endTime DOUBLE, status VARBINARY(32))",
         "INSERT INTO transfers VALUES (UNHEX('0123456789abcdef0123456789abcdef'), 'alice', 'a.dat', "
         "1768039200, 1768039201.125, 'SUCCESS'), (UNHEX('00000000000000000000000000000001'), 'bob', "
-        "'b.dat', 1768039300, NULL, 'FAILED')",
+        "UNHEX('62ff2e646174'), 1768039300, NULL, UNHEX('ff4641494c4544'))",
         database="wire_types")
     config = _root_config(mariadb, "wire_types")
     uuids = ["01234567-89ab-cdef-0123-456789abcdef", "00000000-0000-0000-0000-000000000001"]
@@ -133,7 +133,9 @@ def test_binary_uuids_and_numeric_times_go_through_pymysqls_converters(mariadb, 
 
     fast, slow = _read_both(config, monkeypatch, by_uuid)
     assert fast == slow and [row[0] for row in fast] == sorted(uuids)
-    assert fast[1][3:5] == (1768039200.0, 1768039201.125) and fast[1][1] == b"alice"
+    assert fast[1][3:5] == (1768039200.0, 1768039201.125)
+    assert fast[1][1:3] == ("alice", "a.dat")  # binary names read as text: a report sorts and prints them
+    assert fast[0][1:3] == ("bob", "b\ufffd.dat") and fast[0][5] == "\ufffdFAILED"  # a byte no UTF-8: U+FFFD
 
 
 def test_rows_builder_needs_fixed_zones_for_its_cache():
