@@ -20,9 +20,9 @@ ParserFactory = Callable[[], argparse.ArgumentParser]
 
 
 def _error(prog: str, message: str, hint: Optional[str] = None) -> None:
-    sys.stderr.write(f"{prog}: error: {message}\n")
-    if hint:
-        sys.stderr.write(f"{prog}: hint: {hint}\n")
+    lines = [f"{prog}: error: {message}\n"] + ([f"{prog}: hint: {hint}\n"] if hint else [])
+    for line in lines:  # a message quoting the input quotes it whole: what no terminal can show is escaped
+        sys.stderr.write(line.encode("utf-8", "backslashreplace").decode("utf-8"))
     sys.stderr.flush()
 
 

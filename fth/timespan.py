@@ -55,9 +55,12 @@ def _aware(value: dt.datetime, now: dt.datetime, local: bool = False) -> dt.date
     winter gets the summer offset); else the fixed zone of ``now`` (a ``now`` given to the parsers, as tests do)."""
     if value.tzinfo is not None:
         return value
-    if local or not now.tzinfo:
-        return value.astimezone()
-    return value.replace(tzinfo=now.tzinfo).astimezone()
+    try:
+        if local or not now.tzinfo:
+            return value.astimezone()
+        return value.replace(tzinfo=now.tzinfo).astimezone()
+    except ValueError:  # year 1 west of UTC is year 0: parse_point says the calendar ends there
+        raise OverflowError(f"{value} has no local time") from None
 
 
 def _parse_time(text: str) -> Optional[dt.time]:

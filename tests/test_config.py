@@ -193,3 +193,11 @@ def test_relative_paths_are_relative_to_the_config_file(tmp_path, source_dir, mo
     path.write_text(GOOD_JOB.format(source="files"))
     monkeypatch.chdir(tmp_path)
     assert load_run_config(str(path)).jobs[0].source.path == str(conf_dir / "files")
+
+
+def test_yaml_escaped_surrogate_pairs_are_joined_and_a_lone_one_is_refused(write_config, source_dir):
+    from fth.config.reader import as_text
+
+    assert as_text("al\ud83d\ude00ice") == "al\U0001F600ice"
+    with pytest.raises(ValueError, match="lone surrogate"):
+        as_text("x\ud800")

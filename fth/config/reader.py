@@ -291,7 +291,21 @@ def as_text(value: Any) -> str:
     text = str(value).strip()
     if not text:
         raise ValueError("is empty")
-    return text
+    return whole_unicode(text)
+
+
+def whole_unicode(text: str) -> str:
+    """``text`` with YAML's escaped surrogate pairs (``"\\ud83d\\ude00"``) joined into their character; a
+    lone surrogate, which no file or page can hold, is an error."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        pass
+    try:
+        return text.encode("utf-16", "surrogatepass").decode("utf-16")
+    except UnicodeDecodeError:
+        raise ValueError("holds a lone surrogate (a \\ud800-\\udfff escape without its pair)") from None
 
 
 def as_path(value: Any) -> str:

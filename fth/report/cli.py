@@ -63,14 +63,14 @@ def build_parser() -> argparse.ArgumentParser:
     wait.add_argument("--settle", type=duration_arg, metavar="TIME", env_var="FTH_SETTLE", default=600.0,
                       help="with --poll: give up waiting after TIME (default 10m)")
     out = parser.add_argument_group("results")
-    out.add_argument("-o", "--output", metavar="FILE", env_var="FTH_REPORT_OUTPUT", default="report.html",
-                     help="the HTML report to write (default report.html)")
+    out.add_argument("-o", "--output", type=_file_arg, metavar="FILE", env_var="FTH_REPORT_OUTPUT",
+                     default="report.html", help="the HTML report to write (default report.html)")
     out.add_argument("--max-rows", type=_rows_arg, metavar="N", env_var="FTH_REPORT_MAX_ROWS", default=DEFAULT_MAX_ROWS,
                      help=f"embed at most N transactions in the HTML, plus every exception (default "
                           f"{DEFAULT_MAX_ROWS:,}; 0: all); beyond it every transaction goes to a CSV file next to "
                           "the report (report.html → report.transactions.csv), which the report names and links")
-    out.add_argument("--summary-json", metavar="FILE", env_var="FTH_REPORT_SUMMARY_JSON",
-                     help="also write the figures as JSON to FILE")
+    out.add_argument("--summary-json", type=_file_arg, metavar="FILE", env_var="FTH_REPORT_SUMMARY_JSON",
+                     help="also write the figures as JSON to FILE (-: to stdout, the result lines then to stderr)")
     src.add_argument("--username", metavar="NAME", env_var="FTH_REPORT_USERNAME",
                      help="report only this user's rows (as fth-web's report form does)")
     out.add_argument("--transfer-log", metavar="FILE", env_var="FTH_TRANSFER_LOG",
@@ -117,10 +117,19 @@ def run(args: argparse.Namespace) -> int:
         with open_atomic(args.output, what="report") as out:  # the full list is written meanwhile
             out.writelines(report.html_chunks())
             report.finish()  # no report that links to a list that could not be written
-        if args.summary_json:
+        if args.summary_json == "-":
+            sys.stdout.write(report.json_text())
+            sys.stdout.flush()
+        elif args.summary_json:
             write_atomic(args.summary_json, report.json_text(), what="summary JSON")
     _print_result(args, report)
     return int(ExitStatus.SUCCESS)
+
+
+def _file_arg(text: str) -> str:
+    if not text.strip():
+        raise argparse.ArgumentTypeError("an empty name is no file")
+    return text
 
 
 @contextlib.contextmanager
@@ -155,8 +164,9 @@ def _print_result(args: argparse.Namespace, report: Report) -> None:
              + f"{total.lost} lost · pass rate {rate} (passed / (paired + lost))",
              f"  {len(pairing.egress_only)} egress-only · {len(summary.unknown_users)} unknown user(s) · "
              f"{len(pairing.issues)} data-quality issue(s)"]
-    if args.summary_json:
+    if args.summary_json and args.summary_json != "-":
         lines.append(f"summary: {args.summary_json}")
     if not args.quiet:
-        sys.stdout.write("\n".join(lines) + "\n")
-        sys.stdout.flush()
+        stream = sys.stderr if args.summary_json == "-" else sys.stdout  # stdout holds the JSON alone
+        stream.write("\n".join(lines) + "\n")
+        stream.flush()

@@ -106,21 +106,22 @@ def read_transfer_log(path: str, start: dt.datetime, end: dt.datetime) -> List[D
     """Lines of fth's transfer log that were sent successfully within the window."""
     lines: List[Dict[str, Any]] = []
     try:
-        handle = open(path, encoding="utf-8")  # noqa: SIM115  (closed below)
+        handle = open(path, "rb")  # noqa: SIM115  (closed below; each line decoded in turn: one not UTF-8 is named)
     except OSError as exc:
         raise UsageError(f"cannot read transfer log {path}: {exc.strerror}") from None
     start, end = _aware(start), _aware(end)
     with handle:
-        for number, text in enumerate(handle, 1):
-            if not text.strip():
+        for number, raw in enumerate(handle, 1):
+            if not raw.strip():
                 continue
             try:
-                line = json.loads(text)
-                when = dt.datetime.fromisoformat(str(line["time"]).replace("Z", "+00:00"))
-            except (ValueError, KeyError, TypeError):
+                line = json.loads(raw.decode("utf-8"))
+                when = _aware(dt.datetime.fromisoformat(str(line["time"]).replace("Z", "+00:00")))
+                str(line.get("uuid") or "").encode("utf-8")  # a lone surrogate (\\ud800) is no UUID
+            except (ValueError, KeyError, TypeError, AttributeError):  # UnicodeError is a ValueError
                 raise UsageError(f"{path}:{number}: not a transfer-log line",
                                  "expected JSON lines as written by fth --transfer-log") from None
-            if line.get("outcome") in SENT_OUTCOMES and start <= _aware(when) < end and line.get("uuid"):
+            if line.get("outcome") in SENT_OUTCOMES and start <= when < end and line.get("uuid"):
                 lines.append(line)
     return lines
 

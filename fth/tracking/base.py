@@ -113,6 +113,9 @@ def resolve_zone(name: Optional[str]) -> Optional[dt.tzinfo]:
     if found:
         sign, hours, minutes = found.groups()
         delta = dt.timedelta(hours=int(hours), minutes=int(minutes))
+        if delta >= dt.timedelta(hours=24) or int(minutes) >= 60:
+            raise UsageError(f"time zone offset {text!r} is out of range",
+                             "an offset lies between -23:59 and +23:59, such as +02:00 or -05:30")
         return dt.timezone(-delta if sign == "-" else delta)
     try:
         from zoneinfo import ZoneInfo

@@ -217,13 +217,38 @@ def test_transfer_log_lists_files_that_never_reached_ingress(tmp_path, tracking_
     assert 'id="not-ingested"' in html and ">u-lost<" in html and "&lt;b&gt;x&lt;/b&gt;.dat" in html
 
 
-def test_bad_transfer_log_is_a_usage_error(tmp_path, tracking_db, capsys):
+@pytest.mark.parametrize("text", [b"not json\n", b"\xff\xfe\n",
+                                  b'{"time": "0001-01-01T00:00:00", "uuid": "u", "outcome": "ok"}\n',
+                                  b'{"time": "2026-01-10T10:00:00Z", "uuid": "\\ud800", "outcome": "ok"}\n'])
+def test_bad_transfer_log_is_a_usage_error(tmp_path, tracking_db, capsys, text):
     log_file = tmp_path / "transfers.jsonl"
-    log_file.write_text("not json\n", encoding="utf-8")
+    log_file.write_bytes(b'{"time": "2026-01-10T10:00:00Z", "uuid": "u-a1", "outcome": "ok"}\n' + text)
     code, out, _ = run_report(tmp_path, tracking_db, "--transfer-log", str(log_file))
     assert code == 2
-    assert "transfers.jsonl:1" in capsys.readouterr().err
+    assert "transfers.jsonl:2: not a transfer-log line" in capsys.readouterr().err
     assert not out.exists()
+
+
+@pytest.mark.parametrize("args, message", [
+    (["-o", ""], "argument -o/--output: an empty name is no file"),
+    (["--summary-json", " "], "argument --summary-json: an empty name is no file"),
+    (["--set", "tracking.ingress.timezone=-99:00"], "time zone offset '-99:00' is out of range"),
+    (["--set", "*.username=x\ud800"], "holds a lone surrogate"),
+])
+def test_inputs_that_cannot_be_used_are_one_line_errors(tmp_path, tracking_db, capsys, args, message):
+    code = report_main(["-c", str(tracking_db.config_path), "--span", SPAN, "--no-color",
+                        *(["-o", str(tmp_path / "r.html")] if "-o" not in args else []), *args])
+    err = capsys.readouterr().err
+    assert code == 2 and message in err and "unexpected" not in err, err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_summary_json_to_stdout_leaves_stdout_to_the_document(tmp_path, tracking_db, capsys):
+    code = report_main(["-c", str(tracking_db.config_path), "--span", SPAN, "-o", str(tmp_path / "r.html"),
+                        "--summary-json", "-", "--no-color"])
+    captured = capsys.readouterr()
+    assert code == 0 and json.loads(captured.out)["total"]["paired"] == len(dataset.TRANSITS)
+    assert "pairs ·" in captured.err and not (tmp_path / "-").exists()
 
 
 def test_the_report_is_built_without_the_cycle_collector(tmp_path, tracking_db, monkeypatch):
