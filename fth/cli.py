@@ -42,7 +42,16 @@ def _typed(parse: Callable, expected: str) -> Callable[[str], object]:
     return convert
 
 
+def _run_length(text: str) -> float:
+    """A run's --duration: longer than zero (0s would end the run before its first send)."""
+    seconds = parse_duration(text)
+    if seconds <= 0:
+        raise ValueError("must be longer than zero (leave it out to run until every job ends)")
+    return seconds
+
+
 duration_arg = _typed(parse_duration, DURATION_EXAMPLES)
+run_length_arg = _typed(_run_length, DURATION_EXAMPLES)
 start_at_arg = _typed(parse_start_at, START_AT_EXAMPLES)
 
 
@@ -115,7 +124,7 @@ def build_fth_parser() -> Parser:
     run = parser.add_argument_group("run")
     run.add_argument("-c", "--config", metavar="FILE", env_var="FTH_CONFIG",
                      help="the YAML file describing the run (see example-config.yml)")
-    run.add_argument("--duration", type=duration_arg, metavar="TIME", env_var="FTH_DURATION",
+    run.add_argument("--duration", type=run_length_arg, metavar="TIME", env_var="FTH_DURATION",
                      help="stop after TIME (e.g. 90s, 30m, 1h30m); default: the file's duration, else until "
                           "every job ends or Ctrl-C")
     run.add_argument("--job", action="append", metavar="NAME", dest="jobs",

@@ -23,6 +23,7 @@ def test_traceback_only_at_vv(fth_cli, write_config, http_server, source_dir):
 def test_usage_errors_exit_2_with_a_hint(fth_cli):
     assert "did you mean --duration" in fth_cli("--durration", "5s", expect=2).stderr
     assert "expected a duration" in fth_cli("-c", "x.yml", "--duration", "soon", expect=2).stderr
+    assert "must be longer than zero" in fth_cli("-c", "x.yml", "--duration", "0s", expect=2).stderr
     assert "no configuration given" in fth_cli(expect=2).stderr
 
 

@@ -119,6 +119,7 @@ BAD_INPUTS = [
     ("    rate: 20/s\n", "    rate: 20/s\n    cert_file: /nonexistent/cert.pem\n", 7, "cert_file",
      "does not exist"),
     ("jobs:\n", "duration: forever\njobs:\n", 1, "duration", "not a duration"),
+    ("jobs:\n", "duration: 0s\njobs:\n", 1, "duration", "longer than zero"),
     ("  - name: orders\n", "  - name: 'two words'\n", 2, "name", "letters, digits"),
     ("    url: http://127.0.0.1:9/upload\n", "    url: http://127.0.0.1:9/upload\n  - 42\n", 8, "jobs[1]",
      "must be a mapping"),

@@ -86,7 +86,7 @@ def parse_run_config(data: MarkedDict, path: Optional[str], *, check_paths: bool
     config = RunConfig(
         path=path,
         jobs=jobs,
-        duration=top.get("duration", parse_duration, default=None, expected=DURATION_EXAMPLES),
+        duration=top.get("duration", as_duration, default=None, expected=DURATION_EXAMPLES),
         stop_timeout=top.get("stop_timeout", parse_duration, default=30.0, expected=DURATION_EXAMPLES),
         interval=top.get("interval", as_duration, default=10.0, expected=DURATION_EXAMPLES),
         summary_json=top.get("summary_json", as_path, default=None),
