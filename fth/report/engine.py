@@ -212,7 +212,8 @@ def _notes(request: ReportRequest, pairing: Pairing, summary: Summary, groups: S
                      "(listed row by row under Exceptions).")
     if pairing.partner_before_window:
         notes.append(f"{pairing.partner_before_window} egress row(s) in the window belong to ingress rows "
-                     "that started before it and are not counted here.")
+                     "outside it" + (" or of another user" if request.username else "")
+                     + " and are not counted here.")
     if request.transfer_log:
         notes.append(f"Transfer log: {sent} file(s) sent in the window, {lost_sends} never reached ingress.")
     return notes

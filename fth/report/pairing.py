@@ -61,7 +61,7 @@ class Pairing:
     ingress_only: List[Record] = field(default_factory=list)
     egress_only: List[Record] = field(default_factory=list)
     issues: List[QualityIssue] = field(default_factory=list)
-    partner_before_window: int = 0  # egress rows in the window whose ingress row started earlier
+    partner_before_window: int = 0  # egress rows in the window whose ingress row lies outside it (before or after)
 
     @property
     def records(self) -> Chained:

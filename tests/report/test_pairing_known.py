@@ -189,3 +189,18 @@ def test_epoch_of_aware_and_naive_moments():
     assert _epoch(ts(5)) == ts(5).timestamp()
     naive = dt.datetime(2026, 1, 1, 12, 0)
     assert _epoch(naive) == naive.astimezone().timestamp()
+
+
+def test_the_note_on_egress_rows_of_ingress_rows_elsewhere_says_outside_not_before():
+    from fth.report.compute import summarize
+    from fth.report.engine import ReportRequest, _notes
+    from fth.report.pairing import Pairing
+
+    pairing = Pairing(partner_before_window=2)
+    request = ReportRequest(ts(0), ts(60))
+    assert _notes(request, pairing, summarize([]), [], 0, 0) == [
+        "2 egress row(s) in the window belong to ingress rows outside it and are not counted here."]
+    request.username = "bob"  # an egress row of bob's whose ingress row is alice's counts too
+    assert _notes(request, pairing, summarize([]), [], 0, 0) == [
+        "2 egress row(s) in the window belong to ingress rows outside it or of another user and are not counted "
+        "here."]
