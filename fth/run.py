@@ -16,6 +16,7 @@ from fth.config import RunConfig, load_run_config
 from fth.console import LiveView, Style, render_summary, report_command, write_lines
 from fth.engine.recorder import Recorder
 from fth.engine.runner import Runner
+from fth.engine.source import FileSource
 from fth.engine.transferlog import TransferLog
 from fth.errors import UsageError
 from fth.log import colour_wanted, setup_logging
@@ -74,6 +75,8 @@ def run_fth(args: argparse.Namespace) -> int:
     if config.log_file and config.log_file != args.log_file:
         setup_logging(args.verbose, args.quiet, config.log_file, args.no_color)
     if args.check:
+        for job in config.jobs:  # a source without files is refused here as the run would refuse it
+            FileSource(job.source, job.name, job.segment)
         write_lines(["configuration OK: " + (config.path or ""), *describe_plan(config)])
         return ExitStatus.SUCCESS
     if args.processes and args.processes > 1 and not args.stream_figures:

@@ -72,3 +72,13 @@ def test_web_on_a_busy_port_hints_at_fths_own_flag(fth_cli, write_config, http_s
     assert "--port" not in result.stderr
     assert "fth: hint: give another port with --web [HOST:]PORT (--web 127.0.0.1:0 picks a free one)" in result.stderr
     assert http_server.requests == []
+
+
+def test_check_refuses_a_source_without_files_as_the_run_does(fth_cli, write_config, http_server, tmp_path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    config = write_config({"jobs": [http_job("orders", http_server.url, empty)]})
+    checked, ran = fth_cli("-c", config, "--check", expect=2), fth_cli("-c", config, "--duration", "1s", expect=2)
+    assert "job orders: no files matching '*' in" in checked.stderr
+    assert checked.stderr.splitlines()[0] == ran.stderr.splitlines()[0]
+    assert http_server.requests == []
