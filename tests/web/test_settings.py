@@ -173,6 +173,7 @@ def test_cache_setting(tmp_path, value, seconds):
 def _job_file(tmp_path, web_text, users=("alice", "bob")):
     source = tmp_path / "files"
     source.mkdir(exist_ok=True)
+    (source / "a.txt").write_text("x")  # fth --check refuses a source without files, as the run does
     jobs = "".join(f"  - {{name: job-{n}, protocol: http, username: {user}, source: {source}, rate: 1/s, "
                    f"url: 'http://127.0.0.1:9/'}}\n" for n, user in enumerate(users))
     return write(tmp_path, "jobs:\n" + jobs + web_text)
