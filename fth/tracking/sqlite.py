@@ -12,9 +12,15 @@ from typing import Any, Iterator, Optional, Sequence, Tuple
 from urllib.parse import quote
 
 from fth.config.model import DbConfig
-from fth.tracking.base import TrackingStore, resolve_zone, wrap_error
+from fth.tracking.base import TrackingRow, TrackingStore, make_row, resolve_zone, wrap_error
 
 log = logging.getLogger(__name__)
+
+
+# startTime in the plain text form that sorts as it reads (no T, no offset): SQL compares it with the window's bounds
+_PLAIN_TIME = ("(typeof({column}) = 'text' AND {column} GLOB "
+               "'[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9] [0-9][0-9]:[0-9][0-9]:[0-9][0-9]*' "
+               "AND substr({column}, 20) NOT GLOB '*[^0-9.]*')")
 
 
 def _local_zone() -> dt.tzinfo:
@@ -90,6 +96,27 @@ class SQLiteStore(TrackingStore):
                     self.conn.execute("COMMIT")
         except sqlite3.Error as exc:
             raise wrap_error(self.db, exc, action) from None
+
+    def rows_in_window(self, start: dt.datetime, end: dt.datetime) -> Iterator[TrackingRow]:
+        """Rows whose startTime is in ``[start, end)``, in that order, however the time is stored: the plain text
+        form (``YYYY-MM-DD HH:MM:SS[.ffffff]``, in :attr:`zone`) is compared in SQL, as it sorts as it reads; every
+        other form the store reads (a ``T``, an offset, epoch seconds) is read and compared as a time (a text
+        comparison left them out of their window or put them in another one)."""
+        column, p = self.col("start"), self.placeholder
+        plain = _PLAIN_TIME.format(column=column)
+        sql = self._select(f"{self.select_list}, {plain}",
+                           f"({column} >= {p} AND {column} < {p} AND {plain}) OR NOT ({plain})")
+        low, high = start.timestamp(), end.timestamp()
+        rows = []
+        for *raw, is_plain in self._query(sql, (self.bound(start), self.bound(end)), "reading rows in the window"):
+            row = make_row(raw, self.zone)
+            if is_plain or (row.start_ts is not None and low <= row.start_ts < high):
+                rows.append(row)
+        rows.sort(key=lambda row: (row.start_ts is None, row.start_ts or 0.0))
+        return iter(rows)
+
+    def count_in_window(self, start: dt.datetime, end: dt.datetime) -> int:
+        return sum(1 for _row in self.rows_in_window(start, end))
 
     def ping(self) -> float:
         began = time.monotonic()

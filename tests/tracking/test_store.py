@@ -299,3 +299,27 @@ def test_names_stored_as_bytes_or_numbers_are_read_as_text(tmp_path):
         rows = list(store.rows_in_window(START, END))
     assert [(row.username, row.filename, row.status) for row in rows] == [
         ("alice", "report.csv", "\ufffdSUCCESS"), ("42", "7.5", "SUCCESS")]
+
+
+def test_a_sqlite_window_holds_every_row_whose_time_is_in_it_however_it_is_stored(tmp_path):
+    """Text compares as text: '2026-01-10T10:30' and epoch numbers fell out of their window, '10:10+05:00'
+    (05:10 UTC) fell into a 10:00-11:00 UTC one."""
+    path = tmp_path / "track.db"
+    conn = sqlite3.connect(path)
+    conn.execute('CREATE TABLE transfers ("UUID" TEXT, username TEXT, filename TEXT, "startTime", '
+                 '"endTime" TEXT, status TEXT)')
+    epoch = dt.datetime(2026, 1, 10, 10, 20, tzinfo=UTC).timestamp()
+    conn.executemany("INSERT INTO transfers VALUES (?, 'alice', 'f', ?, NULL, 'SUCCESS')", [
+        ("plain", "2026-01-10 10:10:00"), ("plain-fraction", "2026-01-10 10:15:00.250"),
+        ("with-t", "2026-01-10T10:30:00"), ("zulu", "2026-01-10T10:40:00Z"), ("epoch", int(epoch)),
+        ("epoch-real", epoch + 0.5), ("offset-outside", "2026-01-10 10:10:00+05:00"),
+        ("offset-inside", "2026-01-10 12:50:00+02:00"), ("before", "2026-01-10 09:59:59.999"),
+        ("after", "2026-01-10 11:00:00"), ("t-after", "2026-01-10T11:00:00"), ("null", None),
+        ("garbage", "soon"),
+    ])
+    conn.commit()
+    conn.close()
+    with open_store(DbConfig(role="ingress", driver="sqlite", path=str(path), timezone="UTC")) as store:
+        uuids = [row.uuid for row in store.rows_in_window(START, END)]
+        assert store.count_in_window(START, END) == len(uuids)
+    assert uuids == ["plain", "plain-fraction", "epoch", "epoch-real", "with-t", "zulu", "offset-inside"]
