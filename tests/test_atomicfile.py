@@ -76,16 +76,13 @@ def test_a_symbolic_link_stays_a_link_and_its_target_gets_the_text(tmp_path):
 
 
 def test_a_fifo_is_written_into_not_replaced(tmp_path):
-    import threading
+    import subprocess
 
     fifo = tmp_path / "pipe"
     os.mkfifo(fifo)
-    received = []
-    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()))  # blocks until opened for writing
-    reader.start()
+    reader = subprocess.Popen(["cat", str(fifo)], stdout=subprocess.PIPE)  # a process: opening a FIFO blocks
     write_atomic(str(fifo), "through the pipe\n")
-    reader.join(10)
-    assert received == [b"through the pipe\n"]
+    assert reader.communicate(timeout=10)[0] == b"through the pipe\n"
     assert stat.S_ISFIFO(os.lstat(fifo).st_mode) and os.listdir(tmp_path) == ["pipe"]
 
 
