@@ -115,6 +115,7 @@ class Uploads:
         self.uuid_pattern = re.compile(settings.uuid_pattern)
         self.temp_pattern = re.compile(settings.temp_pattern)
         self.parked: Dict[str, Tuple[str, int, Any]] = {}  # real temp path -> (username, size, start)
+        self.writing: Dict[str, Handle] = {}  # real path -> its open handle (renamed while open: it follows)
         self.recorded: Deque[Tuple[float, str]] = deque()  # discard mode: (when, real path) to delete later
         self.lock = threading.Lock()
 
@@ -154,6 +155,8 @@ class Handle(paramiko.SFTPHandle):
         self.size = 0
         self.started = now()
         self.file = None if session.uploads.discard else open(real_path, "r+b")  # noqa: SIM115
+        with session.uploads.lock:
+            session.uploads.writing[real_path] = self
 
     def write(self, offset: int, data: bytes) -> int:
         if self.file is not None:
@@ -175,6 +178,9 @@ class Handle(paramiko.SFTPHandle):
         return SFTP_OK
 
     def close(self) -> None:
+        with self.session.uploads.lock:
+            if self.session.uploads.writing.get(self.real_path) is self:
+                del self.session.uploads.writing[self.real_path]
         if self.file is not None:
             self.file.close()
             self.file = None
@@ -267,6 +273,11 @@ class SftpSession(paramiko.SFTPServerInterface):
             return paramiko.SFTPServer.convert_errno(exc.errno)
         with self.uploads.lock:
             parked = self.uploads.parked.pop(old, None)
+            handle = self.uploads.writing.pop(old, None)
+            if handle is not None:  # renamed before its close (some clients do): recorded at the close, by
+                handle.real_path = new  # its new name
+                self.uploads.writing[new] = handle
+                return SFTP_OK
         if parked is not None and not self.uploads.is_temp(new):
             username, size, started = parked
             self.uploads.record(new, username, size, started)

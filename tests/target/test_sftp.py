@@ -190,3 +190,20 @@ def test_discarded_uploads_are_stat_able_then_swept(start_target, tmp_path, file
         assert sftp.listdir("/") == []
     finally:
         close(sftp)
+
+
+@pytest.mark.parametrize("discard", [False, True])
+def test_an_upload_renamed_before_it_is_closed_is_recorded_by_its_new_name(start_target, tmp_path, discard):
+    target = start_target(upload_dir=None if discard else str(tmp_path / "uploads"))
+    sftp = connect(target, "partner1", password="demo")
+    remote = sftp.open("ro-1.part", "wb")
+    remote.write(b"hello world")
+    remote.flush()
+    sftp.posix_rename("ro-1.part", "ro-1.txt")
+    remote.close()
+    close(sftp)
+    assert target.wait_idle(20)
+    rows = read_rows(Path(target.store_path), INGRESS_TABLE)
+    assert [(row[1], row[2], row[6]) for row in rows] == [("partner1", "ro-1.txt", 11)]
+    if not discard:
+        assert (tmp_path / "uploads" / "sftp" / "ro-1.txt").read_bytes() == b"hello world"
