@@ -33,7 +33,8 @@ def test_durations(text, seconds):
     assert parse_duration(text) == pytest.approx(seconds)
 
 
-@pytest.mark.parametrize("text", ["", "soon", "5 parsecs", "1h30", "-5s", "nan", True, "1.5.3h", "1..5h", "10 5m", "5 5"])
+@pytest.mark.parametrize("text", ["", "soon", "5 parsecs", "1h30", "-5s", "nan", True,
+                                  "1.5.3h", "1..5h", "10 5m", "5 5"])
 def test_bad_durations(text):
     with pytest.raises(ValueError):
         parse_duration(text)

@@ -131,14 +131,20 @@ def test_unknown_zone_is_a_usage_error():
     assert resolve_zone("-05:30").utcoffset(None) == -dt.timedelta(hours=5, minutes=30)
 
 
-def test_sqlite_store_reads_the_embedded_file_read_only(tmp_path):
+def sqlite_tracking(tmp_path, rows, start_type="TEXT"):
+    """A tracking file of the built-in target's shape (any SQLite type in any column) holding ``rows``."""
     path = tmp_path / "track.db"
     conn = sqlite3.connect(path)
-    conn.execute('CREATE TABLE transfers ("UUID" TEXT, username TEXT, filename TEXT, "startTime" TEXT, '
+    conn.execute(f'CREATE TABLE transfers ("UUID" TEXT, username TEXT, filename TEXT, "startTime" {start_type}, '
                  '"endTime" TEXT, status TEXT)')
-    conn.executemany("INSERT INTO transfers VALUES (?, ?, ?, ?, ?, ?)", dataset.INGRESS)
+    conn.executemany("INSERT INTO transfers VALUES (?, ?, ?, ?, ?, ?)", rows)
     conn.commit()
     conn.close()
+    return path
+
+
+def test_sqlite_store_reads_the_embedded_file_read_only(tmp_path):
+    path = sqlite_tracking(tmp_path, dataset.INGRESS)
     db = DbConfig(role="ingress", driver="sqlite", path=str(path), timezone="UTC")
     with open_store(db) as store:
         rows = list(store.rows_in_window(START, END))
@@ -156,13 +162,7 @@ def test_sqlite_store_reads_the_embedded_file_read_only(tmp_path):
 
 @pytest.mark.parametrize("logical, typo", [("status", "Status_"), ("uuid", "uuid_"), ("username", "user")])
 def test_a_misspelled_sqlite_column_is_an_error_not_a_text_on_every_row(tmp_path, logical, typo):
-    path = tmp_path / "track.db"
-    conn = sqlite3.connect(path)
-    conn.execute('CREATE TABLE transfers ("UUID" TEXT, username TEXT, filename TEXT, "startTime" TEXT, '
-                 '"endTime" TEXT, status TEXT)')
-    conn.executemany("INSERT INTO transfers VALUES (?, ?, ?, ?, ?, ?)", dataset.INGRESS)
-    conn.commit()
-    conn.close()
+    path = sqlite_tracking(tmp_path, dataset.INGRESS)
     db = DbConfig(role="ingress", driver="sqlite", path=str(path), timezone="UTC",
                   columns=dict(DEFAULT_COLUMNS, **{logical: typo}))
     with pytest.raises(TrackingError) as caught, open_store(db) as store:
@@ -261,14 +261,7 @@ def test_a_sqlite_store_in_the_local_zone_follows_its_clock_changes(tmp_path, mo
     are two minutes apart, not an hour and two minutes."""
     import time
 
-    path = tmp_path / "track.db"
-    conn = sqlite3.connect(path)
-    conn.execute('CREATE TABLE transfers ("UUID" TEXT, username TEXT, filename TEXT, "startTime" TEXT, '
-                 '"endTime" TEXT, status TEXT)')
-    conn.execute("INSERT INTO transfers VALUES ('u-1', 'alice', 'f', '2026-03-29 01:59:00', '2026-03-29 03:01:00', "
-                 "'SUCCESS')")
-    conn.commit()
-    conn.close()
+    path = sqlite_tracking(tmp_path, [("u-1", "alice", "f", "2026-03-29 01:59:00", "2026-03-29 03:01:00", "SUCCESS")])
     monkeypatch.setenv("TZ", "Europe/Berlin")
     time.tzset()
     try:
@@ -285,16 +278,10 @@ def test_a_sqlite_store_in_the_local_zone_follows_its_clock_changes(tmp_path, mo
 def test_names_stored_as_bytes_or_numbers_are_read_as_text(tmp_path):
     """SQLite keeps any type in any column: a BLOB filename, a numeric username, a status with a byte that is
     no UTF-8 are text to a report (it sorts, compares and prints them), never an unexpected error."""
-    path = tmp_path / "track.db"
-    conn = sqlite3.connect(path)
-    conn.execute('CREATE TABLE transfers ("UUID" TEXT, username TEXT, filename TEXT, "startTime" TEXT, '
-                 '"endTime" TEXT, status TEXT)')
-    conn.executemany("INSERT INTO transfers VALUES (?, ?, ?, ?, ?, ?)", [
+    path = sqlite_tracking(tmp_path, [
         ("u-1", b"alice", b"report.csv", "2026-01-10 10:00:00", "2026-01-10 10:00:01", b"\xffSUCCESS"),
         ("u-2", 42, 7.5, "2026-01-10 10:00:02", "2026-01-10 10:00:03", "SUCCESS"),
     ])
-    conn.commit()
-    conn.close()
     with open_store(DbConfig(role="ingress", driver="sqlite", path=str(path), timezone="UTC")) as store:
         rows = list(store.rows_in_window(START, END))
     assert [(row.username, row.filename, row.status) for row in rows] == [
@@ -304,21 +291,15 @@ def test_names_stored_as_bytes_or_numbers_are_read_as_text(tmp_path):
 def test_a_sqlite_window_holds_every_row_whose_time_is_in_it_however_it_is_stored(tmp_path):
     """Text compares as text: '2026-01-10T10:30' and epoch numbers fell out of their window, '10:10+05:00'
     (05:10 UTC) fell into a 10:00-11:00 UTC one."""
-    path = tmp_path / "track.db"
-    conn = sqlite3.connect(path)
-    conn.execute('CREATE TABLE transfers ("UUID" TEXT, username TEXT, filename TEXT, "startTime", '
-                 '"endTime" TEXT, status TEXT)')
     epoch = dt.datetime(2026, 1, 10, 10, 20, tzinfo=UTC).timestamp()
-    conn.executemany("INSERT INTO transfers VALUES (?, 'alice', 'f', ?, NULL, 'SUCCESS')", [
-        ("plain", "2026-01-10 10:10:00"), ("plain-fraction", "2026-01-10 10:15:00.250"),
-        ("with-t", "2026-01-10T10:30:00"), ("zulu", "2026-01-10T10:40:00Z"), ("epoch", int(epoch)),
-        ("epoch-real", epoch + 0.5), ("offset-outside", "2026-01-10 10:10:00+05:00"),
-        ("offset-inside", "2026-01-10 12:50:00+02:00"), ("before", "2026-01-10 09:59:59.999"),
-        ("after", "2026-01-10 11:00:00"), ("t-after", "2026-01-10T11:00:00"), ("null", None),
-        ("garbage", "soon"),
-    ])
-    conn.commit()
-    conn.close()
+    starts = [("plain", "2026-01-10 10:10:00"), ("plain-fraction", "2026-01-10 10:15:00.250"),
+              ("with-t", "2026-01-10T10:30:00"), ("zulu", "2026-01-10T10:40:00Z"), ("epoch", int(epoch)),
+              ("epoch-real", epoch + 0.5), ("offset-outside", "2026-01-10 10:10:00+05:00"),
+              ("offset-inside", "2026-01-10 12:50:00+02:00"), ("before", "2026-01-10 09:59:59.999"),
+              ("after", "2026-01-10 11:00:00"), ("t-after", "2026-01-10T11:00:00"), ("null", None),
+              ("garbage", "soon")]
+    path = sqlite_tracking(tmp_path, [(uuid, "alice", "f", start, None, "SUCCESS") for uuid, start in starts],
+                           start_type="")  # no type: a number stays a number
     with open_store(DbConfig(role="ingress", driver="sqlite", path=str(path), timezone="UTC")) as store:
         uuids = [row.uuid for row in store.rows_in_window(START, END)]
         assert store.count_in_window(START, END) == len(uuids)
