@@ -17,20 +17,19 @@ import os
 import re
 import ssl
 import uuid as uuidlib
-from typing import Any, BinaryIO, Callable, Dict, Iterable, Iterator, List, Optional, Tuple
+from typing import Any, BinaryIO, Callable, Dict, Iterable, List, Optional, Tuple
 from urllib.parse import unquote
 
 from gevent.pywsgi import WSGIServer
 
 from fth.netutil import listen
-from fth.target.multipart import FormReader, MultipartError, boundary_of
+from fth.target.multipart import FormReader, MultipartError, boundary_of, read_body
 from fth.target.records import Arrival, now
 from fth.target.settings import TargetSettings
 from fth.target.tracker import Tracker
 
 log = logging.getLogger(__name__)
 
-CHUNK = 64 * 1024
 _UNSAFE = re.compile(r"[^A-Za-z0-9._ -]+")
 
 
@@ -132,20 +131,6 @@ def body_length(environ: Dict[str, Any]) -> Optional[int]:
         return 0
 
 
-def read_body(stream: BinaryIO, length: Optional[int]) -> Iterator[bytes]:
-    """The body in chunks: ``length`` bytes (:class:`MultipartError` when it ends before), or to its end."""
-    left = length
-    while left is None or left > 0:
-        chunk = stream.read(CHUNK if left is None else min(CHUNK, left))
-        if not chunk:
-            if left is None:
-                return
-            raise MultipartError(f"the body ended after {length - left} of {length} bytes")
-        if left is not None:
-            left -= len(chunk)
-        yield chunk
-
-
 def _drain(stream: BinaryIO, length: Optional[int]) -> None:
     try:
         for _chunk in read_body(stream, length):
@@ -227,7 +212,7 @@ class UploadApp:
             boundary = boundary_of(content_type)
             if not boundary:
                 raise MultipartError("multipart/form-data without a boundary")
-            reader = FormReader(stream, length, boundary, upload.write)
+            reader = FormReader(read_body(stream, length), boundary, upload.write)
             reader.parse()
             return reader.filename or "", reader.fields
         for chunk in read_body(stream, length):

@@ -1,11 +1,12 @@
 """A small streaming multipart/form-data reader: form fields in memory, the file part to a sink.
 
 Only what an upload needs: each part's name, filename and body; the body of a part with a
-filename is passed chunk by chunk to ``on_file_data`` and never held whole in memory.
+filename is passed chunk by chunk to ``on_file_data`` and never held whole in memory. The body
+comes from :func:`read_body`, which the raw uploads read through as well.
 """
 
 import re
-from typing import BinaryIO, Callable, Dict, Optional
+from typing import BinaryIO, Callable, Dict, Iterator, Optional
 
 CHUNK = 64 * 1024
 MAX_FIELD = 64 * 1024
@@ -14,7 +15,22 @@ _PARAM = re.compile(r';\s*([A-Za-z0-9_*-]+)\s*=\s*("(?:[^"\\]|\\.)*"|[^;]*)')
 
 
 class MultipartError(ValueError):
-    """The body is not the multipart/form-data it claims to be."""
+    """The body is not the multipart/form-data it claims to be (or shorter than its Content-Length)."""
+
+
+def read_body(stream: BinaryIO, length: Optional[int]) -> Iterator[bytes]:
+    """A request body in chunks: ``length`` bytes (:class:`MultipartError` when it ends before), or to its end
+    (None: a chunked body, whose end is its last chunk)."""
+    left = length
+    while left is None or left > 0:
+        chunk = stream.read(CHUNK if left is None else min(CHUNK, left))
+        if not chunk:
+            if left is None:
+                return
+            raise MultipartError(f"the body ended after {length - left} of {length} bytes")
+        if left is not None:
+            left -= len(chunk)
+        yield chunk
 
 
 def boundary_of(content_type: str) -> Optional[str]:
@@ -46,12 +62,10 @@ def _disposition(headers: bytes) -> Dict[str, str]:
 
 
 class FormReader:
-    """Parse ``stream`` (``length`` bytes, or to its end: None); results in :attr:`fields` and :attr:`filename`."""
+    """Parse a body given as its chunks (:func:`read_body`); results in :attr:`fields` and :attr:`filename`."""
 
-    def __init__(self, stream: BinaryIO, length: Optional[int], boundary: str,
-                 on_file_data: Callable[[bytes], None]) -> None:
-        self.stream = stream
-        self.left = length
+    def __init__(self, chunks: Iterator[bytes], boundary: str, on_file_data: Callable[[bytes], None]) -> None:
+        self.chunks = chunks
         self.delimiter = b"\r\n--" + boundary.encode("latin-1")
         self.on_file_data = on_file_data
         self.fields: Dict[str, str] = {}
@@ -60,16 +74,9 @@ class FormReader:
         self.buffer = b"\r\n"  # so the first boundary looks like every other delimiter
 
     def _fill(self) -> bool:
-        if self.left is not None and self.left <= 0:
+        chunk = next(self.chunks, None)
+        if chunk is None:
             return False
-        chunk = self.stream.read(CHUNK if self.left is None else min(CHUNK, self.left))
-        if not chunk:
-            if self.left is None:  # a chunked body's end
-                self.left = 0
-                return False
-            raise MultipartError("the body ended early")
-        if self.left is not None:
-            self.left -= len(chunk)
         self.buffer += chunk
         return True
 
