@@ -143,9 +143,8 @@ class MySQLStore(TrackingStore):
                 cur.execute("START TRANSACTION READ ONLY")
                 cur.execute(sql, tuple(params))
                 if as_rows and wire.usable(conn, cur):
-                    build = RowBuilder(self.zone, cur._result.converters).row
-                    for raw in wire.raw_rows(conn, cur, len(LOGICAL_COLUMNS)):
-                        yield build(raw)
+                    yield from RowBuilder(self.zone, cur._result.converters).rows(
+                        wire.raw_rows(conn, cur, len(LOGICAL_COLUMNS)))
                 else:
                     while True:
                         rows = cur.fetchmany(FETCH_BATCH)

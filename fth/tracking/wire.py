@@ -16,7 +16,7 @@ pymysql 0.7 (``_rfile``, ``_next_seq_id``, ``unbuffered_active``, ``_check_packe
 
 from __future__ import annotations
 
-from typing import Any, Iterator, List, Optional
+from typing import Any, Iterator, List, Optional, Tuple
 
 MAX_PACKET_LEN = 0xFFFFFF
 NULL, TWO_BYTES, THREE_BYTES, EIGHT_BYTES = 0xFB, 0xFC, 0xFD, 0xFE
@@ -44,8 +44,8 @@ def _lost(conn: Any, result: Any, why: str) -> Exception:
     return err.OperationalError(CR.CR_SERVER_LOST, f"Lost connection to MySQL server during query ({why})")
 
 
-def raw_rows(conn: Any, cursor: Any, columns: int) -> Iterator[List[Optional[bytes]]]:
-    """The rows of ``cursor``'s unbuffered result (just executed with an ``SSCursor``), each a list of
+def raw_rows(conn: Any, cursor: Any, columns: int) -> Iterator[Tuple[Optional[bytes], ...]]:
+    """The rows of ``cursor``'s unbuffered result (just executed with an ``SSCursor``), each a tuple of
     ``columns`` values: bytes as sent, None for NULL. Requires :func:`usable`."""
     from pymysql.protocol import MysqlPacket
 
@@ -86,25 +86,49 @@ def raw_rows(conn: Any, cursor: Any, columns: int) -> Iterator[List[Optional[byt
             result.connection = None
             result.rows = None
             return
-        row: List[Optional[bytes]] = []
-        pos = 0
-        try:
-            for _ in range(columns):
-                size = data[pos]
-                pos += 1
-                if size < NULL:
-                    row.append(data[pos:pos + size])
-                    pos += size
-                elif size == NULL:
-                    row.append(None)
-                else:
-                    extra = _EXTRA[size]
-                    size = int.from_bytes(data[pos:pos + extra], "little")
-                    pos += extra
-                    row.append(data[pos:pos + size])
-                    pos += size
-        except (IndexError, KeyError):
-            raise _lost(conn, result, f"a row of {len(data)} bytes does not hold {columns} columns") from None
-        if pos != len(data):
-            raise _lost(conn, result, f"a row of {len(data)} bytes holds more than {columns} columns")
-        yield row
+        if columns == 6:  # a tracking row: its six columns unrolled, when each is under 251 bytes (a one-byte length)
+            try:
+                a = data[0]
+                b_at = a + 1
+                b = data[b_at]
+                c_at = b_at + 1 + b
+                c = data[c_at]
+                d_at = c_at + 1 + c
+                d = data[d_at]
+                e_at = d_at + 1 + d
+                e = data[e_at]
+                f_at = e_at + 1 + e
+                f = data[f_at]
+            except IndexError:  # a NULL or a longer column moved the positions: the general path below
+                a = NULL
+            if a < NULL and b < NULL and c < NULL and d < NULL and e < NULL and f < NULL and f_at + 1 + f == len(data):
+                yield (data[1:b_at], data[b_at + 1:c_at], data[c_at + 1:d_at], data[d_at + 1:e_at],
+                       data[e_at + 1:f_at], data[f_at + 1:])
+                continue
+        yield _columns(conn, result, data, columns)
+
+
+def _columns(conn: Any, result: Any, data: bytes, columns: int) -> Tuple[Optional[bytes], ...]:
+    """One row's ``columns`` values, each with its length-encoded size (NULL, one, two, three or eight bytes)."""
+    row: List[Optional[bytes]] = []
+    pos = 0
+    try:
+        for _ in range(columns):
+            size = data[pos]
+            pos += 1
+            if size < NULL:
+                row.append(data[pos:pos + size])
+                pos += size
+            elif size == NULL:
+                row.append(None)
+            else:
+                extra = _EXTRA[size]
+                size = int.from_bytes(data[pos:pos + extra], "little")
+                pos += extra
+                row.append(data[pos:pos + size])
+                pos += size
+    except (IndexError, KeyError):
+        raise _lost(conn, result, f"a row of {len(data)} bytes does not hold {columns} columns") from None
+    if pos != len(data):
+        raise _lost(conn, result, f"a row of {len(data)} bytes holds more than {columns} columns")
+    return tuple(row)

@@ -2,6 +2,7 @@
 every column type, length encoding, packet split and broken time a tracking table can hold."""
 
 import datetime as dt
+import io
 
 import pymysql
 import pytest
@@ -80,6 +81,72 @@ def test_every_odd_row_reads_as_pymysql_decodes_it(mariadb, odd_table, monkeypat
     assert rows["w-5"][4] == dt.datetime(2026, 1, 10, 10, tzinfo=UTC).timestamp()  # its own zone wins
     for uuid in ("w-7", "w-8", "w-9"):
         assert "is not a time" in rows[uuid][6]
+
+
+def test_column_lengths_at_the_one_byte_edge_read_as_pymysql_decodes_them(mariadb, monkeypatch):
+    """A row whose six columns each fit a one-byte length (under 251 bytes) is read unrolled, any other by the
+    general loop: empty, 250- and 251-byte values in every text column, NULLs, and a row that has both."""
+    mariadb.create_database("wire_edge")
+    mariadb.execute(
+        "CREATE TABLE transfers (UUID VARCHAR(300), username VARCHAR(300), filename VARCHAR(300), "
+        "startTime DATETIME(6), endTime VARCHAR(300), status VARCHAR(300))",
+        "SET SESSION sql_mode = ''",
+        "INSERT INTO transfers SELECT CONCAT('e-', seq, REPEAT('u', IF(seq % 5 = 1, 250 - LENGTH(seq) - 2, 0))), "
+        "CASE seq % 4 WHEN 0 THEN '' WHEN 1 THEN REPEAT('n', 250) WHEN 2 THEN REPEAT('n', 251) ELSE NULL END, "
+        "CASE seq % 3 WHEN 0 THEN REPEAT('f', 250) WHEN 1 THEN REPEAT('f', 251) ELSE '' END, "
+        "TIMESTAMP'2026-01-10 10:00:00' + INTERVAL seq SECOND, "
+        "CASE seq % 7 WHEN 0 THEN NULL WHEN 1 THEN CONCAT('2026-01-10 11:00:00', REPEAT(' ', 231)) "
+        "WHEN 2 THEN '' ELSE '2026-01-10 11:00:00.5' END, "
+        "CASE seq % 6 WHEN 0 THEN REPEAT('S', 250) WHEN 1 THEN REPEAT('S', 251) WHEN 2 THEN '' "
+        "WHEN 3 THEN NULL ELSE 'SUCCESS' END FROM seq_1_to_420",
+        database="wire_edge")
+    config = _root_config(mariadb, "wire_edge")
+    fast, slow = _read_both(config, monkeypatch, lambda store: [_fields(r) for r in store.rows_in_window(*WINDOW)])
+    assert len(fast) == 420 and fast == slow
+    for column in (1, 2, 5):  # the edges met in each text column
+        assert {0, 250, 251} <= {len(row[column] or "") for row in fast}
+    assert any(len(row[0]) == len(row[1] or "") == 250 and row[2] == "" for row in fast)  # one row, unrolled
+
+
+def test_a_null_first_column_that_would_line_up_unrolled_is_read_by_its_lengths(mariadb, monkeypatch):
+    """A NULL UUID (length byte 251) read as a length would put the next five lengths inside the username,
+    which here spells five lengths that end exactly at the row's end: the row is still read as sent."""
+    mariadb.create_database("wire_decoy")
+    mariadb.execute(
+        "CREATE TABLE transfers (UUID VARCHAR(64), username VARCHAR(300), filename VARCHAR(64), "
+        "startTime DATETIME(6), endTime DATETIME(6), status VARCHAR(32))", database="wire_decoy")
+    # the row: NULL (1 byte), the username's 3-byte length and 300 bytes, filename 'f' (2), startTime (27),
+    # NULL endTime (1), status 'S' (2): 336 bytes. Read from byte 252 (= 251 + 1), the username's bytes 248-252
+    # give four empty columns and one of 79 bytes, which ends at byte 336.
+    username = "u" * 248 + "\0\0\0\0" + chr(79) + "u" * 47
+    with pymysql.connect(host="127.0.0.1", port=mariadb.port, user="root", password=mariadb.root_password,
+                         database="wire_decoy", autocommit=True) as conn, conn.cursor() as cur:
+        cur.execute("INSERT INTO transfers VALUES (NULL, %s, 'f', '2026-01-10 10:00:00', NULL, 'S')", (username,))
+    config = _root_config(mariadb, "wire_decoy")
+    fast, slow = _read_both(config, monkeypatch, lambda store: [_fields(r) for r in store.rows_in_window(*WINDOW)])
+    assert fast == slow and fast[0][:3] == ("", username, "f")
+
+
+def test_a_row_with_more_columns_than_asked_for_is_an_error():
+    """Six short columns and a seventh: the unrolled reading checks it ends at the row's end."""
+    from pymysql import err
+
+    class Result:
+        unbuffered_active = True
+
+    packets = [bytes([1, 97] * 7)]
+    data = b"".join(len(packet).to_bytes(3, "little") + bytes([seq]) + packet for seq, packet in enumerate(packets))
+
+    class Conn:
+        _next_seq_id = 0
+        _rfile = io.BytesIO(data)
+
+        def close(self):
+            pass
+
+    cursor = type("Cursor", (), {"_result": Result()})()
+    with pytest.raises(err.OperationalError, match="holds more than 6 columns"):
+        next(wire.raw_rows(Conn(), cursor, 6))
 
 
 def test_the_second_cache_gives_the_slow_paths_floats(mariadb, monkeypatch):
