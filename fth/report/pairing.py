@@ -30,8 +30,10 @@ from fth.report.compute import (
     EGRESS_ONLY,
     INGRESS_ONLY,
     PAIR,
+    VERDICT_CACHE,
     Chained,
     Record,
+    Verdict,
     outcome_of,
     verdict_of,
 )
@@ -124,13 +126,22 @@ def partners(store: TrackingStore, uuids: Sequence[str], role: str,
 
 def make_pair(ingress: TrackingRow, egress: TrackingRow, issues: List[QualityIssue]) -> Record:
     start, end, status = ingress.start_ts, egress.end_ts, egress.status
-    verdict = verdict_of(PAIR, outcome_of(status, status == PASS_STATUS), ingress.status, status)
-    record = Record.of_verdict(ingress.username if ingress.username is not None else egress.username,
-                               ingress.filename if ingress.filename is not None else egress.filename,
-                               start, end, ingress.uuid, verdict)
-    if end is None and not egress.bad:
-        issues.append(QualityIssue(NULL_END, ingress.uuid, "egress endTime is NULL", _both(ingress, egress)))
-    elif start is not None and end is not None and end < start:
+    key = (ingress.status, status)
+    verdict = _PAIR_VERDICTS.get(key)
+    if verdict is None:
+        verdict = verdict_of(PAIR, outcome_of(status, status == PASS_STATUS), ingress.status, status)
+        if len(_PAIR_VERDICTS) < VERDICT_CACHE:
+            _PAIR_VERDICTS[key] = verdict
+    record = _new_record(Record)  # Record.of_verdict, in line: a million pairs
+    username, filename = ingress.username, ingress.filename
+    record.username = egress.username if username is None else username
+    record.filename = egress.filename if filename is None else filename
+    record.start, record.end, record.uuid, record.verdict, record.size, record.job = (
+        start, end, ingress.uuid, verdict, None, None)
+    if end is None:
+        if not egress.bad:
+            issues.append(QualityIssue(NULL_END, ingress.uuid, "egress endTime is NULL", _both(ingress, egress)))
+    elif start is not None and end < start:
         issues.append(QualityIssue(NEGATIVE_TRANSIT, ingress.uuid,
                                    f"egress ended {start - end:.3f}s before ingress started; "
                                    "left out of the transit statistics", _both(ingress, egress)))
@@ -138,11 +149,15 @@ def make_pair(ingress: TrackingRow, egress: TrackingRow, issues: List[QualityIss
         issues.append(QualityIssue(CLOCK_SKEW, ingress.uuid,
                                    f"egress started {start - egress.start_ts:.3f}s "
                                    "before ingress; are the servers' clocks in sync?", _both(ingress, egress)))
-    if ingress.username != egress.username:
+    if username != egress.username:
         issues.append(QualityIssue(USERNAME_MISMATCH, ingress.uuid,
-                                   f"ingress username {ingress.username!r}, egress username {egress.username!r}; "
+                                   f"ingress username {username!r}, egress username {egress.username!r}; "
                                    "the ingress username decides the job", _both(ingress, egress)))
     return record
+
+
+_PAIR_VERDICTS: Dict[Tuple[Optional[str], Optional[str]], Verdict] = {}  # (ingress status, egress status) → verdict
+_new_record = Record.__new__
 
 
 def _both(ingress: TrackingRow, egress: TrackingRow) -> Tuple[Tuple[str, TrackingRow], ...]:
