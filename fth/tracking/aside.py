@@ -26,6 +26,7 @@ import os
 import pickle
 import shutil
 import tempfile
+from operator import attrgetter
 from typing import Callable, Iterable, Iterator, Tuple
 
 from fth.config.model import DbConfig
@@ -36,6 +37,7 @@ log = logging.getLogger(__name__)
 ASIDE_MIN_ROWS = 100_000  # below this a child process costs more than it saves
 BATCH = 5_000  # rows per pickled batch
 RowSource = Callable[[], Iterable[TrackingRow]]
+_FIELDS = attrgetter("uuid", "username", "filename", "start_ts", "end_ts", "status", "bad")  # a row's frame tuple
 
 
 @contextlib.contextmanager
@@ -89,7 +91,7 @@ def _read_into(db: DbConfig, start: dt.datetime, end: dt.datetime, path: str, pa
                 dump(("zone", store.zone))
                 batch = []
                 for row in store.rows_in_window(start, end):
-                    batch.append((row.uuid, row.username, row.filename, row.start_ts, row.end_ts, row.status, row.bad))
+                    batch.append(_FIELDS(row))
                     if len(batch) >= BATCH:
                         if os.getppid() != parent:
                             shutil.rmtree(os.path.dirname(path), ignore_errors=True)
