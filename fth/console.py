@@ -14,6 +14,7 @@ from fth.faults import hint_for, is_harness_fault
 from fth.live import WINDOW as LIVE_WINDOW
 from fth.live import live_figures
 from fth.log import ConsoleHandler, console_handler
+from fth.summary import fell_behind
 from fth.units import format_bytes, format_duration, format_rates
 
 log = logging.getLogger(__name__)
@@ -175,7 +176,7 @@ def render_summary(summary: Dict[str, Any], style: Style) -> List[str]:
     rows = []
     for job in summary["jobs"] + [dict(summary["total"], name="TOTAL", protocol="", mode="")]:
         latency = job["latency_ms"]
-        behind = job["target_rate_per_s"] > 0 and job["achieved_rate_per_s"] < 0.98 * job["target_rate_per_s"]
+        behind = fell_behind(job)
         target, achieved = format_rates(job["target_rate_per_s"], job["achieved_rate_per_s"])
         rows.append([
             job["name"], f"{job['protocol']}/{job['mode']}" if job["protocol"] else "",
@@ -187,8 +188,7 @@ def render_summary(summary: Dict[str, Any], style: Style) -> List[str]:
         ])
     lines += table(["job", "kind", "attempted", "ok", "failed", "not sent", "target", "achieved", "data",
                     "avg ms", "p50", "p95", "p99", "max"], rows, right=tuple(range(2, 14)))
-    behind = [job["name"] for job in summary["jobs"]
-              if job["target_rate_per_s"] > 0 and job["achieved_rate_per_s"] < 0.98 * job["target_rate_per_s"]]
+    behind = [job["name"] for job in summary["jobs"] if fell_behind(job)]
     if behind:
         lines.append(style.yellow("▼ achieved rate fell behind the target for: " + ", ".join(behind)
                                   + " (the server or the senders could not keep up)"))

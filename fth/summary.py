@@ -40,6 +40,14 @@ def job_figures(stats: JobStats, target_sends: float, active: float) -> Dict[str
     }
 
 
+def fell_behind(figures: Dict[str, Any]) -> bool:
+    """Whether a job's (or the total's) achieved rate fell short of its target: by more than 2 %, and by at least
+    one whole send over its active time (a job stopped before its first send, or one of a few sends whose
+    schedule started late in its first gap, is short of its target by a fraction of a send: not behind)."""
+    target, achieved = figures["target_rate_per_s"], figures["achieved_rate_per_s"]
+    return target > 0 and achieved < 0.98 * target and (target - achieved) * figures["active_s"] >= 1.0
+
+
 def build_summary(runner: Runner, job_file_hash: Optional[str] = None) -> Dict[str, Any]:
     return summary_document(RunParts.from_runner(runner, job_file_hash))
 

@@ -9,8 +9,10 @@ import subprocess
 import sys
 
 import gevent
+import pytest
 
 from fth.console import Style, render_summary, table
+from fth.summary import fell_behind
 from tests.fixtures.cli import http_job
 
 
@@ -137,7 +139,8 @@ def test_in_flight_transfers_past_the_stop_timeout_are_counted_as_aborted(fth_cl
 
 def test_a_summary_row_shows_target_and_achieved_in_one_unit():
     job = {"name": "slow", "protocol": "http", "mode": "wait", "attempted": 3, "succeeded": 3, "failed": 0,
-           "not_sent": 0, "target_rate_per_s": 0.82, "achieved_rate_per_s": 1.2, "bytes": 10, "errors": {},
+           "not_sent": 0, "target_rate_per_s": 0.82, "achieved_rate_per_s": 1.2, "active_s": 2.5, "bytes": 10,
+           "errors": {},
            "latency_ms": {"min": 1, "avg": 2, "p50": 2, "p90": 3, "p95": 3, "p99": 4, "max": 5}}
     summary = {"duration_s": 10, "stop_reason": "duration reached", "jobs": [job],
                "total": {k: v for k, v in job.items() if k not in ("name", "protocol", "mode")}}
@@ -147,7 +150,7 @@ def test_a_summary_row_shows_target_and_achieved_in_one_unit():
 
 def test_summary_tables_show_errors_with_hints_and_no_colour_when_disabled():
     job = {"name": "a", "protocol": "http", "mode": "wait", "attempted": 10, "succeeded": 8, "failed": 2,
-           "not_sent": 0, "target_rate_per_s": 10.0, "achieved_rate_per_s": 5.0, "bytes": 2048,
+           "not_sent": 0, "target_rate_per_s": 10.0, "achieved_rate_per_s": 5.0, "active_s": 2.0, "bytes": 2048,
            "errors": {"refused": 2},
            "latency_ms": {"min": 1, "avg": 2, "p50": 2, "p90": 3, "p95": 3, "p99": 4, "max": 5}}
     summary = {"duration_s": 10, "stop_reason": "duration reached", "jobs": [job],
@@ -156,3 +159,16 @@ def test_summary_tables_show_errors_with_hints_and_no_colour_when_disabled():
     assert "fell behind the target for: a" in text
     assert "refused" in text and "check the host and port" in text and "\033[" not in text
     assert table(["x", "n"], [["a", "1"]], right=(1,))[2] == "a  1"
+
+
+@pytest.mark.parametrize(("target", "achieved", "active", "behind"), [
+    (10.0, 5.0, 2.0, True),  # ten sends short
+    (10.0, 9.7, 100.0, True),  # 3 % and 30 sends short
+    (10.0, 9.8, 100.0, False),  # 2 % short: within the margin
+    (20.0, 0.0, 0.03, False),  # stopped before the first send: 0.6 of a send short
+    (20.0, 18.2, 0.55, False),  # ten files, the schedule's first gap started late: 0.99 of a send short
+    (20.0, 18.0, 0.5, True),  # a whole send short
+    (0.0, 0.0, 5.0, False),  # no target
+])
+def test_fell_behind_needs_two_percent_and_a_whole_send(target, achieved, active, behind):
+    assert fell_behind({"target_rate_per_s": target, "achieved_rate_per_s": achieved, "active_s": active}) is behind

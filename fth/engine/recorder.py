@@ -30,6 +30,7 @@ class JobState:
     timeline: Timeline
     sent: int = 0  # sends handed out (for the per-job file count)
     active_until: Optional[float] = None  # when the job stopped scheduling (run seconds)
+    last_slot: Optional[float] = None  # the intended time of the last send handed a file (run seconds)
     logged_kinds: Set[str] = field(default_factory=set)
 
     @classmethod

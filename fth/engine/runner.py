@@ -159,6 +159,14 @@ class Runner:
         state.stats.scheduled = state.sent
         return intended
 
+    def _out_of_files(self, state: JobState, intended: float) -> None:
+        """The job's source (``loop: false``) has no file for the slot at ``intended``: that slot is no send, and
+        the job's scheduling ended with its last send, as a ``count`` ends it (its rates are over the time it had
+        files to send, not the whole run)."""
+        state.sent -= 1
+        state.stats.scheduled = state.sent
+        self._job_ends(state, state.last_slot if state.last_slot is not None else intended)
+
     @staticmethod
     def _job_ends(state: JobState, at: float) -> None:
         if state.active_until is None:
@@ -224,7 +232,9 @@ class Runner:
             for intended in self._sends_due(state):
                 path = next(files, None)
                 if path is None:
+                    self._out_of_files(state, intended)
                     break
+                state.last_slot = intended
                 self._transfer(state, transport, intended, path)
         finally:
             transport.close()
@@ -245,7 +255,9 @@ class Runner:
                     continue
                 path = next(files, None)
                 if path is None:
+                    self._out_of_files(state, intended)
                     break
+                state.last_slot = intended
                 transport = idle.pop() if idle else self.transport_factory(state.config)
                 greenlet = in_flight.spawn(self._fire_one, state, transport, intended, path, idle)
                 greenlet.link_exception(self._greenlet_failed)

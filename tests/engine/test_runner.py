@@ -10,6 +10,7 @@ from fth.config.model import HttpJobConfig, RunConfig, SourceConfig, StopConditi
 from fth.engine.runner import ABORTED, Runner
 from fth.faults import UNEXPECTED
 from fth.protocols.base import TransferRequest, TransferResult
+from fth.summary import fell_behind, job_figures
 
 
 class SlowTransport:
@@ -278,3 +279,30 @@ def test_an_internal_error_stops_the_run(source_dir, caplog):
     runner.run(30.0)
     assert runner.stop_reason == "internal error"
     assert "internal error in j-worker0" in caplog.text and "scheduler bug" in caplog.text
+
+
+@pytest.mark.parametrize("mode", ["wait", "fire"])
+def test_a_job_out_of_files_ends_its_active_time_there_and_is_not_behind(source_dir, mode):
+    """A ``loop: false`` job sends its ten files, then stops scheduling while a longer job goes on: its rates
+    are over its own active time, the slot that found no file is no send, and it is not behind its target."""
+    once = _job(source_dir, name="once", rate=20.0, mode=mode, source=SourceConfig(path=str(source_dir), loop=False))
+    longer = _job(source_dir, name="longer", username="v", rate=20.0, mode=mode, count=40)
+    config = RunConfig(path=None, jobs=[once, longer])
+    runner = Runner(config, [once, longer], transport_factory=lambda _job: SlowTransport(0.0))
+    runner.run(30.0)
+    stats = runner.states["once"].stats
+    assert stats.succeeded == stats.attempted == stats.scheduled == 10
+    assert 0.4 < runner.active_seconds("once") < 1.5 < runner.active_seconds("longer")
+    figures = job_figures(stats, runner.target_sends("once"), runner.active_seconds("once"))
+    assert figures["achieved_rate_per_s"] >= 0.98 * figures["target_rate_per_s"]
+
+
+def test_a_run_stopped_before_it_starts_is_not_behind(source_dir):
+    """Interrupted during --start-at's countdown: the run starts stopped, sends nothing and falls behind nothing."""
+    runner = _runner(_job(source_dir, rate=20.0), lambda: SlowTransport(0.0))
+    runner.stop("SIGINT received")
+    runner.run(None)
+    stats = runner.states["j"].stats
+    assert stats.attempted == stats.scheduled == 0 and SlowTransport.sends == []
+    figures = job_figures(stats, runner.target_sends("j"), runner.active_seconds("j"))
+    assert not fell_behind(figures)
