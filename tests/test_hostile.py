@@ -7,6 +7,7 @@ and, where the issue is about hanging, when the process exited.
 
 import json
 import os
+import re
 import signal
 import time
 from datetime import datetime
@@ -160,6 +161,51 @@ def test_a_huge_answer_is_read_in_bounded_memory(client, write_config, raw_http_
     job = _summary(out)["jobs"][0]
     assert (job["attempted"], job["succeeded"]) == (1, 1)
     assert run.peak_rss_mb < 150, f"peak RSS {run.peak_rss_mb:.0f} MB for a {size >> 20} MiB answer"
+
+
+def _answer_with(data: bytes):
+    def answer(sock) -> None:
+        sock.sendall(data)
+        sock.close()
+    return answer
+
+
+@pytest.mark.parametrize("client", CLIENTS)
+@pytest.mark.parametrize(("answer", "detail"), [
+    (b"SSH-2.0-OpenSSH_9.2\r\n\r\n", "the answer was not HTTP"),
+    (b"HTTP/1.1 200 OK\r\nX-Big: " + b"a" * 200_000 + b"\r\nContent-Length: 0\r\n\r\n",
+     "the answer's head is too large: not HTTP?"),
+    (b"HTTP/1.1 200 " + b"a" * 200_000 + b"\r\n\r\n", "the answer's head is too large: not HTTP?"),
+    (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n", "the answer has a bad chunk size"),
+], ids=["ssh-banner", "long-header", "long-status-line", "bad-chunk-size"])
+def test_an_answer_that_is_not_http_is_a_protocol_fault_not_a_reset(client, answer, detail, fth_cli, write_config,
+                                                                    raw_http_server, source_dir, tmp_path):
+    """A server that is no HTTP server (an SSH port), a 200 KB header or status line, a chunk size that is no
+    number: each client names it a protocol fault with the same words (requests' ProtocolError wraps them)."""
+    server = raw_http_server(_answer_with(answer))
+    config = write_config({"jobs": [http_job("odd", server.url + "/up", source_dir, count=2, client=client,
+                                             timeout="5s")]})
+    out = tmp_path / "out.json"
+    result = fth_cli("-c", config, "--summary-json", out, "-q")
+    job = _summary(out)["jobs"][0]
+    _accounted(job)
+    assert job["errors"] == {"protocol": 2}
+    assert re.search(rf"job odd: protocol: POST 127\.0\.0\.1:\d+: {re.escape(detail)} \(hint: the server spoke an "
+                     "unexpected protocol", result.stderr)
+
+
+@pytest.mark.parametrize("answer", [
+    b"HTTP/1.1 200 OK\r\n" + b"".join(b"X-%d: a\r\n" % index for index in range(150)) + b"Content-Length: 0\r\n\r\n",
+    b"HTTP/7.1 200 OK\r\nContent-Length: 0\r\n\r\n",
+], ids=["150-headers", "http-7.1"])
+def test_what_only_the_requests_client_refuses_is_a_protocol_fault(answer, fth_cli, write_config, raw_http_server,
+                                                                   source_dir, tmp_path):
+    """http.client reads at most 100 header lines and only HTTP/1.x (fth's own client takes both)."""
+    server = raw_http_server(_answer_with(answer))
+    config = write_config({"jobs": [http_job("odd", server.url + "/up", source_dir, count=1, client="requests")]})
+    out = tmp_path / "out.json"
+    fth_cli("-c", config, "--summary-json", out, "-q")
+    assert _summary(out)["jobs"][0]["errors"] == {"protocol": 1}
 
 
 @pytest.mark.parametrize("client", CLIENTS)

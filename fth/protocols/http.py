@@ -216,6 +216,8 @@ def classify_request_error(exc: requests.RequestException) -> Tuple[str, str]:
     if any(type(cause).__name__ == "ReadTimeoutError" for cause in chain):
         return faults.READ_TIMEOUT, "timed out reading the response"
     connecting = not isinstance(exc, requests.exceptions.ChunkedEncodingError)
+    # urllib3 wraps what http.client could not parse in a ProtocolError, which is no reset
+    not_http = next((_NOT_HTTP[name] for name in (type(cause).__name__ for cause in chain) if name in _NOT_HTTP), None)
     for cause in chain:
         found = faults.classify_os_error(cause, connecting=connecting)
         if found:
@@ -223,11 +225,22 @@ def classify_request_error(exc: requests.RequestException) -> Tuple[str, str]:
         name = type(cause).__name__
         if name == "NameResolutionError":
             return faults.DNS, "name resolution failed"
+        if not_http is not None:
+            return faults.PROTOCOL, not_http
         if name in ("RemoteDisconnected", "ProtocolError", "IncompleteRead"):
             return faults.RESET, "the server closed the connection without a complete response"
-        if name in ("BadStatusLine", "LineTooLong"):
-            return faults.PROTOCOL, "the answer was not HTTP"
     return faults.UNEXPECTED, innermost_text(exc)
+
+
+# What http.client and urllib3 raise for an answer they cannot read as HTTP (RemoteDisconnected, a
+# BadStatusLine for an empty answer, is a reset: its name is not here), in the words of fth's own client
+_NOT_HTTP = {
+    "BadStatusLine": "the answer was not HTTP",
+    "UnknownProtocol": "the answer was not HTTP",
+    "LineTooLong": "the answer's head is too large: not HTTP?",
+    "HTTPException": "the answer's head is too large: not HTTP?",  # http.client: "got more than 100 headers"
+    "InvalidChunkLength": "the answer has a bad chunk size",
+}
 
 
 def causes(exc: BaseException):
