@@ -40,6 +40,7 @@ from fth.target.settings import (
     parse_capacity,
     parse_delay,
     parse_fraction,
+    parse_idle_timeout,
     parse_mix,
 )
 
@@ -75,6 +76,10 @@ def build_parser() -> argparse.ArgumentParser:
                         default=DEFAULT_SFTP, help="SFTP uploads (default 127.0.0.1:8822; 'off' to disable)")
     listen.add_argument("--tls-cert", metavar="PEM", env_var="FTH_TARGET_TLS_CERT", help="serve HTTPS with this cert")
     listen.add_argument("--tls-key", metavar="PEM", env_var="FTH_TARGET_TLS_KEY", help="... and this key")
+    listen.add_argument("--idle-timeout", type=_typed(parse_idle_timeout, "a duration such as 60s"), default=60.0,
+                        metavar="DURATION", env_var="FTH_TARGET_IDLE_TIMEOUT",
+                        help="close an HTTP connection that sends nothing for this long: a stalled upload (400) or "
+                             "an idle keep-alive (default 60s)")
     auth = parser.add_argument_group("identity")
     auth.add_argument("--password", env_var="FTH_TARGET_PASSWORD",
                       help="require this password: HTTP basic auth (default: any password, or none) and SFTP")
@@ -163,7 +168,8 @@ def settings_from_args(args: argparse.Namespace) -> TargetSettings:
         authorized_keys=args.authorized_keys, host_key=args.host_key or str(state / TARGET_HOST_KEY),
         upload_dir=args.upload_dir, state_dir=str(state),
         uuid_header=args.uuid_header, uuid_pattern=args.uuid_pattern, temp_pattern=args.temp_pattern,
-        tls_cert=args.tls_cert, tls_key=args.tls_key, seed=args.seed, create_tables=args.create_tables,
+        tls_cert=args.tls_cert, tls_key=args.tls_key, idle_timeout=args.idle_timeout, seed=args.seed,
+        create_tables=args.create_tables,
     )
     if bool(args.tls_cert) != bool(args.tls_key):
         raise UsageError("HTTPS needs both --tls-cert and --tls-key")

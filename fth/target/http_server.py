@@ -228,7 +228,26 @@ def make_http_server(settings: TargetSettings, tracker: Tracker) -> WSGIServer:
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(settings.tls_cert, settings.tls_key)
         tls = {"ssl_context": context}
-    return WSGIServer(listen(*settings.http), UploadApp(settings, tracker), log=None, error_log=_ErrorLog(), **tls)
+    return _IdleClosingServer(listen(*settings.http), UploadApp(settings, tracker), log=None, error_log=_ErrorLog(),
+                              idle_timeout=settings.idle_timeout, **tls)
+
+
+class _IdleClosingServer(WSGIServer):
+    """pywsgi's server with a read timeout on every connection, from its accept (so a TLS handshake has it too):
+    a client that stalls mid-upload, or keeps a connection open saying nothing, is let go after ``idle_timeout``
+    seconds instead of holding a connection, a greenlet and a partial upload for as long as it likes. A stalled
+    upload ends as a bad upload (400: its partial file removed, counted as rejected); a silent connection is
+    closed."""
+
+    def __init__(self, *args: Any, idle_timeout: float, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.idle_timeout = idle_timeout
+
+    def do_read(self) -> Any:
+        accepted = super().do_read()
+        if accepted:
+            accepted[0].settimeout(self.idle_timeout)
+        return accepted
 
 
 class _ErrorLog:

@@ -54,6 +54,8 @@ class TargetSettings:
     uuid_header: str = DEFAULT_UUID_HEADER
     uuid_pattern: str = DEFAULT_UUID_PATTERN
     temp_pattern: str = DEFAULT_TEMP_PATTERN
+    idle_timeout: float = 60.0  # seconds an HTTP connection may send nothing (a stalled upload or TLS handshake,
+    # an idle keep-alive) before it is closed
     tls_cert: Optional[str] = None  # HTTPS when both are given
     tls_key: Optional[str] = None
     ingress_server: str = "fth-target-ingress"
@@ -105,6 +107,14 @@ def parse_fraction(text: str) -> float:
     value = float(raw[:-1]) / 100 if raw.endswith("%") else float(raw)
     if not 0 <= value <= 1:
         raise ValueError("must be between 0% and 100%")
+    return value
+
+
+def parse_idle_timeout(text: str) -> float:
+    """``60s``, ``2min`` → seconds; longer than zero (a zero timeout would close every connection at once)."""
+    value = parse_duration(str(text).strip())
+    if value <= 0:
+        raise ValueError("must be longer than zero")
     return value
 
 

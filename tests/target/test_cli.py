@@ -68,6 +68,8 @@ def test_flags():
     assert settings.http == ("127.0.0.2", 9000) and settings.sftp is None
     assert settings.password == settings.sftp_password == "pw"
     assert settings.drop == 0.02 and settings.capacity == 5.0 and settings.store == "x.sqlite"
+    assert settings.idle_timeout == 60.0
+    assert settings_from_args(build_parser().parse_args(["--idle-timeout", "2min"])).idle_timeout == 120.0
 
 
 def test_tracking_config_mysql_and_sqlite(tmp_path):
@@ -107,6 +109,9 @@ def test_usage_errors_exit_2(capsys):
     assert "soon" in capsys.readouterr().err
     assert target_main(["--http", "off", "--sftp", "off"]) == 2
     assert "both listeners are off" in capsys.readouterr().err
+    for timeout in ("0", "0s", "soon", "-5s"):
+        assert target_main([f"--idle-timeout={timeout}"]) == 2
+        assert f"--idle-timeout: {timeout!r}" in capsys.readouterr().err
 
 
 def test_run_until_sigterm(tmp_path, capsys):

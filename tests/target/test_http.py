@@ -290,3 +290,45 @@ def test_a_multipart_filename_from_fths_client_is_recorded_as_it_was(start_targe
     assert target.wait_idle(20)
     (row,) = read_rows(Path(target.store_path), INGRESS_TABLE)
     assert row[:3] == ("mp-1", "anonymous", filename)
+
+
+def _connect(target):
+    import socket
+    from urllib.parse import urlsplit
+
+    address = urlsplit(target.http_url)
+    return socket.create_connection((address.hostname, address.port), timeout=20)
+
+
+def _until_closed(sock) -> bytes:
+    """Everything the target sends until it closes the connection."""
+    answer = b""
+    while True:
+        data = sock.recv(65536)
+        if not data:
+            return answer
+        answer += data
+
+
+def test_a_stalled_upload_is_let_go_after_the_idle_timeout_and_leaves_nothing(start_target, tmp_path):
+    uploads = tmp_path / "uploads"
+    target = start_target(idle_timeout=0.5, upload_dir=str(uploads))
+    with _connect(target) as sock:
+        sock.sendall(b"PUT /in/stalled.bin HTTP/1.1\r\nHost: x\r\nX-Transaction-ID: stalled\r\n"
+                     b"Content-Length: 1000\r\n\r\n" + b"x" * 10)  # then nothing: 990 bytes never come
+        answer = _until_closed(sock)
+    assert answer.startswith(b"HTTP/1.1 400") and b"timed out" in answer
+    assert target.wait_idle(20) and target.counters.rejected == 1
+    assert read_rows(Path(target.store_path), INGRESS_TABLE) == []
+    assert [path.name for path in uploads.iterdir()] == ["sftp"]  # no .incoming- file left
+    answer = requests.put(target.http_url, data=b"after", headers={"X-Transaction-ID": "after"}, timeout=10)
+    assert answer.status_code == 201  # the target goes on
+
+
+def test_a_silent_connection_and_a_stalled_tls_handshake_are_closed(start_target, tls_files):
+    plain = start_target(idle_timeout=0.5)
+    tls = start_target(idle_timeout=0.5, tls_cert=tls_files.server_cert, tls_key=tls_files.server_key)
+    assert tls.http_url.startswith("https://")
+    for target in (plain, tls):
+        with _connect(target) as sock:  # connects, then says nothing: no request line, no ClientHello
+            assert _until_closed(sock) == b""
