@@ -33,6 +33,8 @@ from fth.netutil import listen
 from fth.target.records import Arrival, now
 from fth.target.settings import TargetSettings
 from fth.target.tracker import Tracker
+from fth.templates import name_bytes
+from fth.tracking.base import stored_text
 
 log = logging.getLogger(__name__)
 
@@ -123,7 +125,7 @@ class Uploads:
         return bool(self.temp_pattern.search(posixpath.basename(name)))
 
     def record(self, real_path: str, username: str, size: int, start: Any) -> None:
-        name = os.path.basename(real_path)
+        name = stored_text(name_bytes(os.path.basename(real_path)))  # a name that is not UTF-8: U+FFFD, as over HTTP
         found = self.uuid_pattern.search(name)
         transaction = (found.group("uuid") if found and "uuid" in found.groupdict() else
                        found.group(0) if found else "") or str(uuidlib.uuid4())
@@ -192,6 +194,23 @@ class Handle(paramiko.SFTPHandle):
         self.session.closed(self)
 
 
+class _NamesAsSent(paramiko.Message):
+    """An SFTP request whose names are read as the bytes they are: UTF-8, and a name that is not UTF-8 keeps its
+    bytes as surrogate escapes (as :func:`os.fsdecode` does), so the file is stored under the name it was sent
+    with. paramiko's own reading refuses such a name, and the client gets a bare "Failure"."""
+
+    def get_text(self) -> str:
+        return self.get_string().decode("utf-8", "surrogateescape")
+
+
+class SftpServer(paramiko.SFTPServer):
+    """paramiko's SFTP server, each request read by :class:`_NamesAsSent`."""
+
+    def _process(self, t: int, request_number: int, msg: paramiko.Message) -> None:
+        msg.__class__ = _NamesAsSent
+        super()._process(t, request_number, msg)
+
+
 class SftpSession(paramiko.SFTPServerInterface):
     """One SFTP session over the virtual root."""
 
@@ -208,8 +227,8 @@ class SftpSession(paramiko.SFTPServerInterface):
         virtual = posixpath.normpath(posixpath.join("/", path or "/"))
         return os.path.join(self.uploads.root, virtual.lstrip("/"))
 
-    def canonicalize(self, path: str) -> str:
-        return posixpath.normpath(posixpath.join("/", path or "/"))
+    def canonicalize(self, path: str) -> Any:
+        return name_bytes(posixpath.normpath(posixpath.join("/", path or "/")))  # sent as the bytes it came as
 
     def open(self, path: str, flags: int, attr: paramiko.SFTPAttributes) -> Any:
         if not flags & (os.O_WRONLY | os.O_RDWR):
@@ -239,7 +258,7 @@ class SftpSession(paramiko.SFTPServerInterface):
             items = []
             for name in os.listdir(real):
                 attrs = paramiko.SFTPAttributes.from_stat(os.stat(os.path.join(real, name)))
-                attrs.filename = name
+                attrs.filename = name_bytes(name)
                 items.append(attrs)
             return items
         except OSError as exc:
@@ -352,7 +371,7 @@ class SftpListener:
     def _handle(self, sock: Any, address: Tuple[str, int]) -> None:
         transport = paramiko.Transport(sock)
         transport.add_server_key(self.host_key)
-        transport.set_subsystem_handler("sftp", paramiko.SFTPServer, SftpSession, self.uploads)
+        transport.set_subsystem_handler("sftp", SftpServer, SftpSession, self.uploads)
         self.transports.append(transport)
         try:
             transport.start_server(server=Server(self.settings, self.tracker, self.authorized))

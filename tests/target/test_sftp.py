@@ -1,12 +1,14 @@
 """The target's SFTP side: paramiko's client and fth's own SftpTransport against it."""
 
 import io
+import os
 import uuid as uuidlib
 from pathlib import Path
 from typing import List
 
 import paramiko
 import pytest
+from paramiko.sftp import CMD_NAME, CMD_OPENDIR, CMD_READDIR, CMD_REALPATH
 
 from fth import faults
 from fth.config.model import SftpJobConfig, SourceConfig
@@ -207,3 +209,33 @@ def test_an_upload_renamed_before_it_is_closed_is_recorded_by_its_new_name(start
     assert [(row[1], row[2], row[6]) for row in rows] == [("partner1", "ro-1.txt", 11)]
     if not discard:
         assert (tmp_path / "uploads" / "sftp" / "ro-1.txt").read_bytes() == b"hello world"
+
+
+@pytest.mark.parametrize("temp_name", [None, ".{filename}.part"])
+def test_a_name_that_is_not_utf8_is_stored_as_sent_and_recorded_with_a_replacement_character(
+        start_target, tmp_path, temp_name):
+    """fth sends a local file name that is not UTF-8 as its own bytes; the target stores the file under those
+    bytes and records the name as text (U+FFFD for the byte that is no UTF-8, as over HTTP)."""
+    uploads = tmp_path / "uploads"
+    target = start_target(upload_dir=str(uploads))
+    source = tmp_path / "src"
+    source.mkdir()
+    local = Path(os.fsdecode(bytes(source) + b"/caf\xe9.dat"))
+    local.write_bytes(b"latin-1 name")
+    results = send(job_for(target, tmp_path, temp_name=temp_name, remote_name="{filename}", remote_dir="in"),
+                   [local])
+    assert [(r.ok, r.detail) for r in results] == [(True, "")]
+    assert os.listdir(bytes(uploads / "sftp" / "in")) == [b"caf\xe9.dat"]
+    assert (uploads / "sftp" / "in" / local.name).read_bytes() == b"latin-1 name"
+    assert target.wait_idle(20)
+    assert [row[2] for row in read_rows(Path(target.store_path), INGRESS_TABLE)] == ["caf\ufffd.dat"]
+    sftp = connect(target, "someone", password="demo")
+    try:  # the name comes back as the bytes it was sent as (paramiko's client reads names as strict UTF-8: the
+        # answer's bytes are read here)
+        kind, answer = sftp._request(CMD_REALPATH, b"/in/caf\xe9.dat")
+        assert (kind, answer.get_int(), answer.get_string()) == (CMD_NAME, 1, b"/in/caf\xe9.dat")
+        kind, answer = sftp._request(CMD_OPENDIR, b"/in")
+        kind, answer = sftp._request(CMD_READDIR, answer.get_binary())
+        assert (kind, answer.get_int(), answer.get_string()) == (CMD_NAME, 1, b"caf\xe9.dat")
+    finally:
+        close(sftp)
