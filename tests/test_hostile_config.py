@@ -85,3 +85,23 @@ def test_header_lines_cannot_be_injected_from_the_config_either(header, problem,
     path = write_config(_job_yaml(source_dir, f"    headers:\n      {header}\n"))
     with pytest.raises(ConfigError, match=problem):
         load_run_config(str(path))
+
+
+@pytest.mark.parametrize("written, shown", [
+    ("[abc]", "abc is not an HTTP status code"), ("[true]", "True is not an HTTP status code"),
+    ("[200.0]", "200.0 is not an HTTP status code"), ("[2e2]", "2e2 is not an HTTP status code"),
+    ("'²⁰⁰'", "²⁰⁰ is not an HTTP status code"), ("[600]", "600 is not an HTTP status code"),
+    ("[[200]]", "[200] is not an HTTP status code"), ("{a: 1}", "a mapping is not a list of status codes"),
+])
+def test_expect_status_names_the_value_that_is_no_status_code(written, shown, write_config, source_dir):
+    path = write_config(_job_yaml(source_dir, f"    expect_status: {written}\n"))
+    with pytest.raises(ConfigError) as caught:
+        load_run_config(str(path))
+    assert f"expect_status: {shown}" in str(caught.value) and "int()" not in str(caught.value)
+
+
+@pytest.mark.parametrize("written, codes", [("[201, 202]", (201, 202)), ("'200, 204'", (200, 204)),
+                                            ("[' 201 ']", (201,)), ("[]", ())])
+def test_expect_status_accepts_codes_as_a_list_or_text(written, codes, write_config, source_dir):
+    path = write_config(_job_yaml(source_dir, f"    expect_status: {written}\n"))
+    assert load_run_config(str(path)).jobs[0].expect_status == codes

@@ -288,14 +288,22 @@ def _parse_job(raw: Any, path: Optional[str], index: int, line: Optional[int], c
 
 
 def _status_codes(value: Any) -> Tuple[int, ...]:
+    """``[200, 201]`` or ``"200, 201"`` → the codes: each three digits from 100 to 599, nothing else (not ``true``,
+    ``200.0`` or ``2e2``)."""
+    if isinstance(value, dict):
+        raise ValueError("a mapping is not a list of status codes")
     items = value if isinstance(value, list) else str(value).replace(",", " ").split()
     codes = []
     for item in items:
-        code = int(str(item).strip())
-        if not 100 <= code <= 599:
-            raise ValueError(f"{item} is not an HTTP status code")
-        codes.append(code)
+        text = str(item).strip()
+        numeric = not isinstance(item, (bool, float, list, dict)) and _STATUS_CODE.fullmatch(text)
+        if not numeric or not 100 <= int(text) <= 599:
+            raise ValueError(f"{text[:40]} is not an HTTP status code (three digits, 100 to 599)")
+        codes.append(int(text))
     return tuple(codes)
+
+
+_STATUS_CODE = re.compile(r"[0-9]{3}")
 
 
 def _url(value: Any) -> str:
