@@ -525,6 +525,13 @@ class TrackingStore:
     def recent(self, limit: int = 100, username: Optional[str] = None,
                status: Optional[str] = None) -> List[TrackingRow]:
         """The ``limit`` newest rows by startTime, optionally for one username and/or status."""
+        where, params = self._recent_filters(username, status)
+        sql = self._select(self.select_list, " AND ".join(where),
+                           f"ORDER BY {self.col('start')} DESC LIMIT {int(max(0, limit))}")
+        return list(self._rows(sql, params, "reading recent rows"))
+
+    def _recent_filters(self, username: Optional[str], status: Optional[str]) -> Tuple[List[str], List[Any]]:
+        """:meth:`recent`'s conditions and their parameters."""
         p = self.placeholder
         where: List[str] = []
         params: List[Any] = []
@@ -534,9 +541,7 @@ class TrackingStore:
         if status:
             where.append(f"{self.col('status')} = {p}")
             params.append(status)
-        sql = self._select(self.select_list, " AND ".join(where),
-                           f"ORDER BY {self.col('start')} DESC LIMIT {int(max(0, limit))}")
-        return list(self._rows(sql, params, "reading recent rows"))
+        return where, params
 
     def usernames(self) -> List[str]:
         """Distinct non-NULL usernames, sorted."""

@@ -8,7 +8,7 @@ import os
 import sqlite3
 import time
 from pathlib import Path
-from typing import Any, Iterator, Optional, Sequence, Tuple
+from typing import Any, Iterator, List, Optional, Sequence, Tuple
 from urllib.parse import quote
 
 from fth.config.model import DbConfig
@@ -114,6 +114,21 @@ class SQLiteStore(TrackingStore):
                 rows.append(row)
         rows.sort(key=lambda row: (row.start_ts is None, row.start_ts or 0.0))
         return iter(rows)
+
+    def recent(self, limit: int = 100, username: Optional[str] = None,
+               status: Optional[str] = None) -> List[TrackingRow]:
+        """The ``limit`` newest rows however their time is stored: the newest in the plain text form sorted in SQL
+        (it sorts as it reads), every other form read as a time (as text, '2026-01-10T09:00' sorted after any
+        plain 2026-01-10 time and an epoch number before them all), the two merged by time."""
+        column, limit = self.col("start"), int(max(0, limit))
+        plain = _PLAIN_TIME.format(column=column)
+        where, params = self._recent_filters(username, status)
+        newest = self._select(self.select_list, " AND ".join([*where, plain]), f"ORDER BY {column} DESC LIMIT {limit}")
+        others = self._select(self.select_list, " AND ".join([*where, f"NOT {plain}"]))
+        rows = [make_row(raw, self.zone) for sql in (newest, others)
+                for raw in self._query(sql, params, "reading recent rows")]
+        rows.sort(key=lambda row: (row.start_ts is not None, row.start_ts or 0.0), reverse=True)  # no time: last
+        return rows[:limit]
 
     def count_in_window(self, start: dt.datetime, end: dt.datetime) -> int:
         return sum(1 for _row in self.rows_in_window(start, end))

@@ -288,6 +288,23 @@ def test_names_stored_as_bytes_or_numbers_are_read_as_text(tmp_path):
         ("alice", "report.csv", "\ufffdSUCCESS"), ("42", "7.5", "SUCCESS")]
 
 
+def test_the_newest_sqlite_rows_are_the_newest_however_their_time_is_stored(tmp_path):
+    """As text, an epoch number sorts before every text and '2026-01-10T09:00' after any plain time of that day:
+    the newest rows were the wrong ones."""
+    epoch = dt.datetime(2026, 1, 10, 12, 0, tzinfo=UTC).timestamp()
+    starts = [("plain-10", "2026-01-10 10:00:00", "alice"), ("plain-11", "2026-01-10 11:00:00.5", "bob"),
+              ("epoch-12", epoch, "alice"), ("t-09", "2026-01-10T09:00:00", "alice"),
+              ("zulu-13", "2026-01-10T13:00:00Z", "bob"), ("offset-0930", "2026-01-10 11:30:00+02:00", "alice"),
+              ("null", None, "alice"), ("garbage", "soon", "alice")]
+    path = sqlite_tracking(tmp_path, [(uuid, user, "f", start, None, "SUCCESS") for uuid, start, user in starts],
+                           start_type="")
+    with open_store(DbConfig(role="ingress", driver="sqlite", path=str(path), timezone="UTC")) as store:
+        assert [row.uuid for row in store.recent(4)] == ["zulu-13", "epoch-12", "plain-11", "plain-10"]
+        assert [row.uuid for row in store.recent(3, username="alice")] == ["epoch-12", "plain-10", "offset-0930"]
+        assert [row.uuid for row in store.recent(100)][-2:] in (["null", "garbage"], ["garbage", "null"])
+        assert len(store.recent(100)) == len(starts) and store.recent(0) == []
+
+
 def test_a_sqlite_window_holds_every_row_whose_time_is_in_it_however_it_is_stored(tmp_path):
     """Text compares as text: '2026-01-10T10:30' and epoch numbers fell out of their window, '10:10+05:00'
     (05:10 UTC) fell into a 10:00-11:00 UTC one."""
