@@ -59,15 +59,6 @@ class Record:
         self.verdict = verdict_of(kind, PENDING if in_progress and not passed else outcome_of(status, passed),
                                   ingress_status, status)
 
-    @classmethod
-    def of_verdict(cls, username: Optional[str], filename: Optional[str], start: Optional[float],
-                   end: Optional[float], uuid: Optional[str], verdict: Verdict) -> Record:
-        """A record with its verdict already made (pairing's path: a million records, a few verdicts)."""
-        record = cls.__new__(cls)
-        record.username, record.filename, record.start, record.end = username, filename, start, end
-        record.uuid, record.verdict, record.size, record.job = uuid, verdict, None, None
-        return record
-
     @property
     def kind(self) -> str:
         return self.verdict[0]

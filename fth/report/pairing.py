@@ -132,7 +132,7 @@ def make_pair(ingress: TrackingRow, egress: TrackingRow, issues: List[QualityIss
         verdict = verdict_of(PAIR, outcome_of(status, status == PASS_STATUS), ingress.status, status)
         if len(_PAIR_VERDICTS) < VERDICT_CACHE:
             _PAIR_VERDICTS[key] = verdict
-    record = _new_record(Record)  # Record.of_verdict, in line: a million pairs
+    record = _new_record(Record)  # its verdict made above, not by __init__: a million pairs, a few verdicts
     username, filename = ingress.username, ingress.filename
     record.username = egress.username if username is None else username
     record.filename = egress.filename if filename is None else filename
