@@ -2,22 +2,10 @@
 
 import csv
 import io
-import unicodedata
 from datetime import datetime
 from typing import Any, Dict, Iterable, Iterator, Sequence
 
-# A cell whose first visible character is one of these is run as a formula by spreadsheet programs
-# (CSV injection), also after leading blanks or line breaks, and in the full-width (＝＋－＠) and small
-# forms, which NFKC folds to these; a leading tab, CR or LF is neutralised whatever follows.
-FORMULA_START = ("=", "+", "-", "@")
-CONTROL_START = ("\t", "\r", "\n")
-
-
-def is_formula(text: str) -> bool:
-    if text.startswith(CONTROL_START):
-        return True
-    first = text.lstrip()[:1]
-    return bool(first) and unicodedata.normalize("NFKC", first).startswith(FORMULA_START)
+from fth.report.render import is_formula
 
 
 def cell(value: Any) -> str:

@@ -42,7 +42,8 @@ layout (its report form and its panels). Stable API:
     protocol)], ingress_only, egress_only, issues, not_ingested, unknown_rows, group_label,
     stage_labels, notes, decimals, max_rows, full_list. ``transaction_csv(records, known_jobs)``;
     ``transaction_csv_of(chunks, known_jobs)`` (the same from chunks of
-    ``TX_FIELDS`` columns, as ``record_columns(records)`` makes them).
+    ``TX_FIELDS`` columns, as ``record_columns(records)`` makes them); ``csv_field(text)`` (the one CSV cell
+    rule: quoted as RFC 4180 says, a spreadsheet formula neutralised) and ``is_formula(text)``.
 
 ``fth.report.summary_json``
     ``summary_dict(summary, pairing=None, jobs=(), not_ingested=()) -> dict`` — the

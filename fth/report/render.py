@@ -15,6 +15,7 @@ import datetime as dt
 import json
 import re
 import secrets
+import unicodedata
 from dataclasses import dataclass, field
 from itertools import compress, islice, repeat
 from operator import add, attrgetter, floordiv, is_, mul, or_, sub
@@ -255,14 +256,15 @@ def transaction_csv_of(chunks: Iterable[TxColumns], known_jobs: bool) -> Iterato
     :func:`fth.report.compute.summarize` sets it), a piece of whole lines per chunk, header first.
 
     Fields are quoted as RFC 4180 says, by :func:`csv_field` (not by ``csv.writer``, which leaves a carriage
-    return unquoted up to Python 3.12: a filename holding one would split its row), lines end in ``\\n``.
+    return unquoted up to Python 3.12: a filename holding one would split its row), lines end in ``\\n``; a text
+    cell that a spreadsheet would run as a formula gets a leading ``'`` (SPEC: CSV injection).
     Written for a million rows: the columns with few distinct values (usernames, jobs, statuses, result,
     kind) are quoted once per distinct combination, the start times formatted a column at a time.
     """
     yield ",".join(map(csv_field, TX_COLUMNS)) + "\n"
     who: Dict[Tuple[Optional[str], Optional[str]], str] = {}
     verdicts: Dict[Tuple[Any, ...], str] = {}
-    special = _CSV_SPECIAL.search
+    text_cell = _csv_text
     for uuids, usernames, jobs, filenames, starts, ends, chunk_verdicts, sizes in chunks:
         lines: List[str] = []
         for uuid, username, job, filename, start, when, end, verdict, size in zip(
@@ -280,26 +282,44 @@ def transaction_csv_of(chunks: Iterable[TxColumns], known_jobs: bool) -> Iterato
                     csv_field(ingress_status or ""), csv_field((status or "") if kind != INGRESS_ONLY else ""),
                     outcome if paired else "unpaired", kind, "1" if key[-1] else "0"))
             transit = round(end - start, 3) if paired and start is not None and end is not None else ""
-            if uuid is None:
-                uuid = ""
-            elif special(uuid):
-                uuid = csv_field(uuid)
-            if filename is None:
-                filename = ""
-            elif special(filename):
-                filename = csv_field(filename)
+            uuid = "" if uuid is None else text_cell(uuid)
+            filename = "" if filename is None else text_cell(filename)
             lines.append(f"{uuid},{names},{filename},{when},{transit},{text},{'' if size is None else size}\n")
         yield "".join(lines)
 
 
 def csv_field(text: str) -> str:
-    """``text`` as a CSV field: in double quotes (each doubled) when it holds a comma, a quote or a line break."""
+    """``text`` as a CSV field: a spreadsheet formula (:func:`is_formula`) behind a ``'``, then in double quotes
+    (each doubled) when it holds a comma, a quote or a line break."""
+    if is_formula(text):
+        text = "'" + text
     if _CSV_SPECIAL.search(text) is None:
         return text
     return '"' + text.replace('"', '""') + '"'
 
 
 _CSV_SPECIAL = re.compile('[,"\r\n]')
+# A cell whose first visible character is one of these is run as a formula by spreadsheet programs (CSV
+# injection), also after leading blanks or line breaks, and in the full-width (＝＋－＠) and small forms, which
+# NFKC folds to these; a leading tab, CR or LF is neutralised whatever follows.
+FORMULA_START = ("=", "+", "-", "@")
+CONTROL_START = ("\t", "\r", "\n")
+_PLAIN_START = frozenset("0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_./")  # never a formula
+
+
+def is_formula(text: str) -> bool:
+    """Whether a spreadsheet would run ``text``, a CSV cell, as a formula (SPEC: such cells are neutralised)."""
+    if text[:1] in _PLAIN_START:
+        return False
+    if text.startswith(CONTROL_START):
+        return True
+    first = text.lstrip()[:1]
+    return bool(first) and unicodedata.normalize("NFKC", first).startswith(FORMULA_START)
+
+
+def _csv_text(text: str) -> str:
+    """:func:`csv_field` of a cell that is mostly plain (a UUID, a file name: a million of them)."""
+    return csv_field(text) if text[:1] not in _PLAIN_START or _CSV_SPECIAL.search(text) else text
 
 
 def embedded_records(records: Sequence[Record], max_rows: Optional[int], known_jobs: bool,

@@ -3,13 +3,23 @@
 import csv
 import io
 import itertools
+import unicodedata
 
 from fth.report.compute import EGRESS_ONLY, INGRESS_ONLY, PAIR, Record, summarize
 from fth.report.render import TX_COLUMNS, csv_field, transaction_csv
 from tests.report.reference import transaction_rows
 
 HOSTILE = ["", "plain", "a,b", 'say "hi"', "line\nbreak", "car\rriage", "\r\n", '",', " lead", "trail ",
-           "tab\there", "ünïcödé ✓", "\u2028sep", "semi;colon", "'quote'", "nul\x00byte", "x" * 300]
+           "tab\there", "ünïcödé ✓", "\u2028sep", "semi;colon", "'quote'", "nul\x00byte", "x" * 300,
+           '=HYPERLINK("http://x")', "+1+1", "-2", "@SUM(A1)", " =lead", "\tTAB", "\uff1dfull", "\ufe62small", "a=b"]
+TEXT_COLUMNS = (0, 1, 2, 3, 6, 7)  # uuid, username, job, filename, both statuses
+
+
+def _spreadsheet_safe(text):
+    """A text cell as the list must hold it: behind a ' when a spreadsheet would run it (= + - @ first, also after
+    blanks and in full-width or small forms; a tab, CR or LF first)."""
+    first = unicodedata.normalize("NFKC", text.lstrip()[:1])
+    return "'" + text if text[:1] in ("\t", "\r", "\n") or first in ("=", "+", "-", "@") else text
 
 
 def _records():
@@ -45,13 +55,17 @@ def test_every_row_reads_back_as_written_whatever_its_text():
         text = "".join(transaction_csv(records, known_jobs))
         rows = _read(text)
         assert tuple(rows[0]) == TX_COLUMNS
-        assert rows[1:] == [[_as_text(value) for value in row] for row in transaction_rows(records, known_jobs)]
+        assert rows[1:] == [[_as_text(_spreadsheet_safe(value) if column in TEXT_COLUMNS else value)
+                             for column, value in enumerate(row)] for row in transaction_rows(records, known_jobs)]
+        assert "'=HYPERLINK(\"\"http://x\"\")" in text and "'-2," in text and "'\uff1dfull" in text
 
 
 def test_plain_rows_are_what_the_csv_module_writes():
     records = [record for record in _records() if not any(mark in str(record.uuid) + str(record.username)
                                                           + str(record.status) + str(record.ingress_status)
-                                                          for mark in ',"\r\n\x00')]
+                                                          for mark in ',"\r\n\x00')
+               and all(_spreadsheet_safe(text) == text for text in (record.uuid, record.username, record.filename,
+                                                                    record.status, record.ingress_status) if text)]
     assert len(records) > 10
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
@@ -66,6 +80,8 @@ def test_fields_are_quoted_only_when_they_must_be():
     assert csv_field('say "hi"') == '"say ""hi"""'
     assert csv_field("car\rriage") == '"car\rriage"'
     assert csv_field("line\n") == '"line\n"'
+    assert csv_field("=1+1") == "'=1+1" and csv_field('=HYPERLINK("x")') == '"\'=HYPERLINK(""x"")"'
+    assert csv_field("-") == "'-" and csv_field("a-b") == "a-b" and csv_field("") == ""
 
 
 def test_csv_comes_in_pieces_of_whole_lines():
