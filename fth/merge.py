@@ -93,8 +93,13 @@ def read_documents(paths: Sequence[str]) -> List[Document]:
                 text = source.read()
         except OSError as exc:
             raise UsageError(f"cannot read {path}: {exc.strerror}") from None
+        except UnicodeDecodeError:
+            raise UsageError(f"{path}: not UTF-8 text, so no fth summary document",
+                             hint="fth --summary-json FILE writes one") from None
         try:
             documents.append((path, json.loads(text)))
+        except RecursionError:
+            raise UsageError(f"{path}: nested too deeply for an fth summary document") from None
         except ValueError:
             found = _lines(path, text.splitlines())
             if not found:

@@ -11,14 +11,16 @@ percentiles carry the same error bound as one process (``fth.stats``).
 import hashlib
 import math
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
-from fth.engine.runner import Runner
+from fth.engine.runner import Breakpoint, Runner
 from fth.errors import UsageError
-from fth.stats import JobStats, Timeline
+from fth.stats import JobStats, Timeline, read_count, read_number, read_text
 
 FORMAT = "fth-run-parts"
 VERSION = 1
+MAX_SEGMENTS = 1_000_000
+LAST_MOMENT = 253402300799.0  # 9999-12-31 23:59:59 UTC: the last time a summary can name
 
 
 def job_file_sha256(path: Optional[str], overrides: Sequence[str] = ()) -> Optional[str]:
@@ -47,14 +49,25 @@ class JobPart:
 
     @classmethod
     def from_dict(cls, data: Dict[str, Any]) -> "JobPart":
-        return cls(JobStats.from_dict(data["stats"]), data["username"], Timeline.from_dict(data["timeline"]),
-                   data["target_sends"], data["active_s"])
+        return cls(JobStats.from_dict(data["stats"]), read_text(data["username"], "username"),
+                   Timeline.from_dict(data["timeline"]), _number(data["target_sends"], "target_sends", 0.0),
+                   _number(data["active_s"], "active_s", 0.0))
 
 
-def _number(value: Any, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise TypeError(f"{name} is {value!r}, not a number")
-    return float(value)
+def _number(value: Any, name: str, least: float = -math.inf) -> float:
+    number = read_number(value, name)
+    if number < least:
+        raise ValueError(f"{name} is {number:g}, less than {least:g}")
+    return number
+
+
+def _segments(data: Any) -> Tuple[int, List[int]]:
+    """The segment count and this document's indexes: whole numbers, each index below the count, each once."""
+    count = read_count(data["count"], "the segment count")
+    indexes = [read_count(index, "a segment index") for index in data["indexes"]]
+    if not 1 <= count <= MAX_SEGMENTS or not indexes or len(set(indexes)) < len(indexes) or max(indexes) >= count:
+        raise ValueError(f"segments {indexes} of {count}")
+    return count, indexes
 
 
 def _texts(value: Any, name: str) -> List[str]:
@@ -64,10 +77,14 @@ def _texts(value: Any, name: str) -> List[str]:
 
 
 def _breakpoint(value: Any) -> Optional[Dict[str, Any]]:
-    if value is not None and not (isinstance(value, dict) and "elapsed_s" in value):
-        raise TypeError(f"breakpoint is {value!r}, not null or a breakpoint")
-    if value is not None:
-        _number(value["elapsed_s"], "breakpoint.elapsed_s")
+    if value is None:
+        return None
+    if not isinstance(value, dict) or set(value) != set(Breakpoint.__dataclass_fields__):
+        raise TypeError(f"breakpoint is {repr(value)[:80]}, not null or a breakpoint")
+    for name in ("elapsed_s", "target_rate_per_s", "achieved_rate_per_s"):
+        _number(value[name], f"breakpoint.{name}", 0.0)
+    read_text(value["job"], "breakpoint.job")
+    read_text(value["condition"], "breakpoint.condition")
     return value
 
 
@@ -107,7 +124,10 @@ class RunParts:
 
     @classmethod
     def from_dict(cls, data: Dict[str, Any], where: str) -> "RunParts":
-        """Read the ``"mergeable"`` part of a summary document; ``where`` names it in errors."""
+        """Read the ``"mergeable"`` part of a summary document; ``where`` names it in errors. Every number is
+        checked (counts whole and from 0, each job's attempts accounted for, times finite, segments in range):
+        a damaged document is refused, never merged into wrong totals."""
+        from fth.summary import summary_document  # fth.summary reads this module
         if not isinstance(data, dict) or data.get("format") != FORMAT:
             raise UsageError(f"{where}: not an fth summary with mergeable figures",
                              hint="write summaries with fth --summary-json (fth 0.1 or later)")
@@ -115,18 +135,29 @@ class RunParts:
             raise UsageError(f"{where}: mergeable figures of version {data.get('version')}, "
                              f"this fth reads version {VERSION}", hint="merge with the fth version that wrote them")
         try:
-            parts = cls(origin=_number(data["origin"], "origin"), elapsed_s=_number(data["elapsed_s"], "elapsed_s"),
-                        finished=data["finished"], segment_count=data["segment"]["count"],
-                        segments=list(data["segment"]["indexes"]), job_file_sha256=data["job_file_sha256"],
-                        stop_reasons=_texts(data["stop_reasons"], "stop_reasons"),
+            count, indexes = _segments(data["segment"])
+            digest = data["job_file_sha256"]
+            if not isinstance(data["finished"], bool) or not (digest is None or isinstance(digest, str)):
+                raise TypeError(f"finished {data['finished']!r} or job_file_sha256 {str(digest)[:80]} is damaged")
+            parts = cls(origin=_number(data["origin"], "origin", 0.0), elapsed_s=_number(data["elapsed_s"], "elapsed_s",
+                        0.0), finished=data["finished"], segment_count=count, segments=indexes,
+                        job_file_sha256=digest, stop_reasons=_texts(data["stop_reasons"], "stop_reasons"),
                         breakpoint=_breakpoint(data["breakpoint"]))
+            if parts.origin + parts.elapsed_s > LAST_MOMENT:
+                raise ValueError(f"origin {parts.origin:g} + {parts.elapsed_s:g} s is after the year 9999")
+            if not data["jobs"]:
+                raise ValueError("it holds no job")
             for job in data["jobs"]:
-                parts.jobs[job["name"]] = JobPart.from_dict(job)
+                name = read_text(job["name"], "a job's name")
+                if name in parts.jobs:
+                    raise ValueError(f"job {name} is in it twice")
+                parts.jobs[name] = JobPart.from_dict(job)
             trial = cls(origin=parts.origin, elapsed_s=0.0, finished=True, segment_count=parts.segment_count,
                         segments=[])
             trial.merge(parts)  # every figure a merge reads, read once here: damage is named with its document
-        except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
-            raise UsageError(f"{where}: damaged mergeable figures ({type(exc).__name__}: {exc})") from None
+            summary_document(trial)  # and every figure a summary computes from them
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError, ArithmeticError) as exc:
+            raise UsageError(f"{where}: damaged mergeable figures ({type(exc).__name__}: {str(exc)[:200]})") from None
         return parts
 
     def merge(self, other: "RunParts") -> None:

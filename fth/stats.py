@@ -116,9 +116,12 @@ class Histogram:
 
     @classmethod
     def from_dict(cls, data: dict) -> "Histogram":
-        hist = cls(count=data["count"], total=data["total"], max=data["max"])
-        hist.min = data["min"] if data["min"] is not None else math.inf
-        hist.buckets = {int(k): v for k, v in data["buckets"].items()}
+        hist = cls(count=read_count(data["count"], "count"), total=read_number(data["total"], "total"),
+                   max=read_number(data["max"], "max"))
+        hist.min = read_number(data["min"], "min") if data["min"] is not None else math.inf
+        hist.buckets = {_bucket_index(k): read_count(v, "a bucket's count") for k, v in data["buckets"].items()}
+        if sum(hist.buckets.values()) != hist.count:
+            raise ValueError(f"a histogram of {hist.count} values holds {sum(hist.buckets.values())} in its buckets")
         return hist
 
 
@@ -171,9 +174,11 @@ class Slot:
 
     @classmethod
     def from_dict(cls, data: dict) -> "Slot":
-        return cls(start=data["start"], attempted=data["attempted"], succeeded=data["succeeded"],
-                   failed=data["failed"], bytes=data["bytes"], not_sent=data.get("not_sent", 0),
-                   harness=data.get("harness", 0), latency=Histogram.from_dict(data["latency"]))
+        slot = cls(start=read_number(data["start"], "a slot's start"),
+                   **{name: read_count(data.get(name, 0), name) for name in _SLOT_COUNTS},
+                   latency=Histogram.from_dict(data["latency"]))
+        accounted(slot, "a timeline slot")
+        return slot
 
 
 class RecentWindow:
@@ -263,7 +268,10 @@ class Timeline:
 
     @classmethod
     def from_dict(cls, data: dict) -> "Timeline":
-        timeline = cls(width=data["width"], points=data["points"])
+        width, points = read_number(data["width"], "the timeline's width"), read_count(data["points"], "points")
+        if width <= 0 or not 1 <= points <= MAX_TIMELINE_POINTS or len(data["slots"]) > points:
+            raise ValueError(f"a timeline of {len(data['slots'])} slots {width:g} s wide in {points} points")
+        timeline = cls(width=width, points=points)
         timeline.slots = [Slot.from_dict(slot) for slot in data["slots"]]
         return timeline
 
@@ -328,15 +336,65 @@ class JobStats:
 
     @classmethod
     def from_dict(cls, data: dict) -> "JobStats":
-        stats = cls(name=data["name"])
-        for name in ("protocol", "mode", "attempted", "succeeded", "failed", "not_sent", "late", "bytes",
-                     "in_flight", "peak_in_flight", "scheduled", "first_start", "last_end"):
-            setattr(stats, name, data[name])
-        stats.errors = Counter(data["errors"])
+        stats = cls(name=read_text(data["name"], "a job's name"), protocol=read_text(data["protocol"], "protocol"),
+                    mode=read_text(data["mode"], "mode"), scheduled=read_number(data["scheduled"], "scheduled"))
+        for name in ("attempted", "succeeded", "failed", "not_sent", "late", "bytes", "in_flight", "peak_in_flight"):
+            setattr(stats, name, read_count(data[name], name))
+        for name in ("first_start", "last_end"):
+            setattr(stats, name, None if data[name] is None else read_number(data[name], name))
+        accounted(stats, f"job {stats.name}")
+        stats.errors = Counter({read_text(kind, "a fault kind"): read_count(count, f"the count of {kind}")
+                                for kind, count in data["errors"].items()})
         for name in ("latency", "service", "lateness"):
             setattr(stats, name, Histogram.from_dict(data[name]))
         stats.phases = {phase: Histogram.from_dict(hist) for phase, hist in data["phases"].items()}
         return stats
+
+
+MAX_COUNT = 2 ** 62  # more transfers than any run makes: a document claiming more is damaged
+MAX_TIMELINE_POINTS = 100_000
+MAX_SECONDS = 1e12  # about 31,700 years: any time or sum of times a document holds
+_MAX_BUCKET = 10_000  # bucket_of(a year) is about 1,600
+_SLOT_COUNTS = ("attempted", "succeeded", "failed", "bytes", "not_sent", "harness")
+
+
+def read_count(value: object, name: str) -> int:
+    """A count read back from a figures document: a whole number from 0 (not true, 2.5, NaN or 10**400)."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_COUNT:
+        raise ValueError(f"{name} is {_shown(value)}, not a count")
+    return value
+
+
+def read_number(value: object, name: str) -> float:
+    """A time or an amount read back from a figures document: a finite number (not true, NaN or 10**400)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not -MAX_SECONDS <= value <= MAX_SECONDS:
+        raise ValueError(f"{name} is {_shown(value)}, not a finite number")
+    return float(value)
+
+
+def read_text(value: object, name: str) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"{name} is {_shown(value)}, not a text")
+    return value
+
+
+def _shown(value: object) -> str:
+    """A damaged value as the message names it: a text in quotes, anything cut at 40 characters."""
+    return repr(value)[:40]
+
+
+def _bucket_index(key: object) -> int:
+    index = int(read_text(key, "a bucket"))
+    if not 0 <= index <= _MAX_BUCKET:
+        raise ValueError(f"bucket {index} is out of range")
+    return index
+
+
+def accounted(figures: object, what: str) -> None:
+    """Every attempt is exactly one of: succeeded, failed, not sent (a document that says otherwise is damaged)."""
+    attempted, parts = figures.attempted, (figures.succeeded, figures.failed, figures.not_sent)  # type: ignore[attr-defined]
+    if attempted != sum(parts):
+        raise ValueError(f"{what}: attempted {attempted} is not succeeded + failed + not sent ({sum(parts)})")
 
 
 def merge_all(name: str, parts: Iterable[JobStats]) -> JobStats:

@@ -49,7 +49,7 @@ def parse_line(line: str) -> Optional[Dict[str, Any]]:
         return None
     try:
         document = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested too deeply for a figures line
         log.debug("not a figures line: %.80s", text)
         return None
     return document if isinstance(document, dict) and "mergeable" in document else None

@@ -153,9 +153,9 @@ def _damaged(**changes):
 @pytest.mark.parametrize("other, message", [
     ([], "not an fth summary with mergeable figures"),
     (None, "not an fth summary with mergeable figures"),
-    (_damaged(origin=None), r"damaged mergeable figures \(TypeError: origin is None, not a number\)"),
-    (_damaged(elapsed_s="3"), "elapsed_s is '3', not a number"),
-    (_damaged(origin=float("nan")), "origin is nan, not a number"),
+    (_damaged(origin=None), r"damaged mergeable figures \(ValueError: origin is None, not a finite number\)"),
+    (_damaged(elapsed_s="3"), "elapsed_s is '3', not a finite number"),
+    (_damaged(origin=float("nan")), "origin is nan, not a finite number"),
     (_damaged(breakpoint="x"), "breakpoint is 'x', not null or a breakpoint"),
     (_damaged(stop_reasons="zz"), "stop_reasons is 'zz', not a list of texts"),
     (_damaged(jobs__target_sends="many"), "damaged mergeable figures"),
@@ -167,3 +167,48 @@ def test_a_damaged_document_is_named_and_refused_not_an_internal_error(other, me
     with pytest.raises(UsageError, match=message) as caught:
         merge_documents([("a", segment_document(0, 2, [0.01])), ("b", other)])
     assert str(caught.value).startswith("b")
+
+
+@pytest.mark.timeout(30)  # points 0 made the merge coarsen the timeline for ever
+@pytest.mark.parametrize("other, message", [
+    (_damaged(jobs__timeline__points=0), "a timeline of 1 slots 10 s wide in 0 points"),
+    (_damaged(jobs__timeline__width=0), "a timeline of 1 slots 0 s wide"),
+    (_damaged(jobs__stats__attempted=-5), "attempted is -5, not a count"),
+    (_damaged(jobs__stats__attempted=2.5), "attempted is 2.5, not a count"),
+    (_damaged(jobs__stats__attempted=float("nan")), "attempted is nan, not a count"),
+    (_damaged(jobs__stats__attempted=10 ** 400), "attempted is 1000000000.*, not a count"),
+    (_damaged(jobs__stats__succeeded=12), r"job orders: attempted 2 is not succeeded \+ failed \+ not sent \(12\)"),
+    (_damaged(jobs__stats__bytes=float("inf")), "bytes is inf, not a count"),
+    (_damaged(jobs__stats__errors=[1]), "AttributeError"),
+    (_damaged(jobs__stats__latency__count=1000), "a histogram of 1000 values holds 2 in its buckets"),
+    (_damaged(jobs__name=5), "a job's name is 5, not a text"),
+    (_damaged(segment__indexes=[7]), r"segments \[7\] of 2"),
+    (_damaged(segment__indexes=[-1]), "a segment index is -1, not a count"),
+    (_damaged(segment__count=2.0), "the segment count is 2.0, not a count"),
+    (_damaged(origin=1e300), "origin is 1e\\+300, not a finite number"),
+    (_damaged(origin=-1e12), "origin is -1e\\+12, less than 0"),
+    (_damaged(finished="no"), "finished 'no'"),
+    (_damaged(breakpoint={"elapsed_s": 1, "rate": "x"}), "breakpoint is .*, not null or a breakpoint"),
+    (_damaged(jobs=[]), "it holds no job"),
+])
+def test_damaged_counts_are_refused_not_merged_into_wrong_totals(other, message):
+    """Each of these merged with exit 0 before, into wrong totals, NaN in the JSON, or an internal error (one
+    hung)."""
+    from fth.errors import UsageError
+
+    with pytest.raises(UsageError, match=f"damaged mergeable figures .*{message}") as caught:
+        merge_documents([("a", segment_document(0, 2, [0.01])), ("b", other)])
+    assert str(caught.value).startswith("b")
+
+
+def test_a_file_not_utf8_or_nested_too_deeply_is_named(tmp_path):
+    from fth.errors import UsageError
+    from fth.merge import read_documents
+
+    latin = tmp_path / "latin.json"
+    latin.write_bytes(b"\xff\xfe{}")
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 100_000)
+    for path, message in ((latin, "not UTF-8 text"), (deep, "nested too deeply")):
+        with pytest.raises(UsageError, match=message):
+            read_documents([str(path)])
