@@ -105,3 +105,17 @@ def test_expect_status_names_the_value_that_is_no_status_code(written, shown, wr
 def test_expect_status_accepts_codes_as_a_list_or_text(written, codes, write_config, source_dir):
     path = write_config(_job_yaml(source_dir, f"    expect_status: {written}\n"))
     assert load_run_config(str(path)).jobs[0].expect_status == codes
+
+
+@pytest.mark.parametrize("written", ['"GE T"', '""', '"PO\\nST"', '"GET/1"', "[POST]", '"POST\\u00e9"'])
+def test_a_method_that_is_no_http_token_is_refused_at_load(written, write_config, source_dir):
+    """'GE T' passed --check, then every transfer failed as an 'unexpected' fault whose hint asked to report it."""
+    path = write_config(_job_yaml(source_dir, f"    method: {written}\n"))
+    with pytest.raises(ConfigError, match=r"method: .*(is not an HTTP method|must be text|is empty)"):
+        load_run_config(str(path))
+
+
+@pytest.mark.parametrize("written, method", [("put", "PUT"), ("' patch '", "PATCH"), ("POST", "POST")])
+def test_a_method_is_upper_cased_and_trimmed(written, method, write_config, source_dir):
+    path = write_config(_job_yaml(source_dir, f"    method: {written}\n"))
+    assert load_run_config(str(path)).jobs[0].method == method

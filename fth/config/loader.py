@@ -287,6 +287,17 @@ def _parse_job(raw: Any, path: Optional[str], index: int, line: Optional[int], c
     return parsed
 
 
+def _method(value: Any) -> str:
+    """An HTTP method: a token (RFC 9110: letters, digits and !#$%&'*+-.^_`|~), upper-cased."""
+    text = as_text(value).strip().upper()
+    if not _METHOD.fullmatch(text):
+        raise ValueError(f"{text[:40]!r} is not an HTTP method")
+    return text
+
+
+_METHOD = re.compile(r"[A-Z0-9!#$%&'*+\-.^_`|~]{1,40}")
+
+
 def _status_codes(value: Any) -> Tuple[int, ...]:
     """``[200, 201]`` or ``"200, 201"`` → the codes: each three digits from 100 to 599, nothing else (not ``true``,
     ``200.0`` or ``2e2``)."""
@@ -357,7 +368,7 @@ def _parse_http(job: Section, common: Dict[str, Any], local_file: Callable[[Any]
         **common,
         url=_job_url(job),
         client=job.get("client", choices=("requests", "fast"), default="requests"),
-        method=job.get("method", lambda v: as_text(v).upper(), default="POST"),
+        method=job.get("method", _method, default="POST", expected="an HTTP method such as POST or PUT"),
         headers=_headers(job),
         body=job.get("body", choices=("raw", "multipart"), default="raw"),
         field_name=job.get("field", as_text, default="file"),
