@@ -287,12 +287,30 @@ def collect(ingress_store: TrackingStore, egress_store: TrackingStore, start, en
     elsewhere: Tuple[str, ...] = ()
     if in_window:
         log.debug("looking up %d ingress partners outside the window", len(in_window))
-        elsewhere = tuple(ingress_store.rows_by_uuid(in_window))
+        found = ingress_store.rows_by_uuid(in_window)
+        elsewhere = tuple(uuid for uuid, rows in found.items() if any(row.start_ts is not None for row in rows))
+        _pair_timeless(found, elsewhere, ingress, username, issues)
     result = pair_rows(ingress, egress, in_window, issues, elsewhere)
     result.issues.sort(key=lambda issue: (issue.kind, issue.uuid))
     log.debug("%d pairs, %d ingress-only, %d egress-only, %d data-quality issues",
              len(result.pairs), len(result.ingress_only), len(result.egress_only), len(result.issues))
     return result
+
+
+def _pair_timeless(found: Dict[str, List[TrackingRow]], elsewhere: Sequence[str],
+                   ingress: Dict[str, Union[TrackingRow, Record]], username: Optional[str],
+                   issues: List[QualityIssue]) -> None:
+    """Ingress partners (of the window's egress rows) whose startTime is NULL or no time lie in no window: each
+    joins this one, its egress row's, so the transfer is counted once (it was in none), with a ``bad_time``
+    issue (index_rows notes an unreadable time; a NULL one is noted here)."""
+    dated = set(elsewhere)
+    timeless = [row for uuid, rows in found.items() if uuid not in dated for row in rows
+                if username is None or row.username == username]
+    for row in timeless:
+        if not row.bad:
+            issues.append(QualityIssue(BAD_TIME, row.uuid, "ingress: startTime is NULL; counted in the window of "
+                                       "its egress row", (("ingress", row),)))
+    index_rows(timeless, "ingress", issues, into=ingress)  # type: ignore[arg-type]
 
 
 def _epoch(moment: dt.datetime) -> float:

@@ -204,3 +204,34 @@ def test_the_note_on_egress_rows_of_ingress_rows_elsewhere_says_outside_not_befo
     assert _notes(request, pairing, summarize([]), [], 0, 0) == [
         "2 egress row(s) in the window belong to ingress rows outside it or of another user and are not counted "
         "here."]
+
+
+class DatedWindowStore(FakeStore):
+    """A store whose window holds only rows with a start time (as SQL's does: NULL and no-time are in none)."""
+
+    def rows_in_window(self, start, end):
+        return [r for r in self.rows if r.start_ts is not None and start <= r.start < end]
+
+
+def test_an_ingress_row_without_a_start_time_is_counted_in_its_egress_rows_window():
+    """Its egress partner was 'an egress row of an ingress row outside the window' in every window: the transfer,
+    failed ones too, was counted nowhere."""
+    from fth.report.compute import summarize
+    from fth.report.pairing import BAD_TIME
+
+    no_time = TrackingRow("t-bad", "alice", "b.dat", None, ts(12), "RECEIVED", bad="startTime 'soon' is not a time")
+    ingress = DatedWindowStore([row("ok", 10, 11), TrackingRow("t-null", "alice", "n.dat", None, None, "RECEIVED"),
+                                no_time, TrackingRow("t-bob", "bob", "x.dat", None, None, "RECEIVED")])
+    egress = DatedWindowStore([row("ok", 11, 12), row("t-null", 20, 25, "FAILED"), row("t-bad", 30, 31),
+                               row("t-bob", 40, 41, user="bob")])
+    result = collect(ingress, egress, ts(0), ts(60))
+    assert sorted(r.uuid for r in result.pairs) == ["ok", "t-bad", "t-bob", "t-null"]
+    assert result.egress_only == [] and result.ingress_only == [] and result.partner_before_window == 0
+    assert sorted((i.kind, i.uuid, i.detail) for i in result.issues if i.kind == BAD_TIME) == [
+        (BAD_TIME, "t-bad", "ingress: startTime 'soon' is not a time"),
+        (BAD_TIME, "t-bob", "ingress: startTime is NULL; counted in the window of its egress row"),
+        (BAD_TIME, "t-null", "ingress: startTime is NULL; counted in the window of its egress row")]
+    total = summarize(result.records).total
+    assert (total.files, total.passed, total.failed, total.lost) == (4, 3, 1, 0)
+    alone = collect(ingress, egress, ts(0), ts(60), username="alice")  # bob's rows stay out for alice
+    assert sorted(r.uuid for r in alone.pairs) == ["ok", "t-bad", "t-null"]
