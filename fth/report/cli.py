@@ -11,6 +11,7 @@ import argparse
 import contextlib
 import gc
 import logging
+import os
 import signal
 import sys
 from pathlib import Path
@@ -21,7 +22,7 @@ from fth.atomicfile import open_atomic, write_atomic
 from fth.cli import add_logging_options, duration_arg, new_parser
 from fth.config.loader import load_run_config
 from fth.config.model import RunConfig
-from fth.errors import ConfigError
+from fth.errors import ConfigError, UsageError
 from fth.log import setup_logging
 from fth.report.engine import Report, ReportRequest, report_from_config
 from fth.status import ExitStatus
@@ -97,6 +98,23 @@ def full_list_path(output: str) -> Path:
     return path.with_name(f"{path.stem}.transactions.csv")
 
 
+def _distinct_files(args: argparse.Namespace) -> None:
+    """Each file fth-report writes is a file of its own: not another it writes (-o report.html --summary-json
+    report.html kept the JSON alone), and not one it reads (-o job.yml would replace the job file)."""
+    written = [("-o", args.output), ("--summary-json", None if args.summary_json == "-" else args.summary_json),
+               ("the full list", str(full_list_path(args.output)))]
+    named = {}
+    for flag, path in [("-c", args.config), ("--transfer-log", args.transfer_log), *written]:
+        if not path:
+            continue
+        key = os.path.realpath(path)
+        if key in named and flag in dict(written):
+            raise UsageError(f"{flag} and {named[key]} name the same file, {path}",
+                             "give each output a file of its own; the full list is the report's name with "
+                             ".transactions.csv")
+        named.setdefault(key, flag)
+
+
 def _tracking(config: RunConfig) -> Any:
     if config.tracking is None:
         raise ConfigError("has no tracking: section", file=config.path, key="tracking",
@@ -108,6 +126,7 @@ def run(args: argparse.Namespace) -> int:
     setup_logging(args.verbose, args.quiet, args.log_file, args.no_color)
     signal.signal(signal.SIGTERM, _interrupted)  # as Ctrl-C: the egress reader and temporary files go
     start, end = parse_timespan(args.since, args.from_, args.to, args.span)
+    _distinct_files(args)
     config = load_run_config(args.config, args.overrides, check_paths=False)
     request = ReportRequest(start, end, config.jobs, username=args.username, poll=args.poll, settle=args.settle,
                             transfer_log=args.transfer_log, title=args.title, max_rows=args.max_rows or None,

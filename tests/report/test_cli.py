@@ -285,3 +285,24 @@ def test_the_terminal_line_counts_pairs_without_a_status_so_its_parts_add_up(cap
     line = capsys.readouterr().out.splitlines()[1]
     assert line == "  4 pairs · 1 passed · 1 failed · 0 timed out · 2 no status · 0 lost · pass rate 25.0% " \
                    "(passed / (paired + lost))"
+
+
+@pytest.mark.parametrize("names, message", [
+    ({"-o": "r.html", "--summary-json": "r.html"}, "--summary-json and -o name the same file"),
+    ({"-o": "r.html", "--summary-json": "r.transactions.csv"}, "the full list and --summary-json name the same file"),
+    ({"-o": "job.yml"}, "-o and -c name the same file"),
+    ({"-o": "sent.jsonl", "--transfer-log": "sent.jsonl"}, "-o and --transfer-log name the same file"),
+])
+def test_an_output_that_is_another_file_of_the_report_is_refused_and_nothing_is_written(
+        tmp_path, capsys, names, message):
+    """-o r.html --summary-json r.html kept the JSON alone; -o job.yml would replace the job file."""
+    job = tmp_path / "job.yml"
+    job.write_text("jobs: []\n")
+    (tmp_path / "sent.jsonl").write_text("")
+    before = {path.name: path.read_bytes() for path in tmp_path.iterdir()}
+    argv = ["-c", str(job), "--since", "1h"]
+    for flag, name in names.items():
+        argv += [flag, str(tmp_path / name)]
+    assert report_main(argv) == 2
+    assert message in capsys.readouterr().err
+    assert {path.name: path.read_bytes() for path in tmp_path.iterdir()} == before
