@@ -140,6 +140,15 @@ def to_db_naive(value: dt.datetime, zone: dt.tzinfo) -> dt.datetime:
     return aware.astimezone(zone).replace(tzinfo=None)
 
 
+def _canonical_uuid(text: str) -> Optional[uuidlib.UUID]:
+    """The UUID whose canonical text (``as_uuid_text`` of its 16 bytes) ``text`` is, else None."""
+    try:
+        found = uuidlib.UUID(text)
+    except (ValueError, TypeError, AttributeError):
+        return None
+    return found if str(found) == text else None
+
+
 def as_uuid_text(value: Any) -> str:
     if value is None:
         return ""
@@ -518,9 +527,16 @@ class TrackingStore:
             yield from self._uuid_batch(pending)
 
     def _uuid_batch(self, uuids: List[str]) -> Iterator[TrackingRow]:
-        marks = ", ".join([self.placeholder] * len(uuids))
+        values: List[Any] = list(uuids)
+        if self.binary_uuids():  # a UUID read as text from 16 bytes (as_uuid_text) is looked up as those bytes
+            values += [found.bytes for found in map(_canonical_uuid, uuids) if found is not None]
+        marks = ", ".join([self.placeholder] * len(values))
         sql = self._select(self.select_list, f"{self.col('uuid')} IN ({marks})", f"ORDER BY {self.col('start')}")
-        return self._rows(sql, uuids, "looking up rows by UUID")
+        return self._rows(sql, values, "looking up rows by UUID")
+
+    def binary_uuids(self) -> bool:
+        """Whether UUIDs may be stored as 16 bytes, so a lookup also asks for those (drivers say)."""
+        return False
 
     def recent(self, limit: int = 100, username: Optional[str] = None,
                status: Optional[str] = None) -> List[TrackingRow]:

@@ -15,6 +15,7 @@ log = logging.getLogger(__name__)
 
 FETCH_BATCH = 2000
 UNKNOWN_TIME_ZONE = 1298
+BINARY_CHARSET = 63  # MySQL's character set number of binary strings
 # MariaDB sorts a window that is most of its table (ORDER BY startTime without the index) by row ids and then
 # fetches each row again by id unless the columns' declared widths fit in max_length_for_sort_data (1024 bytes;
 # the default schema's filename alone declares 4096): a million-row window took the server 2.7-3.3 s of CPU,
@@ -69,6 +70,7 @@ class MySQLStore(TrackingStore):
     def __init__(self, db: DbConfig) -> None:
         super().__init__(db)
         self.conn: Any = None
+        self._binary_uuids: Optional[bool] = None
 
     def open(self) -> MySQLStore:
         import pymysql
@@ -155,6 +157,23 @@ class MySQLStore(TrackingStore):
         except (pymysql.MySQLError, OSError) as exc:
             self.close()  # a failed streaming cursor leaves the connection unusable
             raise wrap_error(self.db, exc, action) from None
+
+    def binary_uuids(self) -> bool:
+        """Whether the UUID column is binary (BINARY(16), VARBINARY, BLOB: charset 63), asked once per store: a
+        text column is not asked for bytes (the comparison would then be binary and could not use its index)."""
+        import pymysql
+
+        if self._binary_uuids is None:
+            conn = self._require()
+            try:
+                with conn.cursor() as cur:
+                    cur.execute(self._select(self.col("uuid"), "1 = 0"))
+                    fields = getattr(cur._result, "fields", None) or ()
+                    self._binary_uuids = bool(fields) and getattr(fields[0], "charsetnr", None) == BINARY_CHARSET
+            except (pymysql.MySQLError, OSError) as exc:
+                self.close()
+                raise wrap_error(self.db, exc, "looking up rows by UUID") from None
+        return self._binary_uuids
 
     def estimate_in_window(self, start: dt.datetime, end: dt.datetime) -> int:
         """The server's estimate of the window's rows, from ``EXPLAIN`` of :meth:`rows_in_window`'s query: a

@@ -130,6 +130,9 @@ class SQLiteStore(TrackingStore):
         rows.sort(key=lambda row: (row.start_ts is not None, row.start_ts or 0.0), reverse=True)  # no time: last
         return rows[:limit]
 
+    def binary_uuids(self) -> bool:
+        return True  # any column may hold a BLOB; an IN list of both forms still uses the UUID's index
+
     def count_in_window(self, start: dt.datetime, end: dt.datetime) -> int:
         return sum(1 for _row in self.rows_in_window(start, end))
 

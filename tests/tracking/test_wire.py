@@ -257,3 +257,37 @@ def test_usable_refuses_a_connection_without_the_expected_internals():
         pass
 
     assert wire.usable(Bare(), Bare()) is False
+
+
+def test_a_uuid_stored_as_16_bytes_is_found_by_its_text(mariadb, tmp_path):
+    """Pairing reads a BINARY(16) UUID as its canonical text and looks late partners up by that text: it matched
+    no row, so each transfer whose egress row began after the window was counted lost."""
+    import sqlite3
+
+    mariadb.create_database("uuid_bytes")
+    mariadb.execute(
+        "CREATE TABLE transfers (UUID BINARY(16), username VARCHAR(64), filename VARCHAR(64), "
+        "startTime DATETIME(6), endTime DATETIME(6), status VARCHAR(32), KEY (UUID))",
+        "INSERT INTO transfers VALUES (UNHEX('0123456789abcdef0123456789abcdef'), 'alice', 'a.dat', "
+        "'2026-01-10 12:00:00', '2026-01-10 12:00:01', 'SUCCESS')",
+        "CREATE TABLE texts LIKE transfers", "ALTER TABLE texts MODIFY UUID CHAR(36)",
+        "INSERT INTO texts VALUES ('0123456789abcdef0123456789abcdef', 'bob', 'b.dat', '2026-01-10 12:00:00', "
+        "NULL, 'SUCCESS')", database="uuid_bytes")
+    text = "01234567-89ab-cdef-0123-456789abcdef"
+    with open_store(_root_config(mariadb, "uuid_bytes")) as store:
+        assert store.binary_uuids() is True
+        assert [(row.uuid, row.username) for row in store.rows_by_uuid([text, "not-a-uuid"])[text]] == [(text, "alice")]
+    with open_store(_root_config(mariadb, "uuid_bytes", table="texts")) as store:
+        assert store.binary_uuids() is False  # a text column is not asked for bytes
+        assert store.rows_by_uuid([text]) == {}
+        assert [row.username for row in store.rows_by_uuid(["0123456789abcdef0123456789abcdef"])[
+            "0123456789abcdef0123456789abcdef"]] == ["bob"]
+    path = tmp_path / "blob.db"
+    conn = sqlite3.connect(path)
+    conn.execute('CREATE TABLE transfers ("UUID", username, filename, "startTime", "endTime", status)')
+    conn.execute("INSERT INTO transfers VALUES (?, 'carol', 'c.dat', '2026-01-10 12:00:00', NULL, 'SUCCESS')",
+                 (bytes.fromhex("0123456789abcdef0123456789abcdef"),))
+    conn.commit()
+    conn.close()
+    with open_store(DbConfig(role="egress", driver="sqlite", path=str(path), timezone="UTC")) as store:
+        assert [row.username for row in store.rows_by_uuid([text])[text]] == ["carol"]
