@@ -119,3 +119,17 @@ def test_a_method_that_is_no_http_token_is_refused_at_load(written, write_config
 def test_a_method_is_upper_cased_and_trimmed(written, method, write_config, source_dir):
     path = write_config(_job_yaml(source_dir, f"    method: {written}\n"))
     assert load_run_config(str(path)).jobs[0].method == method
+
+
+@pytest.mark.parametrize("ramp", ["[{to: 5/s, over: 0s}]", "[{to: 5/s, over: 0s}, {to: 9/s, over: 0s}]"])
+def test_a_ramp_that_lasts_no_time_is_refused(ramp, write_config, source_dir):
+    """It passed --check, then the job sent nothing and the run ended with exit 0."""
+    path = write_config(_job_yaml(source_dir).replace("    rate: 10/s\n", f"    ramp: {ramp}\n"))
+    with pytest.raises(ConfigError, match="ramp: lasts 0 s, so the job would send nothing"):
+        load_run_config(str(path))
+
+
+def test_a_ramp_may_jump_with_over_0s_when_another_stage_lasts(write_config, source_dir):
+    path = write_config(_job_yaml(source_dir).replace("    rate: 10/s\n",
+                                                      "    ramp: [{to: 5/s, over: 0s}, {hold: 2s}]\n"))
+    assert load_run_config(str(path)).jobs[0].ramp.total_duration == 2.0

@@ -213,6 +213,9 @@ def _ramp_stages(parent: Section, key: str, raw_stages: List[Any], start: Option
             rate = stage.get("to", _rate_or_zero, expected=RATE_EXAMPLES)
             stages.append(RampStage(rate, stage.get("over", parse_duration, expected=DURATION_EXAMPLES)))
         stage.done()
+    if not sum(stage.duration for stage in stages) > 0:
+        raise parent.error(key, "lasts 0 s, so the job would send nothing",
+                           expected="a stage longer than 0s: - {to: 10/s, over: 1m} or - {hold: 2m}")
     return Ramp(start=start if start is not None else 0.0, stages=tuple(stages))
 
 
