@@ -29,6 +29,7 @@ from fth.config.reader import load_yaml
 from fth.engine.source import list_files
 from fth.errors import ConfigError, UsageError
 from fth.log import setup_logging
+from fth.startat import MAX_AHEAD
 from fth.status import ExitStatus
 
 log = logging.getLogger(__name__)
@@ -61,6 +62,35 @@ def _dns_name(text: str) -> str:
     return text
 
 
+def _namespace(text: str) -> str:
+    """A Kubernetes namespace (RFC 1123 label): lower-case letters, digits and '-', at most 63."""
+    if not _DNS_LABEL.match(text):
+        raise argparse.ArgumentTypeError(f"{text[:80]!r} is not a Kubernetes namespace; expected at most 63 lower-case "
+                                         "letters, digits and '-', such as load-test")
+    return text
+
+
+def _image(text: str) -> str:
+    """A container image reference: [registry/]name[:tag][@digest], no blanks or quotes (they would break the
+    manifest's YAML or the pull)."""
+    if not _IMAGE.match(text):
+        raise argparse.ArgumentTypeError(f"{text[:80]!r} is not a container image; expected a reference such as "
+                                         "registry.local/fth:0.1")
+    return text
+
+
+def _start_in(text: str) -> float:
+    """--start-in: a duration after which each pod's --start-at is still accepted (at most a year ahead)."""
+    seconds = float(duration_arg(text))
+    if seconds > MAX_AHEAD - 3600:
+        raise argparse.ArgumentTypeError(f"{text!r} is more than a year ahead: every pod would refuse its --start-at")
+    return seconds
+
+
+_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
+_IMAGE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/:@+-]{0,254}$")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = new_parser("fth kube", "Print the Kubernetes manifests (ConfigMap + Indexed Job) that run a job file "
                                     "as N segments, started together; apply them with kubectl apply -f -.")
@@ -68,10 +98,10 @@ def build_parser() -> argparse.ArgumentParser:
                         help="the job file the pods run")
     parser.add_argument("--parallelism", type=_positive_int, metavar="N", required=True,
                         help="how many pods (segments) run the job file together")
-    parser.add_argument("--image", metavar="IMAGE", default=f"fth:{__version__}",
+    parser.add_argument("--image", type=_image, metavar="IMAGE", default=f"fth:{__version__}",
                         help="the container image (built from contrib/container/Containerfile); default %(default)s")
-    parser.add_argument("--namespace", type=_dns_name, metavar="NS", help="put the objects in this namespace")
-    parser.add_argument("--start-in", type=duration_arg, metavar="TIME", default=60.0,
+    parser.add_argument("--namespace", type=_namespace, metavar="NS", help="put the objects in this namespace")
+    parser.add_argument("--start-in", type=_start_in, metavar="TIME", default=60.0,
                         help="the segments start together this long after now (time to apply and pull the "
                              "image); default 60s")
     parser.add_argument("--source-claim", type=_dns_name, metavar="NAME",

@@ -184,7 +184,29 @@ def test_usage_errors(fth_cli, job_file):
     assert "--parallelism" in fth_cli("kube", "-c", job_file(False), expect=2).stderr
     assert "1 to 10000" in fth_cli("kube", "-c", job_file(False), "--parallelism", "0", expect=2).stderr
     result = fth_cli("kube", "-c", job_file(False), "--parallelism", "2", "--namespace", "Load_Test", expect=2)
-    assert "'Load_Test' is not a Kubernetes name" in result.stderr
+    assert "'Load_Test' is not a Kubernetes namespace" in result.stderr
+
+
+@pytest.mark.parametrize("flag, value, message", [
+    ("--start-in", "400d", "'400d' is more than a year ahead: every pod would refuse its --start-at"),
+    ("--namespace", "n" * 64, "is not a Kubernetes namespace"),
+    ("--namespace", "load.test", "is not a Kubernetes namespace"),
+    ("--image", "", "'' is not a container image"),
+    ("--image", "x y", "'x y' is not a container image"),
+    ("--image", 'a"b: c', "is not a container image"),
+])
+def test_what_every_pod_or_the_cluster_would_refuse_is_refused_here(fth_cli, job_file, flag, value, message):
+    """Each of these printed manifests with exit 0 that the pods (a start over a year ahead) or the cluster (a
+    namespace over 63 characters, an image with blanks or quotes) refuse."""
+    result = fth_cli("kube", "-c", job_file(False), "--parallelism", "2", flag, value, expect=2)
+    assert message in result.stderr and "apiVersion" not in result.stdout
+
+
+def test_a_start_within_the_year_and_an_image_with_registry_tag_and_digest_are_accepted(fth_cli, job_file):
+    image = "registry.local:5000/team/fth:0.1@sha256:" + "a" * 64
+    result = fth_cli("kube", "-c", job_file(False), "--parallelism", "2", "--start-in", "300d", "--image", image,
+                     "--namespace", "n" * 63)
+    assert f"image: {image}" in result.stdout and "--start-at" in result.stdout
 
 
 def test_the_containerfile_copies_what_exists_and_runs_as_the_pods_user():
