@@ -173,8 +173,13 @@ def as_datetime(value: Any, zone: dt.tzinfo) -> Optional[dt.datetime]:
     try:  # the common case first: MySQL's DATETIME text, read raw (see fth.tracking.mysql.connect)
         parsed = dt.datetime.fromisoformat(text)
     except ValueError:
+        if _EPOCH_TEXT.match(text):  # epoch seconds kept as text (a TEXT or VARCHAR column), as a number is read
+            return dt.datetime.fromtimestamp(float(text), dt.timezone.utc)
         parsed = _parse_time_text(text)
     return parsed.replace(tzinfo=zone) if parsed.tzinfo is None else parsed
+
+
+_EPOCH_TEXT = re.compile(r"^\s*[0-9]{9,11}(\.[0-9]{1,9})?\s*$")  # 1973 to 5138: not a year or a compact date
 
 
 def _parse_time_text(text: str) -> dt.datetime:

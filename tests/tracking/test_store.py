@@ -311,6 +311,7 @@ def test_a_sqlite_window_holds_every_row_whose_time_is_in_it_however_it_is_store
     epoch = dt.datetime(2026, 1, 10, 10, 20, tzinfo=UTC).timestamp()
     starts = [("plain", "2026-01-10 10:10:00"), ("plain-fraction", "2026-01-10 10:15:00.250"),
               ("with-t", "2026-01-10T10:30:00"), ("zulu", "2026-01-10T10:40:00Z"), ("epoch", int(epoch)),
+              ("epoch-text", str(int(epoch) + 1)),
               ("epoch-real", epoch + 0.5), ("offset-outside", "2026-01-10 10:10:00+05:00"),
               ("offset-inside", "2026-01-10 12:50:00+02:00"), ("before", "2026-01-10 09:59:59.999"),
               ("after", "2026-01-10 11:00:00"), ("t-after", "2026-01-10T11:00:00"), ("null", None),
@@ -320,4 +321,4 @@ def test_a_sqlite_window_holds_every_row_whose_time_is_in_it_however_it_is_store
     with open_store(DbConfig(role="ingress", driver="sqlite", path=str(path), timezone="UTC")) as store:
         uuids = [row.uuid for row in store.rows_in_window(START, END)]
         assert store.count_in_window(START, END) == len(uuids)
-    assert uuids == ["plain", "plain-fraction", "epoch", "epoch-real", "with-t", "zulu", "offset-inside"]
+    assert uuids == ["plain", "plain-fraction", "epoch", "epoch-real", "epoch-text", "with-t", "zulu", "offset-inside"]
