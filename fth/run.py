@@ -6,6 +6,7 @@ import logging
 import resource
 import signal
 import sys
+import time
 from datetime import datetime
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
@@ -42,6 +43,11 @@ def resolve_config(args: argparse.Namespace) -> RunConfig:
         value = getattr(args, name, None)
         if value is not None:
             setattr(config, name, value)
+    start_at = getattr(args, "start_at", None)
+    if start_at is not None and config.duration is not None and start_at + config.duration <= time.time():
+        raise UsageError(f"--start-at was {format_duration(time.time() - start_at)} ago and the run lasts "
+                         f"{format_duration(config.duration)}: it would be over before it started",
+                         hint="a later --start-at, or a longer --duration")
     if args.jobs:
         known = [job.name for job in config.jobs]
         unknown = [name for name in args.jobs if name not in known]

@@ -3,6 +3,7 @@
 import argparse
 import itertools
 import random
+import time
 
 import pytest
 
@@ -117,3 +118,14 @@ def test_segment_from_the_environment_shows_in_the_plan(fth_cli, write_config, s
     out = fth_cli("-c", config, "--check").stdout
     assert "segment 1/4 of the run" in out and "25.0/s" in out
     assert "expected I/N" in fth_cli("-c", config, "--check", "--segment", "4/4", expect=2).stderr
+
+
+def test_a_start_so_long_ago_that_the_run_is_over_is_refused(fth_cli, write_config, source_dir):
+    """A minute ago with 3 s to run: the wait job sent nothing and the fire job its whole schedule at once, each
+    about a minute late, exit 0."""
+    config = write_config({"jobs": [{"name": "orders", "protocol": "http", "username": "u", "source": str(source_dir),
+                                     "rate": "5/s", "url": "http://127.0.0.1:9/"}]})
+    result = fth_cli("-c", config, "--start-at", time.time() - 60, "--duration", "3s", expect=2)
+    assert "--start-at was 1m" in result.stderr
+    assert "the run lasts 3s: it would be over before it started" in result.stderr
+    fth_cli("-c", config, "--start-at", time.time() - 2, "--duration", "60s", "--check")  # still running: accepted
