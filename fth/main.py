@@ -7,6 +7,7 @@ and an exit status; tracebacks appear only with ``-vv``.
 
 import argparse
 import logging
+import re
 import sys
 from typing import Callable, List, Optional
 
@@ -20,10 +21,18 @@ ParserFactory = Callable[[], argparse.ArgumentParser]
 
 
 def _error(prog: str, message: str, hint: Optional[str] = None) -> None:
-    lines = [f"{prog}: error: {message}\n"] + ([f"{prog}: hint: {hint}\n"] if hint else [])
+    lines = [f"{prog}: error: {_one_line(message)}\n"] + ([f"{prog}: hint: {_one_line(hint)}\n"] if hint else [])
     for line in lines:  # a message quoting the input quotes it whole: what no terminal can show is escaped
         sys.stderr.write(line.encode("utf-8", "backslashreplace").decode("utf-8"))
     sys.stderr.flush()
+
+
+def _one_line(text: str) -> str:
+    """``text`` on one line: a control character it quotes (a line break in a header name) written as its escape."""
+    return _CONTROL.sub(lambda found: found.group().encode("unicode_escape").decode("ascii"), text)
+
+
+_CONTROL = re.compile("[\x00-\x1f\x7f\x85\u2028\u2029]")
 
 
 def run_main(prog: str, parser_factory: ParserFactory, program: Program, argv: Optional[List[str]] = None) -> int:

@@ -133,3 +133,11 @@ def test_a_ramp_may_jump_with_over_0s_when_another_stage_lasts(write_config, sou
     path = write_config(_job_yaml(source_dir).replace("    rate: 10/s\n",
                                                       "    ramp: [{to: 5/s, over: 0s}, {hold: 2s}]\n"))
     assert load_run_config(str(path)).jobs[0].ramp.total_duration == 2.0
+
+
+def test_an_error_quoting_a_line_break_stays_on_one_line(fth_cli, write_config, source_dir):
+    """A header name holding a line break printed the error over two lines: the second read like a new message."""
+    path = write_config(_job_yaml(source_dir, "    headers:\n      ? \"X-A\\nB\\tC\"\n      : x\n"))
+    result = fth_cli("-c", path, "--check", expect=2)
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and "headers.X-A\\nB\\tC: is not a valid header name" in lines[0]
