@@ -149,6 +149,30 @@ def _canonical_uuid(text: str) -> Optional[uuidlib.UUID]:
     return found if str(found) == text else None
 
 
+CLOCK_CHANGE_MARGIN = dt.timedelta(hours=3)  # more than any zone's clock change (at most 2 h)
+
+
+def _widened(moment: dt.datetime, zone: dt.tzinfo, margin: dt.timedelta) -> dt.datetime:
+    """``moment + margin`` when ``zone``'s offset is not the same on both sides of ``moment`` within the margin,
+    else ``moment`` (a fixed-offset zone never)."""
+    if isinstance(zone, dt.timezone):
+        return moment
+    aware = moment if moment.tzinfo is not None else moment.astimezone()
+    before, after = (aware - CLOCK_CHANGE_MARGIN).astimezone(zone), (aware + CLOCK_CHANGE_MARGIN).astimezone(zone)
+    return aware + margin if before.utcoffset() != after.utcoffset() else moment
+
+
+def in_window(rows: Iterable[TrackingRow], start: dt.datetime, end: dt.datetime) -> Iterator[TrackingRow]:
+    """The rows whose start time is in ``[start, end)``; a row whose time cannot be read stays (its query's bounds
+    hold it, and pairing notes it)."""
+    low, high = _aware_epoch(start), _aware_epoch(end)
+    return (row for row in rows if row.start_ts is None or low <= row.start_ts < high)
+
+
+def _aware_epoch(moment: dt.datetime) -> float:
+    return (moment if moment.tzinfo is not None else moment.astimezone()).timestamp()
+
+
 def as_uuid_text(value: Any) -> str:
     if value is None:
         return ""
@@ -499,7 +523,17 @@ class TrackingStore:
 
     def rows_in_window(self, start: dt.datetime, end: dt.datetime) -> Iterator[TrackingRow]:
         """Rows with ``start <= startTime < end``, ordered by startTime, streamed."""
-        return self._rows(self._window_rows_sql(), (self.bound(start), self.bound(end)), "reading rows in the window")
+        low, high = self.window_bounds(start, end)
+        rows = self._rows(self._window_rows_sql(), (self.bound(low), self.bound(high)), "reading rows in the window")
+        return rows if (low, high) == (start, end) else in_window(rows, start, end)
+
+    def window_bounds(self, start: dt.datetime, end: dt.datetime) -> Tuple[dt.datetime, dt.datetime]:
+        """The instants whose wall times bound the window's query: ``start`` and ``end``, or each widened by
+        :data:`CLOCK_CHANGE_MARGIN` when the store's zone changes its clock near it. Stored wall times are read as
+        their first occurrence: around a clock going back, a window's wall-time bounds can be equal (an empty
+        query) or hold rows that belong to the windows beside it; the widened query's rows are then kept by
+        their time (:func:`in_window`)."""
+        return (_widened(start, self.zone, -CLOCK_CHANGE_MARGIN), _widened(end, self.zone, CLOCK_CHANGE_MARGIN))
 
     def count_in_window(self, start: dt.datetime, end: dt.datetime) -> int:
         """Number of rows with ``start <= startTime < end``."""

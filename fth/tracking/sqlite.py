@@ -107,10 +107,14 @@ class SQLiteStore(TrackingStore):
         sql = self._select(f"{self.select_list}, {plain}",
                            f"({column} >= {p} AND {column} < {p} AND {plain}) OR NOT ({plain})")
         low, high = start.timestamp(), end.timestamp()
+        query_low, query_high = self.window_bounds(start, end)
+        exact = (query_low, query_high) == (start, end)  # else near a clock change: plain rows kept by time too
         rows = []
-        for *raw, is_plain in self._query(sql, (self.bound(start), self.bound(end)), "reading rows in the window"):
+        for *raw, is_plain in self._query(sql, (self.bound(query_low), self.bound(query_high)),
+                                          "reading rows in the window"):
             row = make_row(raw, self.zone)
-            if is_plain or (row.start_ts is not None and low <= row.start_ts < high):
+            in_time = row.start_ts is not None and low <= row.start_ts < high
+            if in_time or (is_plain and (exact or row.start_ts is None)):
                 rows.append(row)
         rows.sort(key=lambda row: (row.start_ts is None, row.start_ts or 0.0))
         return iter(rows)

@@ -322,3 +322,41 @@ def test_a_sqlite_window_holds_every_row_whose_time_is_in_it_however_it_is_store
         uuids = [row.uuid for row in store.rows_in_window(START, END)]
         assert store.count_in_window(START, END) == len(uuids)
     assert uuids == ["plain", "plain-fraction", "epoch", "epoch-real", "epoch-text", "with-t", "zulu", "offset-inside"]
+
+
+FALL_BACK = ["01:50:00", "02:10:00", "02:30:00", "02:50:00", "03:10:00"]  # Berlin, 2026-10-25: 03:00 CEST → 02:00 CET
+FALL_BACK_WINDOWS = [("2026-10-24T23:00:00", ["01:50:00"]),
+                     ("2026-10-25T00:00:00", ["02:10:00", "02:30:00", "02:50:00"]),
+                     ("2026-10-25T00:30:00", ["02:30:00", "02:50:00"]), ("2026-10-25T01:00:00", []),
+                     ("2026-10-25T02:00:00", ["03:10:00"])]
+
+
+def _hour_windows(store):
+    """Each window of FALL_BACK_WINDOWS (an hour from its UTC start): the wall times of its rows."""
+    found = []
+    for start, _expected in FALL_BACK_WINDOWS:
+        low = dt.datetime.fromisoformat(start).replace(tzinfo=UTC)
+        found.append(sorted(row.start.astimezone(store.zone).strftime("%H:%M:%S")
+                            for row in store.rows_in_window(low, low + dt.timedelta(hours=1))))
+    return found
+
+
+def test_windows_around_a_clock_going_back_hold_each_row_once_by_its_time(db_config, mariadb, tmp_path):
+    """A stored wall time is read as its first occurrence (02:10 → 00:10 UTC). The windows' wall-time bounds
+    collapsed ([02:00, 02:00) for 00:00-01:00 UTC: no row) or held rows of the windows beside them (02:10-02:50 for
+    01:00-02:00 UTC): 0, 0 and 3 rows where 3, 2 and 0 belong."""
+    expected = [wall for _start, wall in FALL_BACK_WINDOWS]
+    rows = [(f"z{i}", "alice", "f", f"2026-10-25 {wall}", f"2026-10-25 {wall}", "SUCCESS")
+            for i, wall in enumerate(FALL_BACK)]
+    path = sqlite_tracking(tmp_path, rows)
+    with open_store(DbConfig(role="ingress", driver="sqlite", path=str(path), timezone="Europe/Berlin")) as store:
+        assert _hour_windows(store) == expected
+    mariadb.create_database("fall_back")
+    mariadb.execute("CREATE TABLE transfers (UUID VARCHAR(64), username VARCHAR(64), filename VARCHAR(255), "
+                    "startTime DATETIME(6), endTime DATETIME(6), status VARCHAR(32))",
+                    *[f"INSERT INTO transfers VALUES ('{r[0]}', 'alice', 'f', '{r[3]}', '{r[4]}', 'SUCCESS')"
+                      for r in rows],
+                    database="fall_back")
+    config = db_config(user="root", password=mariadb.root_password, database="fall_back", timezone="Europe/Berlin")
+    with open_store(config) as store:
+        assert _hour_windows(store) == expected
