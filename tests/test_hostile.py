@@ -129,6 +129,7 @@ def test_fifos_devices_and_sockets_in_a_recursive_source_are_skipped_never_opene
     make_files(source / "sub", 2)
     os.mkfifo(source / "sub" / "pipe.dat")
     os.mkfifo(source / "a-pipe.dat")
+    os.symlink(tmp_path / "gone.dat", source / "dangling.dat")  # a broken link, once called a FIFO in the warning
     job = http_job("tree", http_server.url, source, rate="50/s")
     job["source"] = {"path": str(source), "recursive": True, "loop": False}
     config = write_config({"jobs": [job]})
@@ -137,7 +138,7 @@ def test_fifos_devices_and_sockets_in_a_recursive_source_are_skipped_never_opene
     assert run.status == 0, run.stderr
     job = _summary(out)["jobs"][0]
     assert job["attempted"] == job["succeeded"] == len(http_server.requests) == 5
-    assert run.stderr.count("not regular files") == 1 and "2 entries" in run.stderr
+    assert run.stderr.count("not regular files") == 1 and "3 entries" in run.stderr and "broken links" in run.stderr
     assert run.seconds < 15  # the run ended when the five files were sent
 
 

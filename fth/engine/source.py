@@ -84,8 +84,8 @@ class FileSource:
         files = list_files(self.config, skipped)
         if skipped and not self._warned:
             self._warned = True
-            log.warning("job %s: %d entries of %s are not regular files (FIFOs, devices, sockets) and are "
-                        "skipped, e.g. %s", self.job_name, len(skipped), self.config.path, skipped[0])
+            log.warning("job %s: %d entries of %s are not regular files (FIFOs, devices, sockets, broken links) "
+                        "and are skipped, e.g. %s", self.job_name, len(skipped), self.config.path, skipped[0])
         return files
 
     def __iter__(self) -> Iterator[str]:
