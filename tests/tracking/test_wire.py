@@ -31,6 +31,12 @@ def _read_both(store_config, monkeypatch, reader):
     return fast, slow
 
 
+def _window_both(mariadb, monkeypatch, database):
+    """Every row of ``database``'s table in WINDOW, through the wire path and through pymysql's cursor."""
+    return _read_both(_root_config(mariadb, database), monkeypatch,
+                      lambda store: [_fields(r) for r in store.rows_in_window(*WINDOW)])
+
+
 def _root_config(mariadb, database, **changes):
     settings = {"role": "ingress", "host": "127.0.0.1", "port": mariadb.port, "user": "root",
                 "password": mariadb.root_password, "database": database, "table": "transfers", "timezone": "+02:00"}
@@ -100,8 +106,7 @@ def test_column_lengths_at_the_one_byte_edge_read_as_pymysql_decodes_them(mariad
         "CASE seq % 6 WHEN 0 THEN REPEAT('S', 250) WHEN 1 THEN REPEAT('S', 251) WHEN 2 THEN '' "
         "WHEN 3 THEN NULL ELSE 'SUCCESS' END FROM seq_1_to_420",
         database="wire_edge")
-    config = _root_config(mariadb, "wire_edge")
-    fast, slow = _read_both(config, monkeypatch, lambda store: [_fields(r) for r in store.rows_in_window(*WINDOW)])
+    fast, slow = _window_both(mariadb, monkeypatch, "wire_edge")
     assert len(fast) == 420 and fast == slow
     for column in (1, 2, 5):  # the edges met in each text column
         assert {0, 250, 251} <= {len(row[column] or "") for row in fast}
@@ -122,8 +127,7 @@ def test_a_null_first_column_that_would_line_up_unrolled_is_read_by_its_lengths(
     with pymysql.connect(host="127.0.0.1", port=mariadb.port, user="root", password=mariadb.root_password,
                          database="wire_decoy", autocommit=True) as conn, conn.cursor() as cur:
         cur.execute("INSERT INTO transfers VALUES (NULL, %s, 'f', '2026-01-10 10:00:00', NULL, 'S')", (username,))
-    config = _root_config(mariadb, "wire_decoy")
-    fast, slow = _read_both(config, monkeypatch, lambda store: [_fields(r) for r in store.rows_in_window(*WINDOW)])
+    fast, slow = _window_both(mariadb, monkeypatch, "wire_decoy")
     assert fast == slow and fast[0][:3] == ("", username, "f")
 
 
@@ -177,8 +181,7 @@ def test_a_row_over_16_mib_spans_packets(mariadb, monkeypatch):
         "'2026-01-10 10:00:01', 'SUCCESS'), ('big-2', 'alice', 'after.dat', '2026-01-10 10:00:01', "
         "'2026-01-10 10:00:02', 'SUCCESS')",
         database="wire_big")
-    config = _root_config(mariadb, "wire_big")
-    fast, slow = _read_both(config, monkeypatch, lambda store: [_fields(r) for r in store.rows_in_window(*WINDOW)])
+    fast, slow = _window_both(mariadb, monkeypatch, "wire_big")
     assert fast == slow and len(fast[0][2]) == 17_000_000 and fast[1][:3] == ("big-2", "alice", "after.dat")
 
 
