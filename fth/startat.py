@@ -52,7 +52,7 @@ def wait_until(start_at: float, cancel: gevent.event.Event) -> None:
         log.warning("--start-at was %s ago: starting now, with the schedule counted from that instant "
                     "(fire mode sends what is overdue at once)", format_duration(-remaining))
         return
-    while remaining > 0:
+    while remaining > 0 and not cancel.is_set():  # cancelled already (an interrupt): no countdown to show
         step = 1.0 if remaining <= 10 else min(10.0, remaining - 10)
         log.info("starting in %s", format_duration(math.ceil(remaining)))
         if cancel.wait(timeout=min(step, remaining)):

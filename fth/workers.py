@@ -83,6 +83,7 @@ class WorkerGroup:
         self.workers = workers
         self.origin = origin
         self.stopping = gevent.event.Event()
+        self.stopped_early = False  # interrupted during the countdown: the workers were stopped before the start
 
     @property
     def elapsed(self) -> float:
@@ -138,44 +139,54 @@ def run_workers(config: RunConfig, args: argparse.Namespace) -> int:
     outer = args.segment or WHOLE
     segments = [Segment(outer.index + outer.count * p, outer.count * count) for p in range(count)]
     start_at = args.start_at if args.start_at is not None else time.time() + START_DELAY
-    workers = _start_workers(config, args, segments, start_at)
+    workers: List[Worker] = []
+    group = WorkerGroup(config, workers, start_at)
+
+    def forward(name: str) -> None:
+        if time.time() < start_at:  # the countdown: a worker may still be starting Python, where a SIGINT is a
+            # KeyboardInterrupt traceback; SIGTERM ends it quietly, and a worker that is ready takes it as SIGINT
+            group.stopped_early = True
+            log.info("%s: the workers are stopped before the start", name)
+            _signal(workers, signal.SIGTERM)
+            group.stopping.set()
+            return
+        log.info("%s: passed on to the workers", name)
+        _signal(workers, getattr(signal, name))
+
+    # the handlers come first: an interrupt between a worker's start and its place in ``workers`` left it running
+    interrupts = install_signal_handlers(forward, forward)
     try:
-        return _run_started(config, args, outer, workers, start_at)
+        workers += _start_workers(config, args, segments, start_at)
+        if group.stopped_early:  # interrupted while they were being started: those started since stop too
+            _signal(workers, signal.SIGTERM)
+        return _run_started(config, args, outer, group)
     except BaseException:  # the workers live in sessions of their own: nothing else would stop them
         _signal(workers, signal.SIGTERM)
         raise
+    finally:
+        for handler in interrupts:
+            handler.cancel()
 
 
-def _run_started(config: RunConfig, args: argparse.Namespace, outer: Segment, workers: List[Worker],
-                 start_at: float) -> int:
-    """The run once its workers have started: the live view, signals passed on, the merged summary."""
+def _run_started(config: RunConfig, args: argparse.Namespace, outer: Segment, group: WorkerGroup) -> int:
+    """The run once its workers have started: the live view, the workers read, the merged summary."""
+    workers = group.workers
     log.info("%d worker processes (segments %s), starting together", len(workers),
              ", ".join(str(worker.segment) for worker in workers))
     if config.transfer_log:
         log.info("transfer log: one file per worker, %s.<segment index>", config.transfer_log)
-    group = WorkerGroup(config, workers, start_at)
     readers = [gevent.spawn(_watch, worker, workers) for worker in workers]
-
-    def forward(name: str) -> None:
-        log.info("%s: passed on to the workers", name)
-        _signal(workers, getattr(signal, name))
-        if time.time() < start_at:  # during the countdown: no need to wait for the start
-            group.stopping.set()
-
-    interrupts = install_signal_handlers(forward, forward)
     style = Style(colour_wanted(sys.stdout, args.no_color))
     view = LiveView(group, sys.stdout, style, sys.stdout.isatty() and not args.quiet, config.interval,
                     figures=group.live)
     try:
-        wait_until(start_at, group.stopping)
+        wait_until(group.origin, group.stopping)
         view.start()
         gevent.joinall(readers)
         group.stopping.set()
     finally:
         view.stop()
-        for handler in interrupts:
-            handler.cancel()
-    return _finish(config, args, outer, workers, style)
+    return _finish(config, args, outer, workers, style, group.stopped_early)
 
 
 def _start_workers(config: RunConfig, args: argparse.Namespace, segments: List[Segment],
@@ -219,7 +230,13 @@ def _watch(worker: Worker, workers: List[Worker]) -> None:
         _signal(workers, signal.SIGTERM)
 
 
-def _finish(config: RunConfig, args: argparse.Namespace, outer: Segment, workers: List[Worker], style: Style) -> int:
+def _finish(config: RunConfig, args: argparse.Namespace, outer: Segment, workers: List[Worker], style: Style,
+            stopped_early: bool = False) -> int:
+    if stopped_early:  # a worker stopped while Python was still starting ends without a summary: nothing was sent
+        workers = [worker for worker in workers if worker.mergeable is not None]
+        if not workers:
+            log.info("interrupted before the start: no worker had begun; nothing was sent")
+            return ExitStatus.CTRL_C
     reported = [worker for worker in workers if worker.mergeable is not None]
     for worker in workers:
         if not worker.finished:

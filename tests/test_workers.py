@@ -173,3 +173,29 @@ def test_processes_are_bounded():
     assert processes_arg("1024") == 1024
     with pytest.raises(argparse.ArgumentTypeError, match="more than 1024 processes"):
         processes_arg("100000")
+
+
+def test_an_interrupt_while_the_workers_start_up_ends_the_countdown_cleanly(write_config, http_server, source_dir,
+                                                                          tmp_path):
+    """Ctrl-C just as the workers were started: the parent could be interrupted between starting a worker and
+    knowing it, which then ran its job with no parent (a probe saw it send at the start time, 30 s later), and a
+    worker still starting Python printed a KeyboardInterrupt traceback. Now no worker outlives the parent, nothing
+    is sent, and the run ends as a countdown interrupted in one process does (a summary of nothing sent, exit 0),
+    or with 130 when no worker had begun."""
+    config = segment_job(write_config, http_server, source_dir)
+    process = fth_process("-c", config, "--processes", "2", "--start-at", time.time() + 30, "--duration", "5s",
+                          "--summary-json", tmp_path / "s.json")
+    deadline = time.time() + 20
+    while len(children(process.pid)) < 2 and time.time() < deadline:
+        time.sleep(0.005)
+    workers = children(process.pid)
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=25)  # well before the start time
+    assert "Traceback" not in out + err and "KeyboardInterrupt" not in out + err
+    assert not [pid for pid in workers if Path(f"/proc/{pid}").exists()]  # no worker outlives the parent
+    assert http_server.requests == []
+    if process.returncode == 130:
+        assert "interrupted before the start" in err
+    else:
+        assert process.returncode == 0, err
+        assert json.loads((tmp_path / "s.json").read_text())["total"]["attempted"] == 0
