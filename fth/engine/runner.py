@@ -115,7 +115,11 @@ class Runner:
 
     def run(self, duration: Optional[float]) -> None:
         """Start, wait for the jobs (or ``duration``, or stop()), then drain gracefully."""
+        stopped_before = self.stopping.is_set()  # interrupted during the countdown
         self.start()
+        if stopped_before:  # no job scheduled anything: no active time, no target (before its greenlets run)
+            for state in self.states.values():
+                self._job_ends(state, 0.0)
         finished = gevent.spawn(self.workers.join)
         gevent.wait([finished, self.stopping], timeout=duration, count=1)
         if not self.stopping.is_set():

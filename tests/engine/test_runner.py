@@ -304,5 +304,6 @@ def test_a_run_stopped_before_it_starts_is_not_behind(source_dir):
     runner.run(None)
     stats = runner.states["j"].stats
     assert stats.attempted == stats.scheduled == 0 and SlowTransport.sends == []
+    assert runner.target_sends("j") < 1e-6  # no active time: a slow stop (0.15 s at 10/s) was a target missed
     figures = job_figures(stats, runner.target_sends("j"), runner.active_seconds("j"))
     assert not fell_behind(figures)
