@@ -9,7 +9,6 @@ percentiles carry the same error bound as one process (``fth.stats``).
 """
 
 import hashlib
-import math
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
@@ -50,14 +49,15 @@ class JobPart:
     @classmethod
     def from_dict(cls, data: Dict[str, Any]) -> "JobPart":
         return cls(JobStats.from_dict(data["stats"]), read_text(data["username"], "username"),
-                   Timeline.from_dict(data["timeline"]), _number(data["target_sends"], "target_sends", 0.0),
-                   _number(data["active_s"], "active_s", 0.0))
+                   Timeline.from_dict(data["timeline"]), _from_zero(data["target_sends"], "target_sends"),
+                   _from_zero(data["active_s"], "active_s"))
 
 
-def _number(value: Any, name: str, least: float = -math.inf) -> float:
+def _from_zero(value: Any, name: str) -> float:
+    """A finite number from 0 (a time since the epoch or the origin, a count of sends)."""
     number = read_number(value, name)
-    if number < least:
-        raise ValueError(f"{name} is {number:g}, less than {least:g}")
+    if number < 0:
+        raise ValueError(f"{name} is {number:g}, less than 0")
     return number
 
 
@@ -82,7 +82,7 @@ def _breakpoint(value: Any) -> Optional[Dict[str, Any]]:
     if not isinstance(value, dict) or set(value) != set(Breakpoint.__dataclass_fields__):
         raise TypeError(f"breakpoint is {repr(value)[:80]}, not null or a breakpoint")
     for name in ("elapsed_s", "target_rate_per_s", "achieved_rate_per_s"):
-        _number(value[name], f"breakpoint.{name}", 0.0)
+        _from_zero(value[name], f"breakpoint.{name}")
     read_text(value["job"], "breakpoint.job")
     read_text(value["condition"], "breakpoint.condition")
     return value
@@ -139,8 +139,9 @@ class RunParts:
             digest = data["job_file_sha256"]
             if not isinstance(data["finished"], bool) or not (digest is None or isinstance(digest, str)):
                 raise TypeError(f"finished {data['finished']!r} or job_file_sha256 {str(digest)[:80]} is damaged")
-            parts = cls(origin=_number(data["origin"], "origin", 0.0), elapsed_s=_number(data["elapsed_s"], "elapsed_s",
-                        0.0), finished=data["finished"], segment_count=count, segments=indexes,
+            parts = cls(origin=_from_zero(data["origin"], "origin"),
+                        elapsed_s=_from_zero(data["elapsed_s"], "elapsed_s"), finished=data["finished"],
+                        segment_count=count, segments=indexes,
                         job_file_sha256=digest, stop_reasons=_texts(data["stop_reasons"], "stop_reasons"),
                         breakpoint=_breakpoint(data["breakpoint"]))
             if parts.origin + parts.elapsed_s > LAST_MOMENT:

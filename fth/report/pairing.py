@@ -21,7 +21,6 @@ Every issue carries the rows it is about, for the report's lists.
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 from dataclasses import dataclass, field
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple, Union
@@ -39,6 +38,7 @@ from fth.report.compute import (
 )
 from fth.tracking import TrackingRow, TrackingStore
 from fth.tracking.aside import window_rows
+from fth.tracking.base import moment_epoch
 
 log = logging.getLogger(__name__)
 
@@ -277,7 +277,7 @@ def collect(ingress_store: TrackingStore, egress_store: TrackingStore, start, en
         index_rows(_of_user(ingress_store.rows_in_window(start, end), username), "ingress", issues,
                    into=ingress)  # type: ignore[arg-type]
         orphans, waiting = _pair_as_read(_of_user(egress_window(), username), ingress, issues)
-    _fill_duplicates(egress_store, waiting, ingress, (_epoch(start), _epoch(end)), username)
+    _fill_duplicates(egress_store, waiting, ingress, (moment_epoch(start), moment_epoch(end)), username)
     missing = [uuid for uuid, value in ingress.items() if not isinstance(value, Record)]
     in_window = list(orphans)
     egress = orphans  # the window's egress rows without an ingress partner in it, then the partners looked up
@@ -311,7 +311,3 @@ def _pair_timeless(found: Dict[str, List[TrackingRow]], elsewhere: Sequence[str]
             issues.append(QualityIssue(BAD_TIME, row.uuid, "ingress: startTime is NULL; counted in the window of "
                                        "its egress row", (("ingress", row),)))
     index_rows(timeless, "ingress", issues, into=ingress)  # type: ignore[arg-type]
-
-
-def _epoch(moment: dt.datetime) -> float:
-    return (moment if moment.tzinfo is not None else moment.astimezone()).timestamp()

@@ -165,11 +165,12 @@ def _widened(moment: dt.datetime, zone: dt.tzinfo, margin: dt.timedelta) -> dt.d
 def in_window(rows: Iterable[TrackingRow], start: dt.datetime, end: dt.datetime) -> Iterator[TrackingRow]:
     """The rows whose start time is in ``[start, end)``; a row whose time cannot be read stays (its query's bounds
     hold it, and pairing notes it)."""
-    low, high = _aware_epoch(start), _aware_epoch(end)
+    low, high = moment_epoch(start), moment_epoch(end)
     return (row for row in rows if row.start_ts is None or low <= row.start_ts < high)
 
 
-def _aware_epoch(moment: dt.datetime) -> float:
+def moment_epoch(moment: dt.datetime) -> float:
+    """Epoch seconds of a window bound, aware or naive (naive: this machine's local time)."""
     return (moment if moment.tzinfo is not None else moment.astimezone()).timestamp()
 
 

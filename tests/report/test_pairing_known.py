@@ -13,7 +13,6 @@ from fth.report.pairing import (
     USERNAME_MISMATCH,
     Pairing,
     QualityIssue,
-    _epoch,
     collect,
     index_rows,
     make_pair,
@@ -22,6 +21,7 @@ from fth.report.pairing import (
     unpaired,
 )
 from fth.tracking import TrackingRow
+from fth.tracking.base import moment_epoch as _epoch
 from tests.report.test_pairing import FakeStore, row, ts
 
 
