@@ -25,6 +25,7 @@ known_jobs, jobs)``, then lists of columns (a chunk), then ``None``.
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import pickle
@@ -145,6 +146,7 @@ def _chunks(source: IO[bytes], jobs: Mapping[str, str]) -> Iterator[TxColumns]:
 def helper_main() -> int:
     """The helper process: the list from standard input to its file (see the module docstring)."""
     signal.signal(signal.SIGTERM, _stopped)
+    gc.disable()  # a million cells and no cycles (see fth.report.cli.cycle_collection_paused)
     source = sys.stdin.buffer
     try:
         path, known_jobs, jobs = _receive(source)

@@ -18,7 +18,7 @@ import secrets
 import unicodedata
 from dataclasses import dataclass, field
 from itertools import compress, islice, repeat
-from operator import add, attrgetter, floordiv, is_, mul, or_, sub
+from operator import add, attrgetter, floordiv, getitem, is_, mul, or_, sub
 from pathlib import Path
 from typing import AbstractSet, Any, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple
 
@@ -258,34 +258,70 @@ def transaction_csv_of(chunks: Iterable[TxColumns], known_jobs: bool) -> Iterato
     Fields are quoted as RFC 4180 says, by :func:`csv_field` (not by ``csv.writer``, which leaves a carriage
     return unquoted up to Python 3.12: a filename holding one would split its row), lines end in ``\\n``; a text
     cell that a spreadsheet would run as a formula gets a leading ``'`` (SPEC: CSV injection).
-    Written for a million rows: the columns with few distinct values (usernames, jobs, statuses, result,
-    kind) are quoted once per distinct combination, the start times formatted a column at a time.
+    Written for a million rows, a column at a time (each step a ``map`` in C, not a loop of Python lines): the
+    columns with few distinct values (usernames, jobs, statuses, result, kind) are quoted once per distinct
+    combination, a column of UUIDs or file names is checked as a whole and used as it is when no cell needs
+    quoting, the start times are formatted by :func:`fmt_times` and the transits by :func:`_transits`.
     """
     yield ",".join(map(csv_field, TX_COLUMNS)) + "\n"
     who: Dict[Tuple[Optional[str], Optional[str]], str] = {}
-    verdicts: Dict[Tuple[Any, ...], str] = {}
-    text_cell = _csv_text
+    verdicts: Dict[Tuple[Any, bool], str] = {}
     for uuids, usernames, jobs, filenames, starts, ends, chunk_verdicts, sizes in chunks:
-        lines: List[str] = []
-        for uuid, username, job, filename, start, when, end, verdict, size in zip(
-                uuids, usernames, jobs, filenames, starts, fmt_times(starts), ends, chunk_verdicts, sizes):
-            kind = verdict[0]
-            paired = kind == PAIR
-            names = who.get((username, job))
-            if names is None:
-                names = who[username, job] = f"{csv_field(username or '')},{csv_field(job or '')}"
-            key = (verdict, known_jobs and job is None)
-            text = verdicts.get(key)
-            if text is None:
-                _kind, outcome, ingress_status, status = verdict
-                text = verdicts[key] = ",".join((
-                    csv_field(ingress_status or ""), csv_field((status or "") if kind != INGRESS_ONLY else ""),
-                    outcome if paired else "unpaired", kind, "1" if key[-1] else "0"))
-            transit = round(end - start, 3) if paired and start is not None and end is not None else ""
-            uuid = "" if uuid is None else text_cell(uuid)
-            filename = "" if filename is None else text_cell(filename)
-            lines.append(f"{uuid},{names},{filename},{when},{transit},{text},{'' if size is None else size}\n")
-        yield "".join(lines)
+        people = list(zip(usernames, jobs))
+        for username, job in set(people).difference(who):
+            who[username, job] = f"{csv_field(username or '')},{csv_field(job or '')}"
+        unknown = map(is_, jobs, repeat(None)) if known_jobs else repeat(False)
+        keys = list(zip(chunk_verdicts, unknown))
+        for key in set(keys).difference(verdicts):
+            verdicts[key] = _verdict_cells(*key)
+        yield "".join([f"{uuid},{names},{filename},{when},{transit},{text},{size}\n"
+                       for uuid, names, filename, when, transit, text, size in zip(
+                           _csv_texts(uuids), map(who.__getitem__, people), _csv_texts(filenames), fmt_times(starts),
+                           _transits(chunk_verdicts, starts, ends), map(verdicts.__getitem__, keys),
+                           map(_size_cell, sizes))])
+
+
+def _verdict_cells(verdict: Tuple[str, str, Optional[str], Optional[str]], unknown: bool) -> str:
+    """The cells ingress_status, egress_status, result, kind and unknown_user of a verdict."""
+    kind, outcome, ingress_status, status = verdict
+    return ",".join((csv_field(ingress_status or ""), csv_field((status or "") if kind != INGRESS_ONLY else ""),
+                     outcome if kind == PAIR else "unpaired", kind, "1" if unknown else "0"))
+
+
+def _transits(verdicts: Sequence[Tuple[Any, ...]], starts: Sequence[Optional[float]],
+              ends: Sequence[Optional[float]]) -> Sequence[Any]:
+    """The transit cells: end − start rounded to the millisecond (as ``round(transit, 3)`` shows) for a pair with
+    both times, else empty."""
+    if None not in starts and None not in ends and all(verdict[0] == PAIR for verdict in set(verdicts)):
+        transits = list(map(sub, ends, starts))  # every row a pair with both times: in C
+        if transits and min(transits) > -_EXACT_MILLIS and max(transits) < _EXACT_MILLIS:
+            # "%.3f" rounds as round(x, 3) does (both correctly, half to even); below 2**40 s floats are finer than
+            # half a millisecond, so without its trailing zeros it is the text of round(x, 3): "1.500" → "1.5"
+            texts = list(map(str.rstrip, map("%.3f".__mod__, transits), repeat("0")))
+            return [text + "0" if text[-1] == "." else text for text in texts]  # "2." → "2.0"
+        return list(map(round, transits, repeat(3)))
+    return [round(end - start, 3) if verdict[0] == PAIR and start is not None and end is not None else ""
+            for verdict, start, end in zip(verdicts, starts, ends)]
+
+
+_EXACT_MILLIS = 2.0 ** 40  # seconds (35,000 years): below it "%.3f" without trailing zeros is round(x, 3)'s text
+
+
+def _size_cell(size: Optional[int]) -> Any:
+    return "" if size is None else size
+
+
+def _csv_texts(cells: Sequence[Optional[str]]) -> Sequence[str]:
+    """:func:`_csv_text` of each cell ("" for None): the column as it is when every cell starts with a plain
+    character and none holds a comma, a quote or a line break (a chunk of UUIDs: no cell is looked at alone)."""
+    if None not in cells and set(map(getitem, cells, repeat(_FIRST))) <= _PLAIN_START:
+        joined = "".join(cells)
+        if not any(map(joined.__contains__, _CSV_SPECIALS)):
+            return cells
+    return ["" if cell is None else _csv_text(cell) for cell in cells]
+
+
+_FIRST = slice(0, 1)
 
 
 def csv_field(text: str) -> str:
@@ -298,7 +334,8 @@ def csv_field(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'
 
 
-_CSV_SPECIAL = re.compile('[,"\r\n]')
+_CSV_SPECIALS = (",", '"', "\r", "\n")
+_CSV_SPECIAL = re.compile("[" + "".join(_CSV_SPECIALS) + "]")
 # A cell whose first visible character is one of these is run as a formula by spreadsheet programs (CSV
 # injection), also after leading blanks or line breaks, and in the full-width (＝＋－＠) and small forms, which
 # NFKC folds to these; a leading tab, CR or LF is neutralised whatever follows.

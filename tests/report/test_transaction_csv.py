@@ -5,6 +5,7 @@ import io
 import itertools
 import unicodedata
 
+from fth.report import render
 from fth.report.compute import EGRESS_ONLY, INGRESS_ONLY, PAIR, Record, summarize
 from fth.report.render import TX_COLUMNS, csv_field, transaction_csv
 from tests.report.reference import transaction_rows
@@ -90,3 +91,42 @@ def test_csv_comes_in_pieces_of_whole_lines():
     assert len(pieces) > 2
     assert all(piece.endswith("\n") for piece in pieces)
     assert len(_read("".join(pieces))) == len(records) + 1
+
+
+def _pairs(count, transit_of, text_of=lambda number: f"u-{number:08d}"):
+    records = [Record(username="user0", filename=f"{text_of(number)}.dat", start=1_769_904_000 + number * 0.25,
+                      end=1_769_904_000 + number * 0.25 + transit_of(number), status="SUCCESS", passed=True,
+                      uuid=text_of(number), ingress_status="RECEIVED") for number in range(count)]
+    summarize(records, jobs={"user0": "job-0"})
+    return records
+
+
+def _matches_the_reference(records):
+    rows = _read("".join(transaction_csv(records, True)))
+    assert rows[1:] == [[_as_text(_spreadsheet_safe(value) if column in TEXT_COLUMNS else value)
+                         for column, value in enumerate(row)] for row in transaction_rows(records, True)]
+
+
+def test_transits_written_a_column_at_a_time_are_round_to_the_millisecond():
+    """A chunk of pairs has its transits written a column at a time ("%.3f" without its trailing zeros): the text
+    must be round(transit, 3)'s, at half milliseconds, at -0, at whole seconds and beyond 2**40 s (where the
+    rounding goes back to round())."""
+    edges = [0.0005, 0.0015, 0.0025, 1.0005, 2.0, 0.0, -0.0004, -1.5, 1e-9, 59.9995, 123456.789, 2.0 ** 40 + 0.25,
+             -(2.0 ** 41), 0.1 + 0.2, 1 / 3]
+    records = _pairs(6000, lambda number: edges[number] if number < len(edges) else (number * 7919 % 100003) / 997)
+    _matches_the_reference(records)
+    pair = (PAIR, "pass", "RECEIVED", "SUCCESS")
+    for exact in ([*edges[:11], 2.0 ** 39 + 0.0005, 1e6 + 0.0125], edges):  # end − 0: the transit is the edge
+        cells = render._transits([pair] * len(exact), [0.0] * len(exact), exact)
+        assert [str(cell) for cell in cells] == [str(round(transit, 3)) for transit in exact]
+        assert cells[4:7] in (["2.0", "0.0", "-0.0"], [2.0, 0.0, -0.0])
+
+
+def test_one_cell_that_needs_quoting_in_a_chunk_of_plain_ones_is_quoted():
+    """A chunk whose UUIDs and file names are all plain is written as it is; one cell that is not (anywhere in the
+    chunk, any of the reasons) must still be neutralised and quoted."""
+    for hostile in ["=1+1", "a,b", 'q"q', "line\nbreak", "", " -x", "\uff1dfull", "é-first", "\tTAB", "nul\x00"]:
+        for position in (0, 2500, 4999):
+            records = _pairs(5000, lambda number: 1.5,
+                             lambda number: hostile if number == position else f"u-{number:08d}")  # noqa: B023
+            _matches_the_reference(records)
