@@ -67,7 +67,8 @@ class RowStore:
         self.db = DbConfig(role=role, driver="sqlite", path=label, table=role)
         self.rows = sorted(rows, key=lambda row: row.start or datetime.min.replace(tzinfo=timezone.utc))
 
-    def rows_in_window(self, start: datetime, end: datetime) -> List[TrackingRow]:
+    def rows_in_window(self, start: datetime, end: datetime, ordered: bool = True) -> List[TrackingRow]:
+        """The rows of the window, by start time (held sorted: ``ordered`` changes nothing)."""
         low, high = _aware_bound(start), _aware_bound(end)
         return [row for row in self.rows if row.start is not None and low <= row.start < high]
 

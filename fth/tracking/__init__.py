@@ -2,13 +2,15 @@
 
 Used by ``fth-report`` and by ``fth-web``'s pair layout. The API is stable::
 
-    from fth.tracking import open_store, TrackingRow, TrackingError
+    from fth.tracking import open_store, in_start_order, TrackingRow, TrackingError
 
     with open_store(db_config) as store:          # db_config: fth.config.model.DbConfig
         store.ping()                               # -> round-trip seconds; raises TrackingError
         store.check()                              # table and mapped columns exist and are readable
-        for row in store.rows_in_window(start, end):   # streamed, start <= startTime < end
+        for row in store.rows_in_window(start, end):   # streamed, start <= startTime < end, by startTime
             ...
+        rows = list(store.rows_in_window(start, end, ordered=False))   # as found: no sort in the server
+        in_start_order(rows)                       # by startTime here (rows without a time last)
         partners = store.rows_by_uuid(uuids)       # -> Dict[str, List[TrackingRow]], batched IN (...)
         latest = store.recent(100, username=None, status=None)   # newest first
         names = store.usernames()                  # distinct usernames, sorted
@@ -40,9 +42,9 @@ message names the database (``DbConfig.describe()``, never the password) and the
 error text, with a hint (wrong table? column mapping? grants? host/port?).
 """
 
-from fth.tracking.base import TrackingError, TrackingRow, TrackingStore, open_store, resolve_zone
+from fth.tracking.base import TrackingError, TrackingRow, TrackingStore, in_start_order, open_store, resolve_zone
 from fth.tracking.mysql import connect as mysql_connect
 from fth.tracking.mysql import session_zone
 
-__all__ = ["TrackingError", "TrackingRow", "TrackingStore", "mysql_connect", "open_store", "resolve_zone",
-           "session_zone"]
+__all__ = ["TrackingError", "TrackingRow", "TrackingStore", "in_start_order", "mysql_connect", "open_store",
+           "resolve_zone", "session_zone"]

@@ -12,7 +12,7 @@ from typing import Any, Iterator, List, Optional, Sequence, Tuple
 from urllib.parse import quote
 
 from fth.config.model import DbConfig
-from fth.tracking.base import TrackingRow, TrackingStore, make_row, resolve_zone, wrap_error
+from fth.tracking.base import TrackingRow, TrackingStore, in_start_order, make_row, resolve_zone, wrap_error
 
 log = logging.getLogger(__name__)
 
@@ -97,11 +97,11 @@ class SQLiteStore(TrackingStore):
         except sqlite3.Error as exc:
             raise wrap_error(self.db, exc, action) from None
 
-    def rows_in_window(self, start: dt.datetime, end: dt.datetime) -> Iterator[TrackingRow]:
-        """Rows whose startTime is in ``[start, end)``, in that order, however the time is stored: the plain text
-        form (``YYYY-MM-DD HH:MM:SS[.ffffff]``, in :attr:`zone`) is compared in SQL, as it sorts as it reads; every
-        other form the store reads (a ``T``, an offset, epoch seconds) is read and compared as a time (a text
-        comparison left them out of their window or put them in another one)."""
+    def rows_in_window(self, start: dt.datetime, end: dt.datetime, ordered: bool = True) -> Iterator[TrackingRow]:
+        """Rows whose startTime is in ``[start, end)``, in that order (``ordered=False``: as stored), however the
+        time is stored: the plain text form (``YYYY-MM-DD HH:MM:SS[.ffffff]``, in :attr:`zone`) is compared in SQL,
+        as it sorts as it reads; every other form the store reads (a ``T``, an offset, epoch seconds) is read and
+        compared as a time (a text comparison left them out of their window or put them in another one)."""
         column, p = self.col("start"), self.placeholder
         plain = _PLAIN_TIME.format(column=column)
         sql = self._select(f"{self.select_list}, {plain}",
@@ -116,7 +116,8 @@ class SQLiteStore(TrackingStore):
             in_time = row.start_ts is not None and low <= row.start_ts < high
             if in_time or (is_plain and (exact or row.start_ts is None)):
                 rows.append(row)
-        rows.sort(key=lambda row: (row.start_ts is None, row.start_ts or 0.0))
+        if ordered:
+            in_start_order(rows)
         return iter(rows)
 
     def recent(self, limit: int = 100, username: Optional[str] = None,

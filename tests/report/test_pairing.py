@@ -71,7 +71,7 @@ class FakeStore:
         self.rows = rows
         self.lookups = []
 
-    def rows_in_window(self, start, end):
+    def rows_in_window(self, start, end, ordered=True):  # in the order stored, as a server scanning its table
         return [r for r in self.rows if start <= r.start < end]
 
     def rows_by_uuid(self, uuids):
@@ -143,7 +143,7 @@ class StreamingStore(FakeStore):
         super().__init__([])
         self.count, self.first_start, self.check, self.refs = count, first_start, check, []
 
-    def rows_in_window(self, start, end):
+    def rows_in_window(self, start, end, ordered=True):
         for index in range(self.count):
             if self.check:
                 self.check(index)

@@ -209,7 +209,7 @@ def test_the_note_on_egress_rows_of_ingress_rows_elsewhere_says_outside_not_befo
 class DatedWindowStore(FakeStore):
     """A store whose window holds only rows with a start time (as SQL's does: NULL and no-time are in none)."""
 
-    def rows_in_window(self, start, end):
+    def rows_in_window(self, start, end, ordered=True):
         return [r for r in self.rows if r.start_ts is not None and start <= r.start < end]
 
 
