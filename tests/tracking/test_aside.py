@@ -5,7 +5,6 @@ import datetime as dt
 import glob
 import multiprocessing
 import os
-import pickle
 import tempfile
 
 import pytest
@@ -130,16 +129,45 @@ def test_the_childs_tracking_error_comes_back_as_it_was(known, tmp_path):
     assert "user and password" in caught.value.hint
 
 
-@pytest.mark.parametrize("written", [None, [("zone", UTC), ("rows", [])]])
-def test_a_child_that_dies_is_an_error_naming_its_exit_status(known, tmp_path, written):
+@pytest.mark.parametrize("written, torn", [(None, b""), ([("zone", UTC), ("rows", [])], b""),
+                                           ([("zone", UTC)], b"\x40\0\0\0\0\0\0\0half a frame")])
+def test_a_child_that_dies_is_an_error_naming_its_exit_status(known, tmp_path, written, torn):
     path = str(tmp_path / "rows.pickle")
-    if written is not None:  # died after two frames, before "end"
+    if written is not None:  # died after these frames (the last one torn), before "end"
         with open(path, "wb") as out:
             for frame in written:
-                pickle.dump(frame, out)
+                aside.write_frame(out, frame)
+            out.write(torn)
     with pytest.raises(TrackingError) as caught:
         list(aside._rows_from(_exited(7), path, _config(known, "egress")))
     assert "egress" in str(caught.value) and "exit status 7" in str(caught.value)
+
+
+def _write_slowly(path, go_on):
+    """A child that writes one batch, then the rest only when told (or after 20 s)."""
+    with open(path, "wb") as out:
+        aside.write_frame(out, ("zone", UTC))
+        aside.write_frame(out, ("rows", [("u-1", "alice", "f", 1.0, 2.0, "SUCCESS", None)]))
+        go_on.wait(20)
+        aside.write_frame(out, ("rows", [("u-2", "alice", "f", 3.0, 4.0, "SUCCESS", None)]))
+        aside.write_frame(out, ("end", 2))
+
+
+def test_the_rows_are_read_while_the_child_is_still_writing_them(known, tmp_path):
+    """Pairing the rows already written overlaps the reading of the rest: the first batch comes before the
+    child has finished."""
+    context = multiprocessing.get_context("spawn")
+    path, go_on = str(tmp_path / "rows.pickle"), context.Event()
+    open(path, "wb").close()
+    child = context.Process(target=_write_slowly, args=(path, go_on))
+    child.start()
+    rows = aside._rows_from(child, path, _config(known, "egress"))
+    try:
+        assert next(rows).uuid == "u-1" and child.is_alive()
+    finally:
+        go_on.set()
+    assert [row.uuid for row in rows] == ["u-2"]
+    child.join()
 
 
 def test_the_child_and_its_file_are_gone_when_the_report_fails(known, monkeypatch):
