@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from itertools import chain, repeat
 from operator import attrgetter, floordiv, is_not, itemgetter, le, sub, truediv
-from typing import Any, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Collection, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple
 
 from fth.report.selection import ranked
 
@@ -384,7 +384,6 @@ def _most(*values: Optional[float]) -> Optional[float]:
 
 _VERDICT, _START, _END, _SIZE = attrgetter("verdict"), attrgetter("start"), attrgetter("end"), attrgetter("size")
 _OUTCOME_OF_VERDICT = itemgetter(1)
-_UNPAIRED = (INGRESS_ONLY, EGRESS_ONLY)
 _OUTCOME_CODE = {outcome: code for code, outcome in enumerate(OUTCOMES)}
 _IS_SOMETHING = partial(is_not, None)  # x is not None, in C
 _NOT_NEGATIVE = partial(le, 0.0)  # 0.0 <= x, in C
@@ -545,10 +544,12 @@ def summarize(records: Iterable[Record], *, jobs: Optional[Mapping[str, str]] = 
 def _total(name: str, records: Sequence[Record], parts: Sequence[GroupStats],
            columns: Sequence[_Columns]) -> GroupStats:
     """The total's statistics from its parts' (all but the transits, which the caller adds); its statuses are
-    counted again over all ``records``, for their order of first appearance (a verdict holds the kind)."""
-    verdicts = Counter(map(_VERDICT, records))
+    the parts' counts in their order of first appearance among all ``records``."""
+    counts: Counter = Counter()
+    for part in columns:
+        counts.update(part.keys)
     total = _counted(GroupStats(name=name, files=sum(part.files for part in parts)),
-                     {verdict: count for verdict, count in verdicts.items() if verdict[0] not in _UNPAIRED})
+                     {verdict: counts[verdict] for verdict in _first_seen(map(_VERDICT, records), counts)})
     total.bytes = sum(part.bytes for part in parts)
     total.sized_files = sum(part.sized_files for part in parts)
     rates = array("d")
@@ -558,6 +559,20 @@ def _total(name: str, records: Sequence[Record], parts: Sequence[GroupStats],
     total.first_start = _least(*(part.first_start for part in parts))
     total.last_end = _most(*(part.last_end for part in parts))
     return total
+
+
+def _first_seen(values: Iterable[Any], wanted: Collection[Any]) -> List[Any]:
+    """The distinct ``values`` that are ``wanted``, in their order of first appearance, read no further than
+    the last of them (a million records' verdicts: the few there are all come in the first few rows)."""
+    seen: Dict[Any, None] = {}
+    left = len(wanted)
+    for value in values:
+        if value not in seen and value in wanted:
+            seen[value] = None
+            left -= 1
+            if not left:
+                break
+    return list(seen)
 
 
 def _merged(timelines: Sequence[List[Bucket]]) -> List[Bucket]:

@@ -600,3 +600,17 @@ def test_chained_lists_read_as_one_sequence_without_a_copy():
         chained[3]
     summary = summarize(chained, jobs={"a": "job-a"})
     assert summary.records is chained and summary.total.files == 2 and summary.total.lost == 1
+
+
+def test_the_totals_statuses_keep_their_order_of_first_appearance_to_the_last_record():
+    """The total reads the records' verdicts only until it has seen every one its groups counted: a status
+    whose one record comes last is still there, in its place; unpaired rows' verdicts are not counted."""
+    records = [Record("bob", "l", 1.0, None, "RECEIVED", False, kind=INGRESS_ONLY),
+               Record("bob", "e", 1.0, 2.0, "ODD", False, kind=EGRESS_ONLY)]
+    records += [Record(["alice", "bob"][i % 2], "f", 10.0 + i, 12.0 + i, ["FAILED", "SUCCESS"][i % 2 or i % 3 == 0],
+                       i % 2 == 1, ingress_status="RECEIVED") for i in range(3000)]
+    records.append(Record("carol", "z", 5000.0, 5001.0, "LATE", False, ingress_status="HELD"))
+    total = summarize(records, jobs={"alice": "job-a", "bob": "job-b"}).total
+    assert list(total.by_status.items()) == [("SUCCESS", 2000), ("FAILED", 1000), ("LATE", 1)]
+    assert list(total.by_pair_status) == [("RECEIVED", "SUCCESS"), ("RECEIVED", "FAILED"), ("HELD", "LATE")]
+    assert total.files == 3001 and total.lost == 1
