@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import itertools
 import logging
 import operator
 import re
@@ -172,7 +173,13 @@ def in_window(rows: Iterable[TrackingRow], start: dt.datetime, end: dt.datetime)
 def in_start_order(rows: List[TrackingRow]) -> None:
     """Sort ``rows`` by start time in place: earliest first, rows without a readable time last, rows of equal
     times in the order they came (a million rows read as stored are mostly in order already: a fraction of a
-    second, where a server sorting the window holds back its first row for over a second)."""
+    second, where a server sorting the window holds back its first row for over a second). Rows already in
+    order are left as they are, without the sort's list of keys (40 MB at five million rows)."""
+    try:
+        if all(map(operator.le, map(_START_TS, rows), map(_START_TS, itertools.islice(rows, 1, None)))):
+            return
+    except TypeError:  # a row without a time
+        pass
     if None in map(_START_TS, rows):
         rows.sort(key=_start_or_last)
     else:
