@@ -115,6 +115,18 @@ def _distinct_files(args: argparse.Namespace) -> None:
         named.setdefault(key, flag)
 
 
+def _remove_stale_list(path: Path) -> None:
+    """Remove the full list an earlier, cut report left beside this one, which holds all its transactions: kept,
+    it would sit next to a report that does not link it, with other figures (the name is this report's own)."""
+    if os.path.lexists(path) and not os.path.isdir(path):
+        try:
+            os.remove(path)
+        except OSError as exc:
+            log.warning("cannot remove %s, the full list of an earlier report: %s", path, exc.strerror)
+        else:
+            log.info("removed %s, the full list of an earlier report (this one holds every transaction)", path)
+
+
 def _tracking(config: RunConfig) -> Any:
     if config.tracking is None:
         raise ConfigError("has no tracking: section", file=config.path, key="tracking",
@@ -136,6 +148,8 @@ def run(args: argparse.Namespace) -> int:
         with open_atomic(args.output, what="report") as out:  # the full list is written meanwhile
             out.writelines(report.html_chunks())
             report.finish()  # no report that links to a list that could not be written
+        if not report.list_is_cut:
+            _remove_stale_list(full_list_path(args.output))
         if args.summary_json == "-":
             sys.stdout.write(report.json_text())
             sys.stdout.flush()

@@ -108,3 +108,14 @@ def test_the_embedded_list_is_what_the_record_by_record_rule_keeps(seed):
         for known_jobs in (True, False):
             assert (embedded_records(records, max_rows, known_jobs, flagged)
                     == _embedded_by_loop(records, max_rows, known_jobs, flagged))
+
+
+def test_a_whole_report_removes_the_list_an_earlier_cut_one_left(tmp_path, tracking_db, caplog):
+    """report.transactions.csv beside a report that holds every row and does not link it would be read as this
+    report's list, with the earlier window's figures."""
+    assert run_report(tmp_path, tracking_db, "--max-rows", "2")[0] == 0
+    stale = tmp_path / "report.transactions.csv"
+    assert stale.exists()
+    code, out, _ = run_report(tmp_path, tracking_db)
+    assert code == 0 and 'id="tx-cut"' not in out.read_text(encoding="utf-8")
+    assert not stale.exists() and "full list of an earlier report" in caplog.text
