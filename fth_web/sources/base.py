@@ -50,7 +50,8 @@ DASHBOARD_FIELDS = ("transaction_id", "username", "file_name", "file_size", "ing
 PAIR_FIELDS = ("uuid", "username", "filename", "ingress_start", "ingress_end", "ingress_status",
                "egress_start", "egress_end", "egress_status", "transit_s")
 
-# Report/CSV columns of the pair layout: one line per ingress row, its egress partner beside it.
+# Report/CSV columns of the pair layout: one line per row of the window, an ingress row with its egress partner
+# beside it, or an egress row alone; "pairing" says which, as fth-report pairs them.
 PAIR_REPORT_FIELDS = (*PAIR_FIELDS, "pairing")
 
 WINDOWS_MIN = (10, 30, 60)
@@ -268,9 +269,13 @@ def count_dashboard(raws: List[Dict[str, Any]]) -> Counts:
     return counts
 
 
-def pair_report_row(raw: Dict[str, Any]) -> Dict[str, Any]:
-    """A raw pair (datetimes kept) with its transit time and whether the egress partner exists."""
+def pair_report_row(raw: Dict[str, Any], pairing: Optional[str] = None) -> Dict[str, Any]:
+    """A raw pair (datetimes kept) with its transit time and its ``pairing``: given by the caller that paired it
+    (``pair``, ``ingress_only``, ``egress_only``, ``duplicate``, ``no_uuid``), else ``pair`` when the egress
+    stage has a status or an end (generated rows: an egress stage not reached has neither)."""
     row = {name: raw.get(name) for name in PAIR_FIELDS}
     row["transit_s"] = seconds_between(raw.get("ingress_start"), raw.get("egress_end"))
-    row["pairing"] = "pair" if raw.get("egress_status") or raw.get("egress_end") else "ingress_only"
+    if pairing is None:
+        pairing = "pair" if raw.get("egress_status") or raw.get("egress_end") else "ingress_only"
+    row["pairing"] = pairing
     return row

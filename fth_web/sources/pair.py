@@ -9,7 +9,7 @@ the panels and the report form are :func:`fth.report.engine.build_report` itself
 
 import logging
 from datetime import datetime, timedelta, timezone
-from typing import Any, Dict, Iterator, List, Optional
+from typing import Any, Dict, Iterator, List, Optional, Set
 
 from fth.config.model import DbConfig, TrackingConfig
 from fth.config.web import RetryPolicy
@@ -111,13 +111,58 @@ class PairSource(Source):
         return self.managers["ingress"].run(lambda s: s.usernames())
 
     def report_rows(self, start: datetime, end: datetime, username: Optional[str]) -> Iterator[Dict[str, Any]]:
-        """Ingress rows of the window (oldest first) with their egress partners, wherever those fall."""
+        """Every row of the window as fth-report pairs them (:mod:`fth.report.pairing`): the ingress rows, oldest
+        first, each beside the egress row it is paired with wherever that falls (``pair``) or alone
+        (``ingress_only``); then the window's egress rows whose UUID has no ingress row anywhere (``egress_only``;
+        one whose ingress row has no start time is that row's pair, counted in this window as fth-report counts
+        it). A row without a UUID is ``no_uuid`` and a later row of a UUID already listed ``duplicate``: never
+        paired (fth-report's data-quality issues). Egress rows of ingress rows in other windows are not listed."""
         rows = self.managers["ingress"].run(lambda s: list(s.rows_in_window(start, end)))
         if username:
             rows = [row for row in rows if row.username == username]
+        listed: Set[str] = set()
         for offset in range(0, len(rows), PARTNER_BATCH):
-            for raw in self._pairs(rows[offset:offset + PARTNER_BATCH]):
-                yield pair_report_row(raw)
+            batch = rows[offset:offset + PARTNER_BATCH]
+            egress = self._partners("egress", [row for row in batch if row.uuid not in listed])
+            for row in batch:
+                kind, partner = self._kind(row, listed), None
+                if kind is None:
+                    partner = egress.get(row.uuid)
+                    kind = "pair" if partner is not None else "ingress_only"
+                yield pair_report_row(_raw(row, partner), kind)
+        yield from self._egress_only(start, end, username, listed)
+
+    @staticmethod
+    def _kind(row: TrackingRow, listed: Set[str]) -> Optional[str]:
+        """``no_uuid`` or ``duplicate`` for a row that never pairs; else None (the UUID is now listed)."""
+        if not row.uuid.strip():
+            return "no_uuid"
+        if row.uuid in listed:
+            return "duplicate"
+        listed.add(row.uuid)
+        return None
+
+    def _egress_only(self, start: datetime, end: datetime, username: Optional[str],
+                     paired: Set[str]) -> Iterator[Dict[str, Any]]:
+        rows = [row for row in self.managers["egress"].run(lambda s: list(s.rows_in_window(start, end)))
+                if not row.uuid.strip() or row.uuid not in paired]  # not those of the window's ingress rows
+        if username:
+            rows = [row for row in rows if row.username == username]
+        elsewhere: Dict[str, List[TrackingRow]] = {}
+        wanted = sorted({row.uuid for row in rows if row.uuid.strip()})
+        for offset in range(0, len(wanted), PARTNER_BATCH):
+            part = wanted[offset:offset + PARTNER_BATCH]
+            elsewhere.update(self.managers["ingress"].run(lambda s: s.rows_by_uuid(part)))  # noqa: B023
+        listed: Set[str] = set()
+        for row in rows:
+            ingress = elsewhere.get(row.uuid, [])
+            if any(other.start_ts is not None for other in ingress):
+                continue  # an ingress row of another window: that window's pair
+            kind = self._kind(row, listed)
+            if kind is None and ingress:  # its ingress row has no start time: in no window but this one
+                yield pair_report_row(_raw(ingress[0], row), "pair")
+            else:
+                yield pair_report_row(_raw(None, row), kind or "egress_only")
 
     def close(self) -> None:
         for manager in self.managers.values():

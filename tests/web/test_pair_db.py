@@ -10,6 +10,7 @@ import pytest
 
 from fth.config.model import DbConfig, TrackingConfig
 from fth_web.settings import WebSettings, load_settings
+from tests.report import dataset
 from tests.report.dataset import READER_PW, create_tables, load
 from tests.web.conftest import FAST_RETRY
 
@@ -68,17 +69,76 @@ def test_report_form_uses_fth_reports_engine(pair_settings, pair_db, make_app):
     response = client.get("/reports/generate", query_string={**query, "format": "csv"})
     lines = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
     assert lines[0][:3] == ["uuid", "username", "filename"]
-    assert len(lines) - 1 == 9  # ingress rows in the window: 7 pairs + 2 ingress-only
+    assert len(lines) - 1 == 10  # the window's 9 ingress rows (7 pairs + 2 ingress-only), 1 egress-only row
 
     start = datetime(2026, 1, 10, 10, tzinfo=timezone.utc)
     end = datetime(2026, 1, 10, 11, tzinfo=timezone.utc)
     ours = client.get("/reports/generate", query_string={**query, "format": "json"}).get_json()
     theirs = report_from_config(pair_settings.tracking, ReportRequest(start, end, pair_settings.jobs)).document
     assert ours == theirs and ours["total"]["passed"] == PASSED
+    by_kind = {kind: sorted(line[0] for line in lines[1:] if line[-1] == kind)
+               for kind in ("pair", "ingress_only", "egress_only")}
+    assert by_kind["ingress_only"] == sorted(ours["ingress_only"]) == sorted(dataset.INGRESS_ONLY)
+    assert by_kind["egress_only"] == sorted(ours["egress_only"]) == sorted(dataset.EGRESS_ONLY)
+    assert len(by_kind["pair"]) == ours["total"]["paired"] and lines[-1][0] == "u-eo1"
 
     html = client.get("/reports/generate", query_string={**query, "format": "html"}).get_data(as_text=True)
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html or "\\u003cscript" in html
     assert "<script>alert(1)</script>" not in html
+
+
+def test_the_report_forms_csv_lists_each_row_as_fth_report_pairs_it(mariadb, make_app):
+    """Duplicates, rows without a UUID, egress-only rows, an egress row of another window's ingress row and an
+    ingress partner without a start time: each transfer once, labelled as the engine counts it."""
+    from fth.report.engine import ReportRequest, report_from_config
+    from tests.report.dataset import insert_rows
+
+    def at(minute, second=0):
+        return datetime(2026, 1, 10, 10) + timedelta(minutes=minute, seconds=second)
+
+    rows = {
+        "csvpair_ingress": [("p-1", "alice", "p1", at(1), at(1, 1), "SUCCESS"),
+                            ("p-1", "alice", "p1-again", at(2), at(2, 1), "SUCCESS"),  # a duplicate
+                            ("", "alice", "blank", at(3), at(3, 1), "SUCCESS"),
+                            ("lost", "bob", "l", at(4), None, "SUCCESS"),
+                            ("before", "bob", "b", at(-30), at(-30, 1), "SUCCESS"),  # another window's
+                            ("timeless", "bob", "t", None, None, "SUCCESS")],
+        "csvpair_egress": [("p-1", "alice", "p1", at(1, 5), at(1, 9), "SUCCESS"),
+                           ("p-1", "alice", "p1", at(1, 6), at(1, 7), "FAILED"),  # a duplicate egress row
+                           ("eo", "carol", "e", at(5), at(5, 2), "SUCCESS"),
+                           ("eo", "carol", "e", at(6), at(6, 2), "SUCCESS"),
+                           ("", "carol", "blank-out", at(7), at(7, 1), "SUCCESS"),
+                           ("before", "bob", "b", at(8), at(8, 1), "SUCCESS"),
+                           ("timeless", "bob", "t", at(9), at(9, 4), "FAILED")],
+    }
+    for database, stored in rows.items():  # startTime may be NULL here
+        mariadb.create_database(database)
+        mariadb.execute("CREATE TABLE transfers (id INT AUTO_INCREMENT PRIMARY KEY, UUID VARCHAR(64), "
+                        "username VARCHAR(64), filename VARCHAR(255), startTime DATETIME(3) NULL, "
+                        "endTime DATETIME(3) NULL, status VARCHAR(32))", database=database)
+        insert_rows(mariadb, database, stored)
+    mariadb.create_user("csvpair_reader", "pw-csv", ["GRANT SELECT ON `csvpair_ingress`.* TO {user}",
+                                                     "GRANT SELECT ON `csvpair_egress`.* TO {user}"])
+    dbs = {role: DbConfig(role=role, host=mariadb.host, port=mariadb.port, user="csvpair_reader", password="pw-csv",
+                          database=f"csvpair_{role}", timezone="UTC", connect_timeout=2.0)
+           for role in ("ingress", "egress")}
+    settings = WebSettings(layout="pair", tracking=TrackingConfig(**dbs), cache_s=0, retry=FAST_RETRY)
+    start, end = datetime(2026, 1, 10, 10, tzinfo=timezone.utc), datetime(2026, 1, 10, 11, tzinfo=timezone.utc)
+    query = {"from": local_input(10), "to": local_input(11), "format": "csv"}
+    text = make_app(settings).test_client().get("/reports/generate", query_string=query).get_data(as_text=True)
+    lines = list(csv.reader(io.StringIO(text)))
+    header, body = lines[0], [dict(zip(lines[0], line)) for line in lines[1:]]
+    assert header[-1] == "pairing"
+    assert [(row["uuid"], row["filename"], row["pairing"]) for row in body] == [
+        ("p-1", "p1", "pair"), ("p-1", "p1-again", "duplicate"), ("", "blank", "no_uuid"),
+        ("lost", "l", "ingress_only"), ("eo", "e", "egress_only"), ("eo", "e", "duplicate"),
+        ("", "blank-out", "no_uuid"), ("timeless", "t", "pair")]
+    assert (body[0]["egress_status"], body[0]["transit_s"]) == ("SUCCESS", "9.0")  # the earliest egress row
+    assert all(row["transit_s"] == "" and row["egress_status"] == "" for row in body[1:3])
+    report = report_from_config(settings.tracking, ReportRequest(start, end)).pairing
+    assert sorted(row["uuid"] for row in body if row["pairing"] == "pair") == sorted(r.uuid for r in report.pairs)
+    assert [row["uuid"] for row in body if row["pairing"] == "ingress_only"] == [r.uuid for r in report.ingress_only]
+    assert [row["uuid"] for row in body if row["pairing"] == "egress_only"] == [r.uuid for r in report.egress_only]
 
 
 def test_panels_outage_and_recovery(mariadb, make_app):
