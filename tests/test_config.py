@@ -104,6 +104,7 @@ BAD_INPUTS = [
     ("    rate: 20/s\n", "    rate: 0/s\n", 6, "rate", "more than zero"),
     ("    rate: 20/s\n", "    rat: 20/s\n", 6, "rat", "did you mean"),
     ("    url: http://127.0.0.1:9/upload\n", "", 2, "url", "is required"),
+    ("    username: alice\n", "", 2, "username", "is required"),  # not "name: unknown setting, did you mean username"
     ("    url: http://127.0.0.1:9/upload\n", "    url: ftp://example/x\n", 7, "url", "http:// or https://"),
     ("    url: http://127.0.0.1:9/upload\n", "    url: http://127.0.0.1:99999/x\n", 7, "url", "Port out of range"),
     ("    url: http://127.0.0.1:9/upload\n", "    url: 'http://[::1/x'\n", 7, "url", "Invalid IPv6 URL"),

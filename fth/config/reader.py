@@ -199,8 +199,10 @@ class Section:
             raise self.error(key, str(exc) or "has an invalid value", value=raw, expected=expected) from None
 
     def _missing(self, key: str, expected: Optional[str]) -> None:
-        """A required key is absent: blame a misspelling of it if there is one."""
-        typos = [k for k in difflib.get_close_matches(key, [str(k) for k in self.data], n=1) if k != key]
+        """A required key is absent: blame a misspelling of it if there is one (not a setting already read: a job
+        with a name and no username was told its name was a misspelt username)."""
+        unread = [str(k) for k in self.data if k not in self._seen]
+        typos = [k for k in difflib.get_close_matches(key, unread, n=1) if k != key]
         if typos:
             raise self.error(typos[0], "unknown setting", expected=expected, hint=f"did you mean '{key}'?")
         raise self.error(key, "is required", expected=expected)
