@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import logging
 import multiprocessing
 import os
@@ -87,9 +88,7 @@ def _read_into(db: DbConfig, start: dt.datetime, end: dt.datetime, path: str, pa
     ``finally`` ran there) removes its directory and stops: ``parent`` is its pid, taken before the fork
     (the child's own first look could come after the parent's death)."""
     with open(path, "wb") as out:
-        def dump(frame: Tuple) -> None:
-            write_frame(out, frame)
-
+        dump = functools.partial(write_frame, out)
         count = 0
         try:
             with open_store(db) as store:

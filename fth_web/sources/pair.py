@@ -148,11 +148,8 @@ class PairSource(Source):
                 if not row.uuid.strip() or row.uuid not in paired]  # not those of the window's ingress rows
         if username:
             rows = [row for row in rows if row.username == username]
-        elsewhere: Dict[str, List[TrackingRow]] = {}
-        wanted = sorted({row.uuid for row in rows if row.uuid.strip()})
-        for offset in range(0, len(wanted), PARTNER_BATCH):
-            part = wanted[offset:offset + PARTNER_BATCH]
-            elsewhere.update(self.managers["ingress"].run(lambda s: s.rows_by_uuid(part)))  # noqa: B023
+        wanted = sorted({row.uuid for row in rows if row.uuid.strip()})  # looked up in batches by the store
+        elsewhere = self.managers["ingress"].run(lambda s: s.rows_by_uuid(wanted)) if wanted else {}
         listed: Set[str] = set()
         for row in rows:
             ingress = elsewhere.get(row.uuid, [])
